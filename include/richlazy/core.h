@@ -1,0 +1,80 @@
+/*
+** core.h: the basics every richlazy module shares — the status object that
+** carries the first error up to main(), the propagation macros, and checked
+** allocation.
+** Why: PETSc-style error flow. Every call that can fail returns an rl_code and
+** records one human-readable message in the caller's rl_status; only main()
+** prints it and maps the code to an exit status. No module calls exit() or
+** abort(), and there is no global error handler.
+** Exit statuses (README "Exit codes"): 0 done, 1 internal, 2 bad input, 3 resumable stop.
+*/
+#ifndef RICHLAZY_CORE_H
+#define RICHLAZY_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum rl_code {
+    RL_OK = 0,
+    RL_EINPUT,   /* bad spec, option or data file: the user can fix it  (exit 2) */
+    RL_ESTOPPED, /* signal or time limit; state on disk is resumable    (exit 3) */
+    RL_ENOMEM,   /* allocation failed                                   (exit 1) */
+    RL_EIO,      /* file system or NetCDF call failed                   (exit 1) */
+    RL_EMPI,     /* MPI call failed                                     (exit 1) */
+    RL_EBUG,     /* one of our own invariants broke                     (exit 1) */
+} rl_code;
+
+typedef struct rl_status {
+    rl_code code;
+    char msg[1024];   /* the first failure only, already phrased for the user */
+    const char *file; /* where it was raised (for debugging) */
+    int line;
+} rl_status;
+
+/* An rl_status with no failure recorded. */
+#define RL_STATUS_INIT {RL_OK, {0}, NULL, 0}
+
+/* Records the failure unless one is already recorded; returns code. */
+rl_code rl_status_fail(rl_status *st, rl_code code, const char *file, int line, const char *fmt,
+                       ...) __attribute__((format(printf, 5, 6)));
+rl_code rl_status_vfail(rl_status *st, rl_code code, const char *file, int line, const char *fmt,
+                        va_list ap);
+/* Forgets a recorded failure (used where a failure becomes data, e.g. a failed item). */
+void rl_status_clear(rl_status *st);
+/* Exit status for a code: 0, 1, 2 or 3 (see the header comment). */
+int rl_status_exit_code(rl_code code);
+/* Short name of a code, for logs ("input", "stopped", ...). */
+const char *rl_code_name(rl_code code);
+
+#define RL_FAIL(st, code, ...) return rl_status_fail((st), (code), __FILE__, __LINE__, __VA_ARGS__)
+#define RL_CHECK(cond, st, code, ...)                                                              \
+    do {                                                                                           \
+        if (!(cond)) RL_FAIL((st), (code), __VA_ARGS__);                                           \
+    } while (0)
+#define RL_TRY(call)                                                                               \
+    do {                                                                                           \
+        rl_code rl_rc_ = (call);                                                                   \
+        if (rl_rc_ != RL_OK) return rl_rc_;                                                        \
+    } while (0)
+
+/*
+** Checked allocation. rl_alloc returns zeroed memory aligned to 64 bytes (one
+** cache line, and what AVX-512 loads like) or NULL with RL_ENOMEM recorded in st.
+** n * size overflow is detected. Free with rl_free (safe on NULL).
+*/
+void *rl_alloc(size_t n, size_t size, rl_status *st);
+void rl_free(void *p);
+
+/* Formats into a fixed buffer, always NUL-terminated; returns false if truncated. */
+bool rl_snprintf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Monotonic wall clock in seconds. */
+double rl_now(void);
+
+/* Version and the git commit the binary was built from (set by meson). */
+const char *rl_version(void);
+const char *rl_git_commit(void);
+
+#endif /* RICHLAZY_CORE_H */

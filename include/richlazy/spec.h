@@ -1,0 +1,77 @@
+/*
+** spec.h: the YAML sweep spec — parse, validate, expand to items, canonical
+** form and hash (module: spec).
+**
+** A spec (README "Sweep spec"):
+**   name: fig1-lowrank          # required
+**   seed: 1                     # the sweep seed (default 0)
+**   axes:                       # ordered: the cube's dimensions, in this order
+**     task: [2af, dms, cxt]     # an alias (task -> task.name) or a dotted path
+**     init.rank: [1, 30, 100]
+**     structure:                # a zip group: parameters that vary together
+**       zip: {init.kind: [gaussian, svd], init.rank: [0, 1]}
+**       labels: [null, rank1]   # optional coordinate labels (default: the first member's values)
+**     seed: [0, 1, 2]
+**   params: {model.hidden: 300, train: {lr: 0.003}}   # fixed values, nested or dotted
+**   overrides:                  # conditional: applied in order after axes and params
+**     - when: {task.name: smnist}
+**       set: {train.batch: 200}
+** Items are the Cartesian product of the axes in row-major order (last axis
+** fastest); item i has coordinates coords[d] and every parameter resolved.
+** Identity: id = first 16 hex digits of SHA-256 over the item's canonical
+** "path=value" lines, so it depends on values, not on position.
+** Errors: FILE:LINE:COLUMN: what is wrong; what would be valid — RL_EINPUT.
+*/
+#ifndef RICHLAZY_SPEC_H
+#define RICHLAZY_SPEC_H
+
+#include "richlazy/core.h"
+#include "richlazy/params.h"
+
+#define RL_MAX_DIMS 16 /* most axes in one spec */
+
+typedef struct rl_spec rl_spec;
+
+/* One dimension of the cube. */
+typedef struct rl_dim {
+    const char *name;          /* netCDF dimension name: "task", "rank", "seed", "structure" */
+    int size;
+    int n_paths;               /* 1 for a plain axis, >= 1 for a zip group */
+    const char *const *paths;  /* parameter paths it sets, n_paths of them */
+    bool numeric;              /* coordinate is numeric (single INT/REAL path, no labels) */
+    const char *const *labels; /* size strings: the coordinate values as text */
+    const double *values;      /* size numbers when numeric, else NULL */
+} rl_dim;
+
+/* One item: a cell of the cube. */
+typedef struct rl_item {
+    size_t index;           /* row-major position in the cube */
+    int coords[RL_MAX_DIMS];
+    char id[17];            /* stable identity (hex) */
+    rl_params params;       /* every parameter resolved */
+} rl_item;
+
+/* Reads, validates and expands the file at path. */
+rl_code rl_spec_load(const char *path, rl_spec **out, rl_status *st);
+/* The same from memory; `name` stands for the file in messages (fuzzing, tests). */
+rl_code rl_spec_load_string(const char *text, size_t len, const char *name, rl_spec **out,
+                            rl_status *st);
+void rl_spec_destroy(rl_spec **s);
+
+const char *rl_spec_name(const rl_spec *s);
+uint64_t rl_spec_seed(const rl_spec *s);
+const char *rl_spec_text(const rl_spec *s);      /* the file as read */
+const char *rl_spec_canonical(const rl_spec *s); /* normalised form the hash covers */
+const char *rl_spec_hash(const rl_spec *s);      /* SHA-256 of the canonical form, 64 hex */
+
+int rl_spec_ndims(const rl_spec *s);
+const rl_dim *rl_spec_dim(const rl_spec *s, int d);
+size_t rl_spec_nitems(const rl_spec *s);
+const rl_item *rl_spec_item(const rl_spec *s, size_t i);
+
+/* Applies "path=value" (the --set option) to p with the table's checks. */
+rl_code rl_spec_apply_assignment(rl_params *p, const char *assignment, rl_status *st);
+/* Writes one line "id path=value path=value ..." listing every non-default parameter. */
+void rl_spec_format_item(const rl_item *it, char *buf, size_t cap);
+
+#endif /* RICHLAZY_SPEC_H */

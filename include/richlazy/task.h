@@ -1,0 +1,65 @@
+/*
+** task.h: task generators behind one small interface (module: task).
+** A task fills a batch — inputs, targets and a loss mask, time-major — from a
+** random stream. It knows nothing of models (DESIGN "dependencies").
+**
+** Layout (time-major, as the reference script's T x B x N_in tensors):
+**   x      [t][b][i]  T*B*n_in floats
+**   label  [t][b]     T*B int32 class indices (classification tasks)
+**   target [t][b][o]  T*B*n_out floats (regression tasks)
+**   mask   [t][b]     T*B floats: 1 where the loss counts, else 0
+** Registry: task.c lists every task; a new task is one file plus one line there.
+*/
+#ifndef RICHLAZY_TASK_H
+#define RICHLAZY_TASK_H
+
+#include "richlazy/core.h"
+#include "richlazy/params.h"
+#include "richlazy/rng.h"
+
+typedef enum rl_loss_kind {
+    RL_LOSS_CE,  /* softmax cross-entropy on `label` where mask = 1 */
+    RL_LOSS_MSE, /* mean squared error on `target` where mask = 1 */
+} rl_loss_kind;
+
+typedef struct rl_task rl_task;
+
+/* What a task produces; fixed for the task's lifetime. */
+typedef struct rl_task_shape {
+    int steps;         /* T */
+    int n_in, n_out;   /* input channels, outputs (classes for CE) */
+    rl_loss_kind loss;
+    int decision_step; /* step whose hidden state RA uses (the last decision step) */
+} rl_task_shape;
+
+/* One batch, owned (rl_batch_create / rl_batch_destroy). */
+typedef struct rl_batch {
+    int steps, batch, n_in, n_out;
+    float *x;
+    int32_t *label;
+    float *target;
+    float *mask;
+} rl_batch;
+
+rl_code rl_batch_create(const rl_task_shape *shape, int batch, rl_batch *out, rl_status *st);
+void rl_batch_destroy(rl_batch *b);
+
+/* Builds the task named by p->task.name from p (loads data files for smnist). */
+rl_code rl_task_create(const rl_params *p, rl_task **out, rl_status *st);
+void rl_task_destroy(rl_task **t);
+rl_task_shape rl_task_get_shape(const rl_task *t);
+/* Shape without building the task (no file I/O): for plan's cost estimate. */
+rl_code rl_task_shape_of(const rl_params *p, rl_task_shape *out, rl_status *st);
+
+/*
+** Fills b (b->batch trials) for training iteration `iter`. The draws come from
+** the stream (sweep_seed, "task.train", p->seed, iter), so a batch depends only on
+** the item and the iteration — a resumed training sees the same batches. sMNIST
+** takes images iter*B .. iter*B+B-1 (mod the training split), no shuffling.
+*/
+rl_code rl_task_fill_train(rl_task *t, uint64_t sweep_seed, long iter, rl_batch *b,
+                           rl_status *st);
+/* Fills b with the fixed probe set (stream "task.probe"; sMNIST: the first validation images). */
+rl_code rl_task_fill_probe(rl_task *t, uint64_t sweep_seed, rl_batch *b, rl_status *st);
+
+#endif /* RICHLAZY_TASK_H */

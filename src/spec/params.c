@@ -1,0 +1,256 @@
+/*
+** params.c: the parameter table generated from params_<section>.def, defaults,
+** and typed setting/formatting of single values (module: spec).
+** Why: one table drives parsing, validation, documentation and canonical form
+** (params.h). Values are set from their YAML text so `--set path=value` on the
+** command line and the YAML reader share one checker.
+*/
+#include "richlazy/params.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RL_P(sec, name, type, min, max, def, choices, doc)                                         \
+    {#sec "." #name, RL_KEY_##type, offsetof(rl_params, sec.name), (min), (max), (def), (choices), (doc)},
+
+static const rl_key keys[] = {
+    {"seed", RL_KEY_INT, offsetof(rl_params, seed), 0, 2147483647.0, "0", NULL,
+     "the item's seed coordinate: keys every random stream of the item"},
+#include "richlazy/params_model.def"
+#include "richlazy/params_init.def"
+#include "richlazy/params_task.def"
+#include "richlazy/params_train.def"
+#include "richlazy/params_probe.def"
+};
+#undef RL_P
+
+const rl_key *rl_params_keys(size_t *count)
+{
+    *count = sizeof keys / sizeof keys[0];
+    return keys;
+}
+
+const rl_key *rl_params_find(const char *path)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(keys[i].path, path) == 0) return &keys[i];
+    return NULL;
+}
+
+const char *rl_key_type_name(rl_key_type type)
+{
+    switch (type) {
+    case RL_KEY_INT:
+        return "integer";
+    case RL_KEY_REAL:
+        return "real";
+    case RL_KEY_BOOL:
+        return "boolean";
+    case RL_KEY_NAME:
+        return "name";
+    case RL_KEY_PATH:
+        return "path";
+    case RL_KEY_REALS:
+        return "list of reals";
+    }
+    return "?";
+}
+
+void rl_params_defaults(rl_params *p)
+{
+    memset(p, 0, sizeof *p);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        rl_status st = RL_STATUS_INIT;
+        rl_code rc = rl_params_set(p, &keys[i], keys[i].def, &st);
+        (void)rc; /* defaults are checked by the spec tests */
+    }
+}
+
+/* ---- parsing single values ---- */
+
+static const char *skip_space(const char *s)
+{
+    while (*s && isspace((unsigned char)*s))
+        s++;
+    return s;
+}
+
+static bool parse_real(const char *text, double *out)
+{
+    char *end;
+    text = skip_space(text);
+    if (!*text) return false;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || errno == ERANGE) return false;
+    if (*skip_space(end) != '\0') return false;
+    if (!isfinite(v)) return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_int(const char *text, long *out)
+{
+    double v;
+    if (!parse_real(text, &v)) return false;
+    if (v != floor(v) || fabs(v) > 9007199254740992.0) return false; /* 1e3 and 10000.0 allowed */
+    *out = (long)v;
+    return true;
+}
+
+static bool parse_bool(const char *text, bool *out)
+{
+    static const char *const yes[] = {"true", "True", "TRUE", "yes", "on", "1"};
+    static const char *const no[] = {"false", "False", "FALSE", "no", "off", "0"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strcmp(text, yes[i]) == 0) return (*out = true), true;
+        if (strcmp(text, no[i]) == 0) return (*out = false), true;
+    }
+    return false;
+}
+
+/* True if name is one of choices "a|b|c" (or choices is NULL and name an identifier). */
+static bool name_allowed(const char *choices, const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0) return false;
+    if (!choices) {
+        for (const char *c = name; *c; c++)
+            if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-' && *c != '.') return false;
+        return true;
+    }
+    for (const char *c = choices; *c;) {
+        const char *bar = strchr(c, '|');
+        size_t len = bar ? (size_t)(bar - c) : strlen(c);
+        if (len == n && strncmp(c, name, n) == 0) return true;
+        if (!bar) break;
+        c = bar + 1;
+    }
+    return false;
+}
+
+static rl_code out_of_range(const rl_key *key, const char *text, rl_status *st)
+{
+    RL_FAIL(st, RL_EINPUT, "%s = %s is out of range; valid: %g <= %s <= %g", key->path, text,
+            key->min, key->path, key->max);
+}
+
+static rl_code set_reals(rl_params *p, const rl_key *key, const char *text, rl_status *st)
+{
+    rl_reals *r = (rl_reals *)((char *)p + key->offset);
+    rl_reals tmp = {0};
+    const char *s = skip_space(text);
+    if (*s == '\0') { /* the module's own default */
+        *r = tmp;
+        return RL_OK;
+    }
+    bool bracket = (*s == '[');
+    if (bracket) s++;
+    while (*(s = skip_space(s)) && *s != ']') {
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        RL_CHECK(end != s && errno == 0 && isfinite(v), st, RL_EINPUT,
+                 "%s: '%s' is not a list of reals; valid: e.g. [0, 6.4, 12.8]", key->path, text);
+        RL_CHECK(tmp.n < RL_REALS_MAX, st, RL_EINPUT, "%s: more than %d values; valid: at most %d",
+                 key->path, RL_REALS_MAX, RL_REALS_MAX);
+        if (v < key->min || v > key->max) return out_of_range(key, text, st);
+        tmp.v[tmp.n++] = v;
+        s = skip_space(end);
+        if (*s == ',') s++;
+    }
+    RL_CHECK(!bracket || *s == ']', st, RL_EINPUT, "%s: unterminated list '%s'; valid: [a, b, ...]",
+             key->path, text);
+    RL_CHECK(tmp.n > 0, st, RL_EINPUT, "%s: empty list; valid: at least one value", key->path);
+    *r = tmp;
+    return RL_OK;
+}
+
+rl_code rl_params_set(rl_params *p, const rl_key *key, const char *text, rl_status *st)
+{
+    char *field = (char *)p + key->offset;
+    switch (key->type) {
+    case RL_KEY_INT: {
+        long v;
+        RL_CHECK(parse_int(text, &v), st, RL_EINPUT, "%s = '%s' is not an integer; valid: %s",
+                 key->path, text, key->doc);
+        if ((double)v < key->min || (double)v > key->max) return out_of_range(key, text, st);
+        *(long *)field = v;
+        return RL_OK;
+    }
+    case RL_KEY_REAL: {
+        double v;
+        RL_CHECK(parse_real(text, &v), st, RL_EINPUT, "%s = '%s' is not a finite real; valid: %s",
+                 key->path, text, key->doc);
+        if (v < key->min || v > key->max) return out_of_range(key, text, st);
+        *(double *)field = v;
+        return RL_OK;
+    }
+    case RL_KEY_BOOL:
+        RL_CHECK(parse_bool(text, (bool *)field), st, RL_EINPUT,
+                 "%s = '%s' is not a boolean; valid: true or false", key->path, text);
+        return RL_OK;
+    case RL_KEY_NAME:
+        RL_CHECK(strlen(text) < RL_NAME_MAX && name_allowed(key->choices, text), st, RL_EINPUT,
+                 "%s = '%s' is not known; valid: %s", key->path, text,
+                 key->choices ? key->choices : "a name of letters, digits, '_', '-', '.'");
+        strcpy(field, text);
+        return RL_OK;
+    case RL_KEY_PATH:
+        RL_CHECK(strlen(text) < RL_PATH_MAX, st, RL_EINPUT,
+                 "%s: path longer than %d bytes; valid: a shorter path", key->path,
+                 RL_PATH_MAX - 1);
+        strcpy(field, text);
+        return RL_OK;
+    case RL_KEY_REALS:
+        return set_reals(p, key, text, st);
+    }
+    RL_FAIL(st, RL_EBUG, "%s: unknown key type", key->path);
+}
+
+/* Shortest "%g" form that reads back to the same double (canonical and stable). */
+static void format_real(double v, char *buf, size_t cap)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) return;
+    }
+}
+
+void rl_params_format(const rl_params *p, const rl_key *key, char *buf, size_t cap)
+{
+    const char *field = (const char *)p + key->offset;
+    switch (key->type) {
+    case RL_KEY_INT:
+        snprintf(buf, cap, "%ld", *(const long *)field);
+        return;
+    case RL_KEY_REAL:
+        format_real(*(const double *)field, buf, cap);
+        return;
+    case RL_KEY_BOOL:
+        snprintf(buf, cap, "%s", *(const bool *)field ? "true" : "false");
+        return;
+    case RL_KEY_NAME:
+    case RL_KEY_PATH:
+        snprintf(buf, cap, "%s", field);
+        return;
+    case RL_KEY_REALS: {
+        const rl_reals *r = (const rl_reals *)field;
+        size_t used = 0;
+        buf[0] = '\0';
+        if (r->n == 0) return;
+        used += (size_t)snprintf(buf, cap, "[");
+        for (int i = 0; i < r->n && used + 32 < cap; i++) {
+            char one[32];
+            format_real(r->v[i], one, sizeof one);
+            used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", one);
+        }
+        if (used < cap) snprintf(buf + used, cap - used, "]");
+        return;
+    }
+    }
+}
