@@ -1,0 +1,50 @@
+/*
+** result.h: the fixed-size record one training item produces (module: run,
+** read by store). Scalars are indexed by the measures.def table, so the store
+** writes one netCDF variable per measure without knowing their meaning, and a
+** new measure is one line in measures.def.
+*/
+#ifndef RICHLAZY_RESULT_H
+#define RICHLAZY_RESULT_H
+
+#include "richlazy/core.h"
+
+typedef enum rl_item_status {
+    RL_ITEM_PENDING = 0, /* not run yet, or lost in flight */
+    RL_ITEM_DONE = 1,
+    RL_ITEM_DIVERGED = 2, /* an outcome, never retried */
+    RL_ITEM_FAILED = 3,   /* the training returned an error (message kept) */
+} rl_item_status;
+
+#define RL_M(name, units, long_name) RL_MEASURE_##name,
+typedef enum rl_measure {
+#include "richlazy/measures.def"
+    RL_NMEASURES
+} rl_measure;
+#undef RL_M
+
+#define RL_CURVE_MAX 1024  /* most loss-curve records per item */
+#define RL_REASON_MAX 256
+
+typedef struct rl_result {
+    uint64_t item;                  /* index in the cube */
+    int32_t status;                 /* rl_item_status */
+    int32_t attempts;               /* runs started, this one included */
+    int32_t worker;                 /* MPI rank that trained it */
+    int32_t n_curve;                /* valid entries of loss_curve */
+    double wall_seconds;
+    double measure[RL_NMEASURES];   /* NaN where not computed */
+    float loss_curve[RL_CURVE_MAX]; /* training loss every train.curve_every iterations */
+    char reason[RL_REASON_MAX];     /* why it failed ("" otherwise) */
+} rl_result;
+
+typedef struct rl_measure_info {
+    const char *name, *units, *long_name;
+} rl_measure_info;
+/* Name, units and description of measure m (from measures.def). */
+const rl_measure_info *rl_measure_get(rl_measure m);
+/* Sets every measure to NaN, status pending, curve empty. */
+void rl_result_clear(rl_result *r, uint64_t item);
+const char *rl_item_status_name(rl_item_status s);
+
+#endif /* RICHLAZY_RESULT_H */
