@@ -1,0 +1,28 @@
+/*
+** train.h: one item end to end — task, initial weights, training, measures
+** (module: run). The sweep engine calls rl_train_item for every item; the
+** `richlazy train` subcommand calls it for one.
+*/
+#ifndef RICHLAZY_TRAIN_H
+#define RICHLAZY_TRAIN_H
+
+#include "richlazy/core.h"
+#include "richlazy/params.h"
+#include "richlazy/result.h"
+
+typedef struct rl_train_opts {
+    const char *dump_path;   /* write initial/final weights and probe set here (NULL: no dump) */
+    int verbose;             /* print progress lines to stderr */
+    volatile const int *stop; /* if non-NULL and set, stop early (returns RL_ESTOPPED) */
+} rl_train_opts;
+
+/*
+** Trains the item with parameters p under sweep seed `sweep_seed` and fills out
+** (status done or diverged, measures, loss curve, wall time). Returns RL_OK for
+** both outcomes; an error (bad data file, out of memory) is returned with the
+** message in st and the engine records the item as failed.
+*/
+rl_code rl_train_item(const rl_params *p, uint64_t sweep_seed, const rl_train_opts *opts,
+                      rl_result *out, rl_status *st);
+
+#endif /* RICHLAZY_TRAIN_H */
