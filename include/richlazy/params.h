@@ -53,6 +53,9 @@ typedef struct rl_params {
     struct {
 #include "richlazy/params_probe.def"
     } probe;
+    struct {
+#include "richlazy/params_linear.def"
+    } linear;
 } rl_params;
 
 #undef RL_P

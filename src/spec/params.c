@@ -25,6 +25,7 @@ static const rl_key keys[] = {
 #include "richlazy/params_task.def"
 #include "richlazy/params_train.def"
 #include "richlazy/params_probe.def"
+#include "richlazy/params_linear.def"
 };
 #undef RL_P
 
