@@ -25,4 +25,11 @@ typedef struct rl_train_opts {
 rl_code rl_train_item(const rl_params *p, uint64_t sweep_seed, const rl_train_opts *opts,
                       rl_result *out, rl_status *st);
 
+/*
+** Checks an item's parameters beyond the spec's table (structure parameters,
+** task shape, curve length) without building anything: `plan` and `run` call it
+** for every item before anything runs.
+*/
+rl_code rl_train_check(const rl_params *p, rl_status *st);
+
 #endif /* RICHLAZY_TRAIN_H */
