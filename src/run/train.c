@@ -1,0 +1,293 @@
+/*
+** train.c: one item end to end — task, initial weights, measures before,
+** training, measures after (module: run). The sweep engine and `richlazy train`
+** both call rl_train_item; nothing here knows about MPI or files except the
+** optional dump.
+**
+** Shape of one training (paper §2, reference script):
+**   W_h(0) from init (structure, rank, gain), W_x and w uniform +-1/sqrt(fan_in);
+**   measures at t = 0 on the fixed probe set (hidden states for Eq. 5, kernel for Eq. 6);
+**   `train.iterations` mini-batches, each a fresh batch from the stream keyed by
+**   the iteration (so a batch never depends on history: resumable, paired);
+**   divergence (non-finite loss or weights) ends the item as an outcome;
+**   measures at the end; the loss curve holds the mean training loss of each
+**   window of `train.curve_every` iterations.
+*/
+#include "richlazy/train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "richlazy/init.h"
+#include "richlazy/linear2.h"
+#include "richlazy/metrics.h"
+#include "richlazy/model.h"
+#include "richlazy/task.h"
+#include "dump.h"
+
+/* Everything one training owns; released by session_destroy in any state. */
+typedef struct session {
+    const rl_params *p;
+    uint64_t sweep_seed;
+    rl_task *task;
+    rl_task_shape shape;
+    rl_rnn *net;
+    float *theta0;    /* the initial parameters, for Eq. 4 */
+    double *w_h0;     /* W_h(0) in double (spectrum, dump) */
+    rl_batch probe;   /* the fixed probe set */
+    rl_batch batch;   /* the current training batch */
+    rl_rnn_work *probe_work, *train_work;
+    rl_opt *opt;
+    float *grad;
+    rl_rep *rep0;
+    rl_kernel *kernel0;
+} session;
+
+static void session_destroy(session *s)
+{
+    rl_metrics_kernel_destroy(&s->kernel0);
+    rl_metrics_rep_destroy(&s->rep0);
+    rl_free(s->grad);
+    rl_opt_destroy(&s->opt);
+    rl_rnn_work_destroy(&s->train_work);
+    rl_rnn_work_destroy(&s->probe_work);
+    rl_batch_destroy(&s->batch);
+    rl_batch_destroy(&s->probe);
+    rl_free(s->w_h0);
+    rl_free(s->theta0);
+    rl_rnn_destroy(&s->net);
+    rl_task_destroy(&s->task);
+}
+
+rl_code rl_train_check(const rl_params *p, rl_status *st)
+{
+    if (strcmp(p->model.kind, "linear2") == 0) return RL_OK;
+    rl_task_shape shape;
+    RL_TRY(rl_init_check(p, st));
+    RL_TRY(rl_task_shape_of(p, &shape, st));
+    long records = (p->train.iterations + p->train.curve_every - 1) / p->train.curve_every;
+    RL_CHECK(records <= RL_CURVE_MAX, st, RL_EINPUT,
+             "train.iterations / train.curve_every = %ld loss-curve records; valid: at most %d "
+             "(raise train.curve_every to at least %ld)",
+             records, RL_CURVE_MAX, (p->train.iterations + RL_CURVE_MAX - 1) / RL_CURVE_MAX);
+    RL_CHECK(p->probe.kernel_trials <= p->probe.trials, st, RL_EINPUT,
+             "probe.kernel_trials = %ld exceeds probe.trials = %ld; valid: kernel_trials <= trials",
+             p->probe.kernel_trials, p->probe.trials);
+    return RL_OK;
+}
+
+/* Eq. 1's leak: rho = exp(-dt / tau_m), or 0 (the reference script) when tau_m = 0. */
+static float leak_of(const rl_params *p)
+{
+    return p->model.tau > 0 ? (float)exp(-p->task.dt / p->model.tau) : 0.0f;
+}
+
+static rl_code build_network(session *s, rl_result *out, rl_status *st)
+{
+    const rl_params *p = s->p;
+    int n = (int)p->model.hidden;
+    RL_TRY(rl_rnn_create(s->shape.n_in, n, s->shape.n_out, leak_of(p), &s->net, st));
+    s->w_h0 = rl_alloc((size_t)n * n, sizeof *s->w_h0, st);
+    if (!s->w_h0) return st->code;
+    RL_TRY(rl_init_recurrent(p, s->sweep_seed, s->w_h0, st));
+    for (size_t i = 0; i < (size_t)n * n; i++)
+        s->net->w_h[i] = (float)s->w_h0[i];
+    rl_init_input(p, s->sweep_seed, s->shape.n_in, s->net->w_x);
+    rl_init_output(p, s->sweep_seed, s->shape.n_out, s->net->w_out);
+
+    rl_spectrum spec;
+    RL_TRY(rl_init_spectrum(s->w_h0, n, &spec, st));
+    out->measure[RL_MEASURE_eff_rank_eig] = spec.eff_rank_eig;
+    out->measure[RL_MEASURE_eff_rank_sv] = spec.eff_rank_sv;
+    out->measure[RL_MEASURE_spectral_radius] = spec.radius;
+
+    s->theta0 = rl_alloc(s->net->n_params, sizeof(float), st);
+    if (!s->theta0) return st->code;
+    memcpy(s->theta0, s->net->theta, s->net->n_params * sizeof(float));
+    return RL_OK;
+}
+
+/* Fraction of probe trials whose argmax output at the decision step is the label. */
+static double decision_accuracy(const rl_batch *b, const float *y, int step)
+{
+    if (!b->label) return NAN;
+    long correct = 0;
+    for (int j = 0; j < b->batch; j++) {
+        const float *yj = y + ((size_t)step * b->batch + j) * b->n_out;
+        int best = 0;
+        for (int o = 1; o < b->n_out; o++)
+            if (yj[o] > yj[best]) best = o;
+        correct += best == b->label[(size_t)step * b->batch + j];
+    }
+    return (double)correct / b->batch;
+}
+
+/* Probe-set loss (and accuracy) of the current network. */
+static double probe_loss(session *s, double *accuracy)
+{
+    long correct, counted;
+    rl_rnn_forward(s->net, s->probe.x, s->probe_work);
+    const float *y = rl_rnn_outputs(s->probe_work);
+    double loss = rl_loss_eval(s->shape.loss, &s->probe, y, rl_rnn_output_grad(s->probe_work),
+                               &correct, &counted);
+    if (accuracy) *accuracy = decision_accuracy(&s->probe, y, s->shape.decision_step);
+    return loss;
+}
+
+/* Eq. 6 as the reference script: J = d outputs / d W_h. */
+static rl_kernel_wrt kernel_wrt(const rl_params *p)
+{
+    (void)p;
+    return RL_KERNEL_WRT_WH;
+}
+
+/* sMNIST's kernel uses the last step only (its loss does); cognitive tasks every step. */
+static bool kernel_last_only(const rl_params *p)
+{
+    return strcmp(p->task.name, "smnist") == 0;
+}
+
+static rl_code measure_initial(session *s, rl_result *out, rl_status *st)
+{
+    const rl_params *p = s->p;
+    out->measure[RL_MEASURE_initial_loss] = probe_loss(s, NULL);
+    RL_TRY(rl_metrics_rep_create(s->net, &s->probe, s->shape.decision_step, &s->rep0, st));
+    RL_TRY(rl_metrics_kernel_create(s->net, &s->probe, (int)p->probe.kernel_trials,
+                                    kernel_wrt(p), kernel_last_only(p), &s->kernel0, st));
+    return RL_OK;
+}
+
+static rl_code measure_final(session *s, rl_result *out, rl_status *st)
+{
+    const rl_params *p = s->p;
+    rl_rnn *net = s->net;
+    size_t nh = (size_t)net->n_hidden * net->n_hidden;
+    double acc;
+    out->measure[RL_MEASURE_final_loss] = probe_loss(s, &acc);
+    out->measure[RL_MEASURE_final_accuracy] = acc;
+    /* Eq. 4 */
+    double dw = rl_metrics_distance(net->w_h, s->theta0, nh);
+    out->measure[RL_MEASURE_weight_change] = dw;
+    out->measure[RL_MEASURE_weight_change_rel] = dw / rl_metrics_norm(s->theta0, nh);
+    out->measure[RL_MEASURE_weight_change_all] =
+        rl_metrics_distance(net->theta, s->theta0, net->n_params);
+
+    rl_rep *repf = NULL;
+    rl_kernel *kf = NULL;
+    rl_code rc = rl_metrics_rep_create(net, &s->probe, s->shape.decision_step, &repf, st);
+    if (rc == RL_OK) /* Eq. 5 */
+        out->measure[RL_MEASURE_rep_alignment] = rl_metrics_rep_alignment(s->rep0, repf, false);
+    if (rc == RL_OK)
+        rc = rl_metrics_kernel_create(net, &s->probe, (int)p->probe.kernel_trials, kernel_wrt(p),
+                                      kernel_last_only(p), &kf, st);
+    if (rc == RL_OK) { /* Eq. 6 */
+        out->measure[RL_MEASURE_kernel_alignment] = rl_metrics_kernel_alignment(s->kernel0, kf);
+        out->measure[RL_MEASURE_kernel_task_alignment] =
+            rl_metrics_kernel_task_alignment(kf, &s->probe);
+        rc = rl_metrics_kernel_eff_rank(kf, &out->measure[RL_MEASURE_kernel_eff_rank], st);
+    }
+    rl_metrics_kernel_destroy(&kf);
+    rl_metrics_rep_destroy(&repf);
+    return rc;
+}
+
+static bool all_finite(const float *x, size_t n)
+{
+    float acc = 0.0f;
+    for (size_t i = 0; i < n; i++)
+        acc += x[i] * 0.0f; /* NaN or Inf anywhere makes acc NaN */
+    return acc == 0.0f;
+}
+
+/* The training loop. Sets out->status to done or diverged. */
+static rl_code train_loop(session *s, const rl_train_opts *opts, rl_result *out, rl_status *st)
+{
+    const rl_params *p = s->p;
+    rl_rnn *net = s->net;
+    double window = 0.0;
+    long in_window = 0;
+    out->n_curve = 0;
+    for (long it = 0; it < p->train.iterations; it++) {
+        if (opts && opts->stop && *opts->stop)
+            RL_FAIL(st, RL_ESTOPPED, "stopped at iteration %ld of %ld", it, p->train.iterations);
+        RL_TRY(rl_task_fill_train(s->task, s->sweep_seed, it, &s->batch, st));
+        rl_rnn_forward(net, s->batch.x, s->train_work);
+        long correct, counted;
+        double loss = rl_loss_eval(s->shape.loss, &s->batch, rl_rnn_outputs(s->train_work),
+                                   rl_rnn_output_grad(s->train_work), &correct, &counted);
+        if (!isfinite(loss)) {
+            out->status = RL_ITEM_DIVERGED;
+            out->measure[RL_MEASURE_diverged_step] = (double)it;
+            return RL_OK;
+        }
+        rl_rnn_backward(net, s->batch.x, s->train_work, s->grad);
+        rl_opt_step(s->opt, net->theta, s->grad);
+        window += loss;
+        if (++in_window == p->train.curve_every || it + 1 == p->train.iterations) {
+            out->loss_curve[out->n_curve++] = (float)(window / (double)in_window);
+            window = 0.0;
+            in_window = 0;
+            if (!all_finite(net->theta, net->n_params)) {
+                out->status = RL_ITEM_DIVERGED;
+                out->measure[RL_MEASURE_diverged_step] = (double)it;
+                return RL_OK;
+            }
+        }
+    }
+    out->status = RL_ITEM_DONE;
+    return RL_OK;
+}
+
+static rl_code prepare(session *s, rl_result *out, rl_status *st)
+{
+    const rl_params *p = s->p;
+    RL_TRY(rl_train_check(p, st));
+    RL_TRY(rl_task_create(p, &s->task, st));
+    s->shape = rl_task_get_shape(s->task);
+    RL_TRY(build_network(s, out, st));
+    RL_TRY(rl_batch_create(&s->shape, (int)p->probe.trials, &s->probe, st));
+    RL_TRY(rl_task_fill_probe(s->task, s->sweep_seed, &s->probe, st));
+    RL_TRY(rl_batch_create(&s->shape, (int)p->train.batch, &s->batch, st));
+    RL_TRY(rl_rnn_work_create(s->net, s->shape.steps, (int)p->probe.trials, &s->probe_work, st));
+    RL_TRY(rl_rnn_work_create(s->net, s->shape.steps, (int)p->train.batch, &s->train_work, st));
+    RL_TRY(rl_opt_create(p, s->net->n_params, &s->opt, st));
+    s->grad = rl_alloc(s->net->n_params, sizeof(float), st);
+    return s->grad ? RL_OK : st->code;
+}
+
+static rl_code train_rnn(const rl_params *p, uint64_t sweep_seed, const rl_train_opts *opts,
+                         rl_result *out, rl_status *st)
+{
+    session s = {.p = p, .sweep_seed = sweep_seed};
+    rl_code rc = prepare(&s, out, st);
+    double t0 = rl_now();
+    if (rc == RL_OK) rc = measure_initial(&s, out, st);
+    double t1 = rl_now();
+    if (rc == RL_OK) rc = train_loop(&s, opts, out, st);
+    double t2 = rl_now();
+    if (rc == RL_OK && out->status == RL_ITEM_DONE) rc = measure_final(&s, out, st);
+    double t3 = rl_now();
+    out->measure[RL_MEASURE_train_seconds] = t2 - t1;
+    out->measure[RL_MEASURE_measure_seconds] = (t1 - t0) + (t3 - t2);
+    if (rc == RL_OK && opts && opts->dump_path) {
+        rl_dump_in dump = {.p = p, .net = s.net, .theta0 = s.theta0, .probe = &s.probe,
+                           .result = out, .decision_step = s.shape.decision_step};
+        rc = rl_dump_write(opts->dump_path, &dump, st);
+    }
+    session_destroy(&s);
+    return rc;
+}
+
+rl_code rl_train_item(const rl_params *p, uint64_t sweep_seed, const rl_train_opts *opts,
+                      rl_result *out, rl_status *st)
+{
+    double t0 = rl_now();
+    rl_code rc;
+    if (strcmp(p->model.kind, "linear2") == 0)
+        rc = rl_linear2_run(p, sweep_seed, out, st);
+    else
+        rc = train_rnn(p, sweep_seed, opts, out, st);
+    out->wall_seconds = rl_now() - t0;
+    return rc;
+}
