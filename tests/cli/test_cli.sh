@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# test_cli.sh RICHLAZY SOURCE_ROOT — the command line as users meet it: help for every
+# subcommand, usage errors exit 2, plan's item counts for the paper's sweeps, the
+# README's parameter table equal to `richlazy params --markdown`, bad specs exit 2
+# with FILE:LINE:COLUMN, train prints its key: value lines.
+set -u
+rl=$1; src=$2
+pass=0; fail=0
+check() { # check "what this proves" <command...> — passes if the command succeeds
+  local what=$1; shift
+  if "$@" >/dev/null 2>&1; then echo "ok  : $what"; pass=$((pass+1)); else echo "FAIL: $what"; fail=$((fail+1)); fi
+}
+status_is() { # status_is N <command...>
+  local want=$1; shift; "$@" >/dev/null 2>&1; [ $? -eq "$want" ]
+}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cd "$src"
+
+check "richlazy --help exits 0" "$rl" --help
+check "richlazy --version names the git commit" bash -c "'$rl' --version | grep -q 'git '"
+check "no subcommand exits 2" status_is 2 "$rl"
+check "an unknown subcommand exits 2" status_is 2 "$rl" frobnicate
+for c in plan train run status params; do
+  check "richlazy $c --help exits 0 and shows usage" bash -c "'$rl' $c --help | grep -q 'usage: richlazy $c'"
+  check "richlazy $c --no-such-option exits 2" status_is 2 "$rl" $c --no-such-option
+done
+check "plan sweeps/fig1_lowrank.yaml prints items: 120" bash -c "'$rl' plan sweeps/fig1_lowrank.yaml | grep -qx 'items: 120'"
+check "plan sweeps/fig1_smnist.yaml prints items: 30" bash -c "'$rl' plan sweeps/fig1_smnist.yaml | grep -qx 'items: 30'"
+check "plan sweeps/quick.yaml succeeds" "$rl" plan sweeps/quick.yaml
+check "plan --list prints one line per item" bash -c "[ \$('$rl' plan --list sweeps/quick.yaml | grep -cE '^[0-9]+ [0-9a-f]{16}') -eq 18 ]"
+for f in sweeps/*.yaml; do check "plan $f succeeds" "$rl" plan "$f"; done
+
+# The README's table is the parameter table.
+awk '/<!-- params:begin -->/{on=1;next}/<!-- params:end -->/{on=0}on' README.md > "$tmp/readme_table"
+"$rl" params --markdown > "$tmp/params_table"
+check "README's parameter table equals 'richlazy params --markdown'" cmp -s "$tmp/readme_table" "$tmp/params_table"
+
+# Bad input: one message with FILE:LINE:COLUMN, exit 2, nothing written.
+printf 'name: x\naxes:\n  init.rank: [1, 2000]\nparams: {model.hidden: 100}\n' > "$tmp/bad_rank.yaml"
+check "rank above the hidden size exits 2" status_is 2 "$rl" plan "$tmp/bad_rank.yaml"
+check "... with FILE:LINE:COLUMN" bash -c "'$rl' plan '$tmp/bad_rank.yaml' 2>&1 | grep -q 'bad_rank.yaml:3:'"
+check "a missing spec exits 2" status_is 2 "$rl" plan "$tmp/none.yaml"
+check "a directory as spec exits 2" status_is 2 "$rl" plan "$tmp"
+check "train --item out of range exits 2" status_is 2 "$rl" train sweeps/quick.yaml --item 99999
+check "train --set with an unknown path exits 2" status_is 2 "$rl" train sweeps/quick.yaml --set train.nope=1
+check "train --set with an out-of-range value exits 2" status_is 2 "$rl" train sweeps/quick.yaml --set train.lr=-1
+
+# One tiny training: every measure printed, finite where it must be.
+"$rl" train sweeps/quick.yaml --item 0 --set train.iterations=20 --set model.hidden=16 \
+  --set init.rank=4 --set probe.trials=40 --dump "$tmp/item.nc" > "$tmp/train.out" 2>&1
+check "train on a tiny configuration exits 0" test $? -eq 0
+check "train prints status: done" grep -qx 'status: done' "$tmp/train.out"
+for k in weight_change rep_alignment kernel_alignment final_loss final_accuracy eff_rank_eig iterations_per_second; do
+  check "train prints a finite $k" bash -c "grep -E '^$k: ' '$tmp/train.out' | grep -vqiE 'nan|inf'"
+done
+check "--dump wrote a NetCDF file" test -s "$tmp/item.nc"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
