@@ -1,1 +1,263 @@
-/* being written: see the module header */
+/*
+** rnn.c: the RNN of Eq. 1–2 — forward pass and backpropagation through time
+** (module: model; the equations and symbol map are in model.h).
+** Why this shape: nearly all the work is GEMM, so the passes are arranged to
+** make few, large sgemm calls and one fused element-wise sweep per step:
+**   forward   one GEMM (K = n_in) for W_x x_t over all steps, then per step one
+**             B x N x N GEMM accumulating W_h r_{t-1} in place, fused leak + relu;
+**             the outputs of all steps in one GEMM;
+**   backward  dL/dr from the outputs in one GEMM over all steps, then per step one
+**             GEMM for the recurrent term with fused relu' and leak; each weight
+**             gradient is ONE GEMM over all steps (K = T*B).
+** Invariants: r holds r_t for t = 0..T-1 (T*B x N, step t in rows tB..tB+B-1,
+** like the time-major batch); g holds g_t = dL/da_t after backward. No
+** allocation after rl_rnn_work_create; single precision state, one thread.
+*/
+#include "richlazy/model.h"
+
+#include <assert.h>
+#include <cblas.h>
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+struct rl_rnn_work {
+    int steps, batch;          /* T, B */
+    int n_in, n_hidden, n_out; /* the network shape it was made for */
+    float *r;                  /* T*B*N: r_t = relu(a_t) */
+    float *a;                  /* B*N: a_{t-1} while the forward runs (rho > 0 only) */
+    float *g;                  /* T*B*N: g_t = dL/da_t (BPTT) */
+    float *y;                  /* T*B*n_out: y_t */
+    float *dy;                 /* T*B*n_out: dL/dy_t */
+};
+
+/* ---- lifecycle ---- */
+
+rl_code rl_rnn_create(int n_in, int n_hidden, int n_out, float rho, rl_rnn **out, rl_status *st)
+{
+    *out = NULL;
+    RL_CHECK(n_in >= 1 && n_hidden >= 1 && n_out >= 1, st, RL_EINPUT,
+             "rnn: n_in, hidden and n_out must be positive integers (got %d, %d, %d)", n_in,
+             n_hidden, n_out);
+    RL_CHECK(rho >= 0.0f && rho < 1.0f, st, RL_EINPUT,
+             "rnn: the leak rho must lie in [0, 1) (got %g); rho = exp(-dt/tau), so tau must be "
+             "0 (no leak) or positive",
+             (double)rho);
+    size_t n = (size_t)n_hidden;
+    size_t n_params = n * n + n * (size_t)n_in + (size_t)n_out * n;
+    rl_rnn *net = rl_alloc(1, sizeof *net, st);
+    if (!net) return st->code;
+    net->theta = rl_alloc(n_params, sizeof(float), st);
+    if (!net->theta) {
+        rl_rnn_destroy(&net);
+        return st->code;
+    }
+    net->n_in = n_in;
+    net->n_hidden = n_hidden;
+    net->n_out = n_out;
+    net->rho = rho;
+    net->n_params = n_params;
+    net->w_h = net->theta;
+    net->w_x = net->w_h + n * n;
+    net->w_out = net->w_x + n * (size_t)n_in;
+    *out = net;
+    return RL_OK;
+}
+
+void rl_rnn_destroy(rl_rnn **net)
+{
+    if (!net || !*net) return;
+    rl_free((*net)->theta);
+    rl_free(*net);
+    *net = NULL;
+}
+
+double rl_rnn_rho(const rl_params *p)
+{
+    /* Eq. 1: rho = exp(-dt / tau_m); tau = 0 selects the reference script's leak-free form. */
+    if (p->model.tau <= 0.0) return 0.0;
+    return exp(-p->task.dt / p->model.tau);
+}
+
+rl_code rl_rnn_work_create(const rl_rnn *net, int steps, int batch, rl_rnn_work **out,
+                           rl_status *st)
+{
+    *out = NULL;
+    RL_CHECK(steps >= 1 && batch >= 1, st, RL_EINPUT,
+             "rnn: steps and batch must be positive integers (got %d, %d)", steps, batch);
+    /* sgemm takes int dimensions and T*B is one of them. */
+    RL_CHECK((long long)steps * batch <= INT_MAX, st, RL_EINPUT,
+             "rnn: steps x batch must be at most %d (got %d x %d)", INT_MAX, steps, batch);
+    size_t rows = (size_t)steps * (size_t)batch;
+    size_t n = (size_t)net->n_hidden;
+    rl_rnn_work *w = rl_alloc(1, sizeof *w, st);
+    if (!w) return st->code;
+    w->steps = steps;
+    w->batch = batch;
+    w->n_in = net->n_in;
+    w->n_hidden = net->n_hidden;
+    w->n_out = net->n_out;
+    if (!(w->r = rl_alloc(rows, n * sizeof(float), st)) ||
+        !(w->a = rl_alloc((size_t)batch, n * sizeof(float), st)) ||
+        !(w->g = rl_alloc(rows, n * sizeof(float), st)) ||
+        !(w->y = rl_alloc(rows, (size_t)net->n_out * sizeof(float), st)) ||
+        !(w->dy = rl_alloc(rows, (size_t)net->n_out * sizeof(float), st))) {
+        rl_rnn_work_destroy(&w);
+        return st->code;
+    }
+    *out = w;
+    return RL_OK;
+}
+
+void rl_rnn_work_destroy(rl_rnn_work **w)
+{
+    if (!w || !*w) return;
+    rl_free((*w)->r);
+    rl_free((*w)->a);
+    rl_free((*w)->g);
+    rl_free((*w)->y);
+    rl_free((*w)->dy);
+    rl_free(*w);
+    *w = NULL;
+}
+
+int rl_rnn_work_steps(const rl_rnn_work *w)
+{
+    return w->steps;
+}
+
+int rl_rnn_work_batch(const rl_rnn_work *w)
+{
+    return w->batch;
+}
+
+const float *rl_rnn_outputs(const rl_rnn_work *w)
+{
+    return w->y;
+}
+
+const float *rl_rnn_hidden(const rl_rnn_work *w, int t)
+{
+    assert(t >= 0 && t < w->steps);
+    return w->r + (size_t)t * (size_t)w->batch * (size_t)w->n_hidden;
+}
+
+float *rl_rnn_output_grad(rl_rnn_work *w)
+{
+    return w->dy;
+}
+
+/* ---- fused element-wise sweeps ---- */
+
+/*
+** relu that keeps NaN (as torch.relu does), so a diverged state stays visible
+** in the loss instead of being clamped to 0. Compiles to maxps(0, v).
+*/
+static inline float relu(float v)
+{
+    return v < 0.0f ? 0.0f : v;
+}
+
+/*
+** Eq. 1, one step: on entry r holds (1-rho)(W_h r_{t-1} + W_x x_t); on exit
+** r = relu(a_t) with a_t = rho a_{t-1} + r, and a = a_t. first: a_{-1} = 0.
+*/
+static void leak_relu(float *restrict r, float *restrict a, size_t n, float rho, int first)
+{
+    if (rho == 0.0f) {
+        for (size_t i = 0; i < n; i++)
+            r[i] = relu(r[i]);
+    } else if (first) {
+        for (size_t i = 0; i < n; i++) {
+            a[i] = r[i];
+            r[i] = relu(r[i]);
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            float v = r[i] + rho * a[i];
+            a[i] = v;
+            r[i] = relu(v);
+        }
+    }
+}
+
+/*
+** BPTT, one step: on entry g holds dL/dr_t (readout plus recurrent term); on
+** exit g = g_t = relu'(a_t) dL/dr_t + rho g_{t+1}. relu'(a_t) = [r_t > 0]
+** (0 at the kink, as PyTorch). next = g_{t+1}, or NULL at the last step.
+*/
+static void relu_leak_back(float *restrict g, const float *restrict r, const float *restrict next,
+                           size_t n, float rho)
+{
+    if (rho == 0.0f || !next) {
+        for (size_t i = 0; i < n; i++)
+            g[i] = r[i] > 0.0f ? g[i] : 0.0f;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            g[i] = (r[i] > 0.0f ? g[i] : 0.0f) + rho * next[i];
+    }
+}
+
+/* ---- forward ---- */
+
+void rl_rnn_forward(const rl_rnn *net, const float *x, rl_rnn_work *w)
+{
+    assert(w->n_in == net->n_in && w->n_hidden == net->n_hidden && w->n_out == net->n_out);
+    const int n = net->n_hidden, n_in = net->n_in, n_out = net->n_out, b = w->batch;
+    const int rows = w->steps * b;
+    const size_t blk = (size_t)b * (size_t)n;
+    const float c = 1.0f - net->rho;
+
+    /* Eq. 1 input drive for every step at once: r_t <- (1-rho) x_t W_x^T (K = n_in). */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, n_in, c, x, n_in, net->w_x, n_in,
+                0.0f, w->r, n);
+    for (int t = 0; t < w->steps; t++) {
+        float *rt = w->r + (size_t)t * blk;
+        /* Eq. 1 recurrent drive: r_t += (1-rho) r_{t-1} W_h^T; r_{-1} = 0 needs no GEMM. */
+        if (t > 0)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, n, n, c, rt - blk, n, net->w_h,
+                        n, 1.0f, rt, n);
+        leak_relu(rt, w->a, blk, net->rho, t == 0);
+    }
+    /* Eq. 2 for every step at once: y_t = r_t w^T. */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n_out, n, 1.0f, w->r, n, net->w_out,
+                n, 0.0f, w->y, n_out);
+}
+
+/* ---- backward (BPTT) ---- */
+
+void rl_rnn_backward(const rl_rnn *net, const float *x, rl_rnn_work *w, float *grad)
+{
+    assert(w->n_in == net->n_in && w->n_hidden == net->n_hidden && w->n_out == net->n_out);
+    const int n = net->n_hidden, n_in = net->n_in, n_out = net->n_out, b = w->batch;
+    const int steps = w->steps, rows = steps * b;
+    const size_t blk = (size_t)b * (size_t)n;
+    const float c = 1.0f - net->rho;
+    float *gw_h = grad, *gw_x = grad + (size_t)n * n, *gw_out = gw_x + (size_t)n * n_in;
+
+    /* Readout part of dL/dr_t for every step at once: dy_t w (K = n_out). */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, n, n_out, 1.0f, w->dy, n_out,
+                net->w_out, n, 0.0f, w->g, n);
+    for (int t = steps - 1; t >= 0; t--) {
+        float *gt = w->g + (size_t)t * blk;
+        const float *next = t + 1 < steps ? gt + blk : NULL;
+        /* Recurrent part: dL/dr_t += (1-rho) g_{t+1} W_h, since a_{t+1} sees (1-rho) W_h r_t. */
+        if (next)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, n, n, c, next, n, net->w_h, n,
+                        1.0f, gt, n);
+        relu_leak_back(gt, w->r + (size_t)t * blk, next, blk, net->rho);
+    }
+
+    /* dW_h = (1-rho) sum_t g_t^T r_{t-1}: t = 0 drops out (r_{-1} = 0), so K = (T-1) B. */
+    if (steps > 1)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, rows - b, c, w->g + blk, n, w->r,
+                    n, 0.0f, gw_h, n);
+    else
+        memset(gw_h, 0, (size_t)n * n * sizeof *gw_h);
+    /* dW_x = (1-rho) sum_t g_t^T x_t (K = T B). */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n_in, rows, c, w->g, n, x, n_in, 0.0f,
+                gw_x, n_in);
+    /* dw = sum_t dy_t^T r_t (K = T B). */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n, rows, 1.0f, w->dy, n_out, w->r,
+                n, 0.0f, gw_out, n);
+}
