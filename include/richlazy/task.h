@@ -5,9 +5,13 @@
 **
 ** Layout (time-major, as the reference script's T x B x N_in tensors):
 **   x      [t][b][i]  T*B*n_in floats
-**   label  [t][b]     T*B int32 class indices (classification tasks)
-**   target [t][b][o]  T*B*n_out floats (regression tasks)
+**   label  [t][b]     T*B int32 class indices (loss CE; NULL for MSE tasks)
+**   target [t][b][o]  T*B*n_out floats (loss MSE; NULL for CE tasks)
 **   mask   [t][b]     T*B floats: 1 where the loss counts, else 0
+** Tasks (task.name): 2af, dms, cxt (NeuroGym v0.0.2, 8 steps with the paper's
+** periods; mask 1 at every step), smnist (28 steps of one image row, label and
+** mask at the last step only), pattern (frozen input and target, MSE). Their
+** parameters and defaults: params_task.def; a task ignores keys it does not use.
 ** Registry: task.c lists every task; a new task is one file plus one line there.
 */
 #ifndef RICHLAZY_TASK_H
@@ -26,13 +30,13 @@ typedef struct rl_task rl_task;
 
 /* What a task produces; fixed for the task's lifetime. */
 typedef struct rl_task_shape {
-    int steps;         /* T */
-    int n_in, n_out;   /* input channels, outputs (classes for CE) */
+    int steps;       /* T */
+    int n_in, n_out; /* input channels, outputs (classes for CE) */
     rl_loss_kind loss;
     int decision_step; /* step whose hidden state RA uses (the last decision step) */
 } rl_task_shape;
 
-/* One batch, owned (rl_batch_create / rl_batch_destroy). */
+/* One batch, owned (rl_batch_create / rl_batch_destroy). A fill overwrites every array. */
 typedef struct rl_batch {
     int steps, batch, n_in, n_out;
     float *x;
@@ -41,25 +45,34 @@ typedef struct rl_batch {
     float *mask;
 } rl_batch;
 
+/* Zeroed arrays for `batch` trials of this shape; RL_EINPUT if batch < 1. */
 rl_code rl_batch_create(const rl_task_shape *shape, int batch, rl_batch *out, rl_status *st);
+/* Frees the arrays and zeroes *b; safe on NULL and on a zeroed or failed batch. */
 void rl_batch_destroy(rl_batch *b);
 
-/* Builds the task named by p->task.name from p (loads data files for smnist). */
+/*
+** Builds the task named by p->task.name from p (smnist reads its two files here,
+** once). RL_EINPUT with "what is wrong; what would be valid" for an unknown name,
+** impossible periods, or a missing, truncated or malformed data file.
+*/
 rl_code rl_task_create(const rl_params *p, rl_task **out, rl_status *st);
 void rl_task_destroy(rl_task **t);
 rl_task_shape rl_task_get_shape(const rl_task *t);
-/* Shape without building the task (no file I/O): for plan's cost estimate. */
+/* Shape without building the task (no file I/O): for plan's cost estimate. Checks
+   the same parameters as rl_task_create except the data files. */
 rl_code rl_task_shape_of(const rl_params *p, rl_task_shape *out, rl_status *st);
 
 /*
 ** Fills b (b->batch trials) for training iteration `iter`. The draws come from
 ** the stream (sweep_seed, "task.train", p->seed, iter), so a batch depends only on
 ** the item and the iteration — a resumed training sees the same batches. sMNIST
-** takes images iter*B .. iter*B+B-1 (mod the training split), no shuffling.
+** takes images iter*B .. iter*B+B-1 (mod the training split), no shuffling; pattern
+** repeats its one frozen trial (stream "task.pattern") in every row. b must come
+** from rl_batch_create with this task's shape (any number of trials; else RL_EBUG).
 */
-rl_code rl_task_fill_train(rl_task *t, uint64_t sweep_seed, long iter, rl_batch *b,
-                           rl_status *st);
-/* Fills b with the fixed probe set (stream "task.probe"; sMNIST: the first validation images). */
+rl_code rl_task_fill_train(rl_task *t, uint64_t sweep_seed, long iter, rl_batch *b, rl_status *st);
+/* Fills b with the fixed probe set of b->batch trials (stream "task.probe"; sMNIST:
+   the first b->batch validation images; pattern: its frozen trial). */
 rl_code rl_task_fill_probe(rl_task *t, uint64_t sweep_seed, rl_batch *b, rl_status *st);
 
 #endif /* RICHLAZY_TASK_H */

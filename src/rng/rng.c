@@ -11,6 +11,7 @@
 **   "init.w_x", "init.w_out" [sweep seed, item seed]
 **   "task.train"  [sweep seed, item seed, iteration]   one stream per mini-batch
 **   "task.probe"  [sweep seed, item seed]          the fixed probe set
+**   "task.pattern" [sweep seed, item seed]         the pattern task's frozen input and target
 ** Normals: Box–Muller in double on 53-bit uniforms (exact reproduction across
 ** machines needs only IEEE double log/sqrt/cos, which glibc rounds correctly enough
 ** that known-answer tests pin them to 1e-15).
