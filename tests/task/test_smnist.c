@@ -1,0 +1,5 @@
+#include "tasktest.h"
+int main(void)
+{
+    return rl_test_done();
+}
