@@ -229,17 +229,20 @@ rl_code rl_metrics_kernel_task_alignment(const rl_kernel *k, const rl_batch *pro
 
 rl_code rl_metrics_kernel_eff_rank(const rl_kernel *k, double *out, rl_status *st)
 {
-    int m = k->m, found = 0;
+    int m = k->m;
+    lapack_int found = 0, isuppz[2];
+    double trace = 0.0, z = 0.0;
     *out = NAN;
-    double trace = 0.0, top = 0.0, z = 0.0;
-    lapack_int isuppz[2];
-    double *a = rl_alloc((size_t)m * (size_t)m, sizeof *a, st);
+    /* dsyevr needs the whole matrix and an m-long eigenvalue array even for one eigenvalue. */
+    double *a = rl_alloc((size_t)m * (size_t)m + (size_t)m, sizeof *a, st);
     if (!a) return RL_ENOMEM;
+    double *w = a + (size_t)m * m;
     memcpy(a, k->k, (size_t)m * (size_t)m * sizeof *a);
     for (int i = 0; i < m; i++) /* K is PSD: sum |lambda| = trace */
         trace += a[(size_t)i * m + i];
     lapack_int info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'N', 'I', 'U', m, a, m, 0.0, 0.0, m, m, 0.0,
-                                     &found, &top, &z, 1, isuppz);
+                                     &found, w, &z, 1, isuppz);
+    double top = w[0];
     rl_free(a);
     RL_CHECK(info == 0 && found == 1, st, RL_EBUG,
              "kernel effective rank: LAPACK dsyevr failed (info %d) on a %d x %d kernel", (int)info,

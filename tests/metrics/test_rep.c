@@ -1,0 +1,116 @@
+/*
+** test_rep.c: Eq. 5, representation alignment (rep.c), against a direct
+** evaluation of its definition, and weight change (Eq. 4) on known numbers.
+** Why: rep.c never forms R = H^T H when the trials are fewer than the units (it
+** uses Tr(R_f R_0) = ||H_f H_0^T||_F^2); the test forms R literally in unit space
+** for both P < N and P > N, centred and uncentred, and checks that RA ignores a
+** rescaling of H (RA is a cosine between R's) and that bad shapes are refused.
+*/
+#include "mfix.h"
+#include "rltest.h"
+
+/* Eq. 5 by its definition: R = H^T H (n x n), Tr(R_f R_0)/(||R_f|| ||R_0||). */
+static double ra_direct(const double *h0, const double *hf, int p, int n, bool centred)
+{
+    double *r0 = calloc((size_t)n * n, sizeof(double)), *rf = calloc((size_t)n * n, sizeof(double));
+    double *m0 = calloc((size_t)n, sizeof(double)), *mf = calloc((size_t)n, sizeof(double));
+    for (int i = 0; i < p && centred; i++)
+        for (int a = 0; a < n; a++) {
+            m0[a] += h0[i * n + a] / p;
+            mf[a] += hf[i * n + a] / p;
+        }
+    for (int i = 0; i < p; i++)
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < n; b++) {
+                r0[a * n + b] += (h0[i * n + a] - m0[a]) * (h0[i * n + b] - m0[b]);
+                rf[a * n + b] += (hf[i * n + a] - mf[a]) * (hf[i * n + b] - mf[b]);
+            }
+    double tr = 0.0, n0 = 0.0, nf = 0.0;
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++) {
+            tr += rf[a * n + b] * r0[b * n + a]; /* Tr(R_f R_0) literally */
+            n0 += r0[a * n + b] * r0[a * n + b];
+            nf += rf[a * n + b] * rf[a * n + b];
+        }
+    free(r0);
+    free(rf);
+    free(m0);
+    free(mf);
+    return tr / sqrt(n0 * nf);
+}
+
+static void check_shape(int p, int n)
+{
+    rl_status st = RL_STATUS_INIT;
+    rl_rng r;
+    double *h0 = malloc(sizeof(double) * p * n), *hf = malloc(sizeof(double) * p * n);
+    rl_rng_init(&r, 61, "test.metrics.rep", (uint64_t)p, (uint64_t)n);
+    for (int i = 0; i < p * n; i++) { /* relu-like: non-negative, some exact zeros */
+        h0[i] = fmax(0.0, rl_rng_normal(&r));
+        hf[i] = fmax(0.0, h0[i] + 0.7 * rl_rng_normal(&r));
+    }
+    rl_rep *a = NULL, *b = NULL, *c = NULL;
+    mf_ok(rl_metrics_rep_from_rows(h0, p, n, &a, &st), &st, "rep 0");
+    mf_ok(rl_metrics_rep_from_rows(hf, p, n, &b, &st), &st, "rep f");
+    for (int centred = 0; centred < 2; centred++) {
+        double got = NAN, want = ra_direct(h0, hf, p, n, centred);
+        mf_ok(rl_metrics_rep_alignment(a, b, centred, &got, &st), &st, "RA");
+        RL_TEST_ABS(got, want, 1e-12,
+                    "P = %d trials, N = %d units, %s: RA = %.12f matches "
+                    "Tr(R_f R_0)/(||R_f|| ||R_0||) formed in unit space (%.12f, tol 1e-12)",
+                    p, n, centred ? "centred" : "uncentred", got, want);
+        RL_TEST(want < 0.99, "  ... and is not trivially 1 (%.4f)", want);
+    }
+    for (int i = 0; i < p * n; i++)
+        hf[i] *= 7.5;
+    mf_ok(rl_metrics_rep_from_rows(hf, p, n, &c, &st), &st, "rep scaled");
+    double ra1 = NAN, ra2 = NAN;
+    mf_ok(rl_metrics_rep_alignment(a, b, false, &ra1, &st), &st, "RA");
+    mf_ok(rl_metrics_rep_alignment(a, c, false, &ra2, &st), &st, "RA scaled");
+    RL_TEST_REL(ra2, ra1, 1e-13,
+                "P = %d, N = %d: RA is unchanged when H_f is scaled by 7.5 "
+                "(%.15f vs %.15f, rel tol 1e-13)",
+                p, n, ra2, ra1);
+    rl_metrics_rep_destroy(&a);
+    rl_metrics_rep_destroy(&b);
+    rl_metrics_rep_destroy(&c);
+    free(h0);
+    free(hf);
+}
+
+static void check_errors_and_weights(void)
+{
+    rl_status st = RL_STATUS_INIT;
+    double h[12] = {1, 0, 2, 0, 1, 1, 3, 0, 0, 1, 2, 1}, ra = 0.0;
+    rl_rep *a = NULL, *b = NULL;
+    mf_ok(rl_metrics_rep_from_rows(h, 3, 4, &a, &st), &st, "rep 3x4");
+    mf_ok(rl_metrics_rep_from_rows(h, 4, 3, &b, &st), &st, "rep 4x3");
+    rl_code rc = rl_metrics_rep_alignment(a, b, false, &ra, &st);
+    RL_TEST(rc == RL_EINPUT && isnan(ra) && strstr(st.msg, "3 x 4 vs 4 x 3"),
+            "RA of 3 x 4 against 4 x 3 states is refused with the shapes named: \"%s\"", st.msg);
+    rl_metrics_rep_destroy(&a);
+    rl_metrics_rep_destroy(&b);
+
+    rl_rnn *n0 = mf_net(2, 3, 1, 0.0f, 1.0, 1.0, 71), *nf = mf_copy(n0);
+    nf->w_h[4] += 3.0f;   /* W_h changes by 3 in one entry ... */
+    nf->w_out[0] += 4.0f; /* ... the readout by 4: ||dtheta|| = 5 */
+    rl_weight_change dw;
+    rl_status st2 = RL_STATUS_INIT;
+    mf_ok(rl_metrics_weight_change(n0, nf, &dw, &st2), &st2, "weight change");
+    double norm0 = rl_metrics_norm(n0->w_h, 9);
+    RL_TEST(fabs(dw.w_h - 3.0) < 1e-6 && fabs(dw.all - 5.0) < 1e-6 &&
+                fabs(dw.w_h_rel - 3.0 / norm0) < 1e-6,
+            "Eq. 4: ||dW_h|| = 3, ||dtheta|| = 5, relative 3/||W_h(0)|| (got %.7f, %.7f, %.7f; "
+            "tol 1e-6, float rounding)",
+            dw.w_h, dw.all, dw.w_h_rel);
+    rl_rnn_destroy(&n0);
+    rl_rnn_destroy(&nf);
+}
+
+int main(void)
+{
+    check_shape(5, 9);  /* P < N: trial-space route */
+    check_shape(12, 4); /* P > N: unit-space route */
+    check_errors_and_weights();
+    return rl_test_done();
+}
