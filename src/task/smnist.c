@@ -65,6 +65,9 @@ static rl_code idx_read(idx *f, void *buf, size_t n, size_t *got, rl_status *st)
         if (r < 0) {
             int err;
             const char *why = gzerror(f->gz, &err);
+            size_t n_path = strlen(f->path); /* zlib prefixes its message with "path: " */
+            if (strncmp(why, f->path, n_path) == 0 && strncmp(why + n_path, ": ", 2) == 0)
+                why += n_path + 2;
             RL_FAIL(st, RL_EINPUT, "%s: cannot read '%s': %s; valid: an IDX file, gzipped or plain",
                     f->key, f->path, err == Z_ERRNO ? strerror(errno) : why);
         }
