@@ -1,0 +1,131 @@
+/*
+** store.h: the journal and the netCDF results cube (module: store).
+** Why: rank 0 is the only writer. A result is durable once its journal record
+** is fsynced; the cube OUT.nc is derived from the journal and replaced
+** atomically (write OUT.nc.tmp, fsync, rename, fsync the directory), so a kill
+** at any instant leaves a complete file and loses nothing journaled.
+**
+** Files next to OUT.nc (README "Results file"):
+**   OUT.nc.journal  header (spec hash, canonical spec, dims, item ids) then
+**                   fixed-size checksummed records: session, attempt, abandon,
+**                   result. A torn last record is detected and dropped.
+**   OUT.nc.tmp      the next snapshot while it is being written.
+** Invariants:
+**   (1) an item counts as finished only after rl_store_commit returned RL_OK;
+**   (2) OUT.nc on disk is always complete and readable;
+**   (3) rebuilding the cube from the journal twice gives the same cube;
+**   (4) records name items by their stable id, so a spec that only adds axis
+**       values reuses every finished item (the journal is rewritten atomically).
+*/
+#ifndef RICHLAZY_STORE_H
+#define RICHLAZY_STORE_H
+
+#include "richlazy/core.h"
+#include "richlazy/result.h"
+#include "richlazy/spec.h"
+
+#define RL_ID_LEN 17 /* item id: 16 hex digits + NUL */
+
+/* ---- the shape of the cube, as plain data ---- */
+
+/* Everything the store needs from a spec; built by rl_store_layout_from_spec or by hand in tests.
+ */
+typedef struct rl_store_layout {
+    const char *name;             /* spec name (netCDF `title`) */
+    uint64_t seed;                /* sweep seed */
+    const char *text;             /* the spec as read (global attribute `spec`) */
+    const char *canonical;        /* canonical form: hashed, and diffed when a spec changes */
+    const char *hash;             /* 64 hex digits of SHA-256(canonical) */
+    int ndims;                    /* sweep axes, spec order */
+    rl_dim dims[RL_MAX_DIMS];     /* borrowed views (labels, values, paths) */
+    size_t nitems;                /* product of the dims' sizes */
+    const char (*ids)[RL_ID_LEN]; /* nitems ids in row-major item order */
+    int n_record;                 /* length of the `record` (loss-curve) dimension, >= 1 */
+    long record_every;            /* iterations between curve records; 0 if items differ */
+    char (*own_ids)[RL_ID_LEN];   /* storage behind ids when built from a spec */
+} rl_store_layout;
+
+/* Any rank. Fills lay from spec (views into spec: keep spec alive). Free with rl_store_layout_free.
+ */
+rl_code rl_store_layout_from_spec(const rl_spec *spec, rl_store_layout *lay, rl_status *st);
+void rl_store_layout_free(rl_store_layout *lay);
+
+/* ---- the writer (rank 0 only) ---- */
+
+typedef struct rl_store rl_store;
+
+/* One cell's bookkeeping, as the coordinator needs it to decide what to run. */
+typedef struct rl_store_cell_info {
+    rl_item_status status; /* pending until a result is journaled */
+    int attempts;          /* runs started and not deliberately abandoned */
+    bool in_flight;        /* an attempt started after the last result and never ended */
+} rl_store_cell_info;
+
+/* What rl_store_open found on disk. */
+typedef struct rl_store_open_info {
+    bool resumed;   /* a journal existed and was loaded */
+    bool extended;  /* the spec added axis values; journal rewritten for the new cube */
+    size_t kept;    /* results carried over from the journal */
+    bool torn_tail; /* a torn last record was found and dropped */
+} rl_store_open_info;
+
+/*
+** Rank 0 only. Opens (or creates) OUT.nc.journal for the cube `lay` and takes an
+** exclusive lock on it (a second run on the same output is refused).
+**   nc_path     (in)  OUT.nc; the journal and temporary file live next to it
+**   mpi_size    (in)  recorded as a session record (global attribute `mpi_sizes`)
+**   out, info   (out) the store; what was found on disk (info may be NULL)
+** Errors: RL_EINPUT if the journal belongs to a different spec (message: a line
+** diff of the canonical forms) or OUT.nc exists without a journal; RL_EIO on
+** file-system errors or a journal corrupt before its last record.
+*/
+rl_code rl_store_open(const char *nc_path, const rl_store_layout *lay, int mpi_size, rl_store **out,
+                      rl_store_open_info *info, rl_status *st);
+/* Releases the lock and the memory. Safe on NULL. Does not snapshot. */
+void rl_store_close(rl_store **s);
+
+rl_store_cell_info rl_store_cell(const rl_store *s, size_t item);
+/* Items per status (index by rl_item_status). */
+void rl_store_counts(const rl_store *s, size_t counts[4]);
+
+/*
+** Journals "attempt started" for item (written, not yet fsynced: a kill -9 keeps
+** it, and the next rl_store_commit makes it durable). Returns the attempt number
+** (1 for the first run) in *attempt.
+*/
+rl_code rl_store_begin_attempt(rl_store *s, size_t item, int worker, int *attempt, rl_status *st);
+/* Journals that the running attempt was stopped on purpose (a stop signal): it does not count. */
+rl_code rl_store_abandon_attempt(rl_store *s, size_t item, rl_status *st);
+/* Journals a result (r->item names the cell; a later result replaces an earlier one). */
+rl_code rl_store_add_result(rl_store *s, const rl_result *r, rl_status *st);
+/* fsyncs the journal: every record added so far is durable (invariant 1). */
+rl_code rl_store_commit(rl_store *s, rl_status *st);
+/* Rewrites OUT.nc from the in-memory cells, atomically (invariant 2). */
+rl_code rl_store_snapshot(rl_store *s, rl_status *st);
+/* Seconds the last snapshot took (0 before the first): callers space snapshots by it. */
+double rl_store_last_snapshot_seconds(const rl_store *s);
+
+/* ---- the reader (any process: `richlazy status`, tests) ---- */
+
+/* The bookkeeping of a results file, read from OUT.nc or from its journal when that is newer. */
+typedef struct rl_store_view {
+    char source[RL_PATH_MAX]; /* the file actually read */
+    char name[256];           /* spec name */
+    char hash[65];            /* spec hash */
+    int ndims;
+    char dim_names[RL_MAX_DIMS][64];
+    int dim_sizes[RL_MAX_DIMS];
+    char **labels[RL_MAX_DIMS]; /* coordinate values as text */
+    size_t nitems;
+    int8_t *status; /* rl_item_status per item (row-major) */
+    int32_t *attempts;
+    bool *in_flight; /* lost in flight (journal only; false from OUT.nc) */
+    char (*ids)[RL_ID_LEN];
+    char **reasons; /* failure reason per item, "" unless failed */
+} rl_store_view;
+
+/* Any process. Reads the results at nc_path (OUT.nc and/or OUT.nc.journal). */
+rl_code rl_store_view_open(const char *nc_path, rl_store_view **out, rl_status *st);
+void rl_store_view_destroy(rl_store_view **v);
+
+#endif /* RICHLAZY_STORE_H */

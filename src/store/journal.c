@@ -1,0 +1,392 @@
+/*
+** journal.c: the journal's bytes — header serialisation, checksummed records,
+** the scanner that tells a torn tail from corruption, and the few POSIX calls
+** durability rests on (write-all, fsync of a directory, an advisory lock).
+** Why: the journal is the only thing that must survive a kill -9 or a power
+** cut; the format is in store_int.h. Everything here is rank-0 or reader code
+** and performs no MPI.
+*/
+#define _DEFAULT_SOURCE /* flock */
+#include "store_int.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+_Static_assert(sizeof(jrec_small) == 64, "jrec_small is one 64-byte record");
+_Static_assert(sizeof(jrec_result) % 8 == 0, "records keep 8-byte alignment");
+_Static_assert(sizeof(jfixed) % 8 == 0, "the header's fixed part keeps 8-byte alignment");
+
+#define HEAD_MAX ((uint64_t)1 << 34) /* 16 GiB: more is a corrupt length, not a sweep */
+
+static uint32_t crc_of(const void *p, size_t n)
+{
+    return (uint32_t)crc32_z(0L, (const Bytef *)p, n);
+}
+
+double rl_store_unix_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- a growable byte buffer for the header ---- */
+
+typedef struct bytes {
+    unsigned char *p;
+    size_t len, cap;
+    bool oom;
+} bytes;
+
+static void put(bytes *b, const void *src, size_t n)
+{
+    if (b->oom) return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n)
+            cap *= 2;
+        unsigned char *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = true;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, src, n);
+    b->len += n;
+}
+
+static void put_str(bytes *b, const char *s)
+{
+    put(b, s ? s : "", strlen(s ? s : "") + 1);
+}
+
+static void put_u32(bytes *b, uint32_t v)
+{
+    put(b, &v, sizeof v);
+}
+
+rl_code rl_store_journal_header(const rl_store_layout *lay, double created, unsigned char **buf,
+                                size_t *len, rl_status *st)
+{
+    jfixed f;
+    bytes b = {0};
+    memset(&f, 0, sizeof f);
+    memcpy(f.magic, JOURNAL_MAGIC, 8);
+    f.byte_order = JOURNAL_BYTE_ORDER;
+    f.version = JOURNAL_VERSION;
+    f.small_bytes = sizeof(jrec_small);
+    f.result_bytes = sizeof(jrec_result);
+    f.n_measures = RL_NMEASURES;
+    f.curve_max = RL_CURVE_MAX;
+    f.nitems = lay->nitems;
+    f.seed = lay->seed;
+    f.created = created;
+    f.ndims = (uint32_t)lay->ndims;
+    rl_snprintf(f.hash, sizeof f.hash, "%s", lay->hash);
+    put(&b, &f, sizeof f);
+    put_str(&b, lay->name);
+    put_str(&b, lay->canonical);
+    for (int d = 0; d < lay->ndims; d++) {
+        const rl_dim *dim = &lay->dims[d];
+        unsigned char numeric = dim->numeric;
+        put_str(&b, dim->name);
+        put_u32(&b, (uint32_t)dim->size);
+        put(&b, &numeric, 1);
+        for (int k = 0; k < dim->size; k++)
+            put_str(&b, dim->labels[k]);
+    }
+    put(&b, lay->ids, lay->nitems * RL_ID_LEN);
+    static const unsigned char zeros[8] = {0};
+    put(&b, zeros, (8 - b.len % 8) % 8);
+    if (b.oom) {
+        free(b.p);
+        RL_FAIL(st, RL_ENOMEM, "out of memory building the journal header");
+    }
+    uint64_t head_bytes = b.len + 8;
+    memcpy(b.p + offsetof(jfixed, head_bytes), &head_bytes, sizeof head_bytes);
+    put_u32(&b, crc_of(b.p, b.len));
+    put_u32(&b, 0);
+    if (b.oom) {
+        free(b.p);
+        RL_FAIL(st, RL_ENOMEM, "out of memory building the journal header");
+    }
+    *buf = rl_alloc(b.len, 1, st);
+    if (!*buf) {
+        free(b.p);
+        return st->code;
+    }
+    memcpy(*buf, b.p, b.len);
+    *len = b.len;
+    free(b.p);
+    return RL_OK;
+}
+
+/* ---- reading the header ---- */
+
+typedef struct cursor {
+    const unsigned char *p, *end;
+    bool bad;
+} cursor;
+
+static const char *get_str(cursor *c)
+{
+    const unsigned char *nul = c->bad ? NULL : memchr(c->p, 0, (size_t)(c->end - c->p));
+    if (!nul) {
+        c->bad = true;
+        return "";
+    }
+    const char *s = (const char *)c->p;
+    c->p = nul + 1;
+    return s;
+}
+
+static void get(cursor *c, void *dst, size_t n)
+{
+    if (c->bad || (size_t)(c->end - c->p) < n) {
+        c->bad = true;
+        memset(dst, 0, n);
+        return;
+    }
+    memcpy(dst, c->p, n);
+    c->p += n;
+}
+
+static rl_code check_fixed(const jfixed *f, const char *path, rl_status *st)
+{
+    RL_CHECK(memcmp(f->magic, JOURNAL_MAGIC, 8) == 0, st, RL_EINPUT,
+             "%s is not a richlazy journal (bad magic); move it aside or choose another -o", path);
+    RL_CHECK(f->byte_order == JOURNAL_BYTE_ORDER, st, RL_EINPUT,
+             "%s was written on a machine of another byte order; resume it there", path);
+    RL_CHECK(f->version == JOURNAL_VERSION, st, RL_EINPUT,
+             "%s has journal format %u; this richlazy reads format %u", path, f->version,
+             JOURNAL_VERSION);
+    RL_CHECK(f->small_bytes == sizeof(jrec_small) && f->result_bytes == sizeof(jrec_result) &&
+                 f->n_measures == RL_NMEASURES && f->curve_max == RL_CURVE_MAX,
+             st, RL_EINPUT,
+             "%s was written by a richlazy with a different result record (%u measures, curves "
+             "of %u); this build has %d and %d: finish the sweep with the build that started it",
+             path, f->n_measures, f->curve_max, RL_NMEASURES, RL_CURVE_MAX);
+    RL_CHECK(f->ndims <= RL_MAX_DIMS && f->head_bytes >= sizeof *f + 8 &&
+                 f->head_bytes <= HEAD_MAX && f->head_bytes % 8 == 0 &&
+                 memchr(f->hash, 0, sizeof f->hash),
+             st, RL_EIO, "%s: journal header is corrupt (impossible sizes)", path);
+    return RL_OK;
+}
+
+static rl_code parse_dims(cursor *c, jheader *h, const char *path, rl_status *st)
+{
+    size_t product = 1;
+    for (int d = 0; d < h->ndims; d++) {
+        uint32_t size = 0;
+        unsigned char numeric = 0;
+        h->dim_names[d] = get_str(c);
+        get(c, &size, sizeof size);
+        get(c, &numeric, 1);
+        RL_CHECK(!c->bad && size >= 1 && size <= (uint32_t)(c->end - c->p), st, RL_EIO,
+                 "%s: journal header is corrupt (dimension %d)", path, d);
+        h->dim_sizes[d] = (int)size;
+        h->dim_numeric[d] = numeric != 0;
+        h->labels[d] = rl_alloc(size, sizeof(char *), st);
+        if (!h->labels[d]) return st->code;
+        for (uint32_t k = 0; k < size; k++)
+            h->labels[d][k] = get_str(c);
+        product *= size;
+    }
+    RL_CHECK(!c->bad && product == h->nitems, st, RL_EIO,
+             "%s: journal header is corrupt (dimensions do not multiply to %zu items)", path,
+             h->nitems);
+    return RL_OK;
+}
+
+static rl_code parse_header(jheader *h, size_t len, const char *path, rl_status *st)
+{
+    cursor c = {h->blob + sizeof(jfixed), h->blob + len - 8, false};
+    uint32_t crc;
+    memcpy(&crc, h->blob + len - 8, sizeof crc);
+    RL_CHECK(crc == crc_of(h->blob, len - 8), st, RL_EIO,
+             "%s: journal header checksum mismatch (the file is damaged); move it aside to start "
+             "over",
+             path);
+    h->ndims = (int)h->fixed.ndims;
+    h->nitems = (size_t)h->fixed.nitems;
+    h->name = get_str(&c);
+    h->canonical = get_str(&c);
+    RL_TRY(parse_dims(&c, h, path, st));
+    RL_CHECK((size_t)(c.end - c.p) >= h->nitems * RL_ID_LEN, st, RL_EIO,
+             "%s: journal header is corrupt (item ids cut short)", path);
+    h->ids = (const char(*)[RL_ID_LEN])c.p;
+    for (size_t i = 0; i < h->nitems; i++)
+        RL_CHECK(h->ids[i][RL_ID_LEN - 1] == '\0', st, RL_EIO,
+                 "%s: journal header is corrupt (item id %zu)", path, i);
+    return RL_OK;
+}
+
+rl_code rl_store_journal_read_header(FILE *fp, const char *path, jheader *h, rl_status *st)
+{
+    memset(h, 0, sizeof *h);
+    RL_CHECK(fread(&h->fixed, sizeof h->fixed, 1, fp) == 1, st, RL_EIO,
+             "%s: journal header cut short (the file was damaged before the sweep started); "
+             "move it aside to start over",
+             path);
+    RL_TRY(check_fixed(&h->fixed, path, st));
+    size_t len = (size_t)h->fixed.head_bytes;
+    h->blob = rl_alloc(len, 1, st);
+    if (!h->blob) return st->code;
+    memcpy(h->blob, &h->fixed, sizeof h->fixed);
+    RL_CHECK(fread(h->blob + sizeof h->fixed, len - sizeof h->fixed, 1, fp) == 1, st, RL_EIO,
+             "%s: journal header cut short", path);
+    return parse_header(h, len, path, st);
+}
+
+void rl_store_journal_header_free(jheader *h)
+{
+    if (!h) return;
+    for (int d = 0; d < RL_MAX_DIMS; d++)
+        rl_free((void *)h->labels[d]);
+    rl_free(h->blob);
+    memset(h, 0, sizeof *h);
+}
+
+/* ---- records ---- */
+
+static size_t record_size(uint32_t kind)
+{
+    switch (kind) {
+    case JREC_SESSION:
+    case JREC_ATTEMPT:
+    case JREC_ABANDON:
+        return sizeof(jrec_small);
+    case JREC_RESULT:
+        return sizeof(jrec_result);
+    default:
+        return 0;
+    }
+}
+
+/* Reads one record; false (and *n_read set) when it is short, unknown or fails its checksum. */
+static bool read_record(FILE *fp, jrec *rec, size_t *n_read)
+{
+    *n_read = fread(rec, 1, 8, fp);
+    if (*n_read < 8 || rec->head.magic != JREC_MAGIC) return false;
+    size_t size = record_size(rec->head.kind);
+    if (size == 0) return false;
+    *n_read += fread((unsigned char *)rec + 8, 1, size - 8, fp);
+    if (*n_read < size) return false;
+    uint32_t crc;
+    memcpy(&crc, (unsigned char *)rec + size - 4, sizeof crc);
+    return crc == crc_of(rec, size - 4) && rec->head.id[sizeof rec->head.id - 1] == '\0';
+}
+
+rl_code rl_store_journal_scan(FILE *fp, const char *path, jrec_fn fn, void *ctx, off_t *valid_end,
+                              bool *torn, rl_status *st)
+{
+    struct stat sb;
+    RL_CHECK(fstat(fileno(fp), &sb) == 0, st, RL_EIO, "%s: %s", path, strerror(errno));
+    jrec *rec = rl_alloc(1, sizeof *rec, st);
+    if (!rec) return st->code;
+    rl_code rc = RL_OK;
+    off_t pos = ftello(fp);
+    *torn = false;
+    for (;;) {
+        size_t n_read;
+        if (read_record(fp, rec, &n_read)) {
+            pos += (off_t)record_size(rec->head.kind);
+            if ((rc = fn(ctx, rec, st)) != RL_OK) break;
+            continue;
+        }
+        if (n_read == 0 && pos == sb.st_size) break; /* clean end */
+        if (sb.st_size - pos <= (off_t)sizeof(jrec_result)) {
+            *torn = true; /* a kill mid-append: the record was never complete */
+            break;
+        }
+        rc = rl_status_fail(st, RL_EIO, __FILE__, __LINE__,
+                            "%s: record at byte %lld is damaged and %lld bytes follow it, so this "
+                            "is not a torn last write; copy the file aside and report it (results "
+                            "before that byte are intact)",
+                            path, (long long)pos, (long long)(sb.st_size - pos));
+        break;
+    }
+    rl_free(rec);
+    *valid_end = pos;
+    return rc;
+}
+
+static void seal(void *rec, size_t size, uint32_t kind)
+{
+    uint32_t magic = JREC_MAGIC, crc;
+    memcpy(rec, &magic, 4);
+    memcpy((unsigned char *)rec + 4, &kind, 4);
+    crc = crc_of(rec, size - 4);
+    memcpy((unsigned char *)rec + size - 4, &crc, 4);
+}
+
+rl_code rl_store_journal_write_small(int fd, jrec_small *rec, const char *path, rl_status *st)
+{
+    assert(record_size(rec->kind) == sizeof *rec && rec->kind != JREC_RESULT);
+    seal(rec, sizeof *rec, rec->kind);
+    return rl_store_write_all(fd, rec, sizeof *rec, path, st);
+}
+
+rl_code rl_store_journal_write_result(int fd, jrec_result *rec, const char *path, rl_status *st)
+{
+    seal(rec, sizeof *rec, JREC_RESULT);
+    return rl_store_write_all(fd, rec, sizeof *rec, path, st);
+}
+
+/* ---- POSIX durability helpers ---- */
+
+rl_code rl_store_write_all(int fd, const void *buf, size_t len, const char *path, rl_status *st)
+{
+    const unsigned char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        RL_CHECK(n > 0, st, RL_EIO, "writing %s: %s", path,
+                 n < 0 ? strerror(errno) : "no progress");
+        p += n;
+        len -= (size_t)n;
+    }
+    return RL_OK;
+}
+
+rl_code rl_store_fsync_dir(const char *path, rl_status *st)
+{
+    char copy[RL_PATH_MAX];
+    RL_CHECK(rl_snprintf(copy, sizeof copy, "%s", path), st, RL_EINPUT, "path too long: %s", path);
+    const char *dir = dirname(copy);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    RL_CHECK(fd >= 0, st, RL_EIO, "opening directory %s: %s", dir, strerror(errno));
+    int rc = fsync(fd);
+    int err = errno;
+    close(fd);
+    /* Some file systems (and NFS) refuse fsync on directories; the rename is then as durable
+       as that file system makes it. */
+    RL_CHECK(rc == 0 || err == EINVAL || err == EBADF, st, RL_EIO, "fsync of directory %s: %s", dir,
+             strerror(err));
+    return RL_OK;
+}
+
+rl_code rl_store_lock(int fd, const char *path, rl_status *st)
+{
+    /* flock, not fcntl: an fcntl lock dies when the process closes ANY descriptor of the file,
+       and the reader below opens and closes its own. */
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return RL_OK;
+    /* File systems without lock support (ENOLCK, e.g. NFS without lockd): run unlocked. */
+    if (errno == ENOLCK || errno == EINVAL) return RL_OK;
+    RL_CHECK(errno != EWOULDBLOCK, st, RL_EINPUT,
+             "%s is locked by another richlazy run; only one run may write a results file at a "
+             "time (wait for it, or choose another -o)",
+             path);
+    RL_FAIL(st, RL_EIO, "locking %s: %s", path, strerror(errno));
+}

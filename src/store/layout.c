@@ -1,0 +1,59 @@
+/*
+** layout.c: the cube's shape taken from a spec (module: store).
+** Why a separate file: it is the store's only use of the spec module's
+** functions, so store code and tests that build a layout by hand link without
+** the spec parser.
+** The `record` dimension holds iterations 0, K, 2K, ... <= train.iterations
+** (K = train.curve_every), at most RL_CURVE_MAX; a snapshot widens it if a
+** training reports more records than that.
+*/
+#include "richlazy/store.h"
+
+#include <string.h>
+
+static int curve_records(const rl_params *p)
+{
+    long every = p->train.curve_every > 0 ? p->train.curve_every : 1;
+    long n = p->train.iterations / every + 1;
+    return n > RL_CURVE_MAX ? RL_CURVE_MAX : (int)n;
+}
+
+rl_code rl_store_layout_from_spec(const rl_spec *spec, rl_store_layout *lay, rl_status *st)
+{
+    memset(lay, 0, sizeof *lay);
+    lay->name = rl_spec_name(spec);
+    lay->seed = rl_spec_seed(spec);
+    lay->text = rl_spec_text(spec);
+    lay->canonical = rl_spec_canonical(spec);
+    lay->hash = rl_spec_hash(spec);
+    lay->ndims = rl_spec_ndims(spec);
+    RL_CHECK(lay->ndims >= 0 && lay->ndims <= RL_MAX_DIMS, st, RL_EBUG,
+             "spec reports %d axes (at most %d)", lay->ndims, RL_MAX_DIMS);
+    for (int d = 0; d < lay->ndims; d++)
+        lay->dims[d] = *rl_spec_dim(spec, d);
+    lay->nitems = rl_spec_nitems(spec);
+    RL_CHECK(lay->nitems > 0, st, RL_EINPUT, "the spec has no items");
+    lay->own_ids = rl_alloc(lay->nitems, RL_ID_LEN, st);
+    if (!lay->own_ids) return st->code;
+    lay->ids = (const char(*)[RL_ID_LEN])lay->own_ids;
+    lay->n_record = 1;
+    for (size_t i = 0; i < lay->nitems; i++) {
+        const rl_item *it = rl_spec_item(spec, i);
+        RL_CHECK(it->index == i, st, RL_EBUG, "spec item %zu reports index %zu", i, it->index);
+        memcpy(lay->own_ids[i], it->id, RL_ID_LEN);
+        int n = curve_records(&it->params);
+        lay->n_record = n > lay->n_record ? n : lay->n_record;
+        long every = it->params.train.curve_every;
+        if (i == 0) lay->record_every = every;
+        if (lay->record_every != every) lay->record_every = 0;
+    }
+    return RL_OK;
+}
+
+void rl_store_layout_free(rl_store_layout *lay)
+{
+    if (!lay) return;
+    rl_free(lay->own_ids);
+    lay->own_ids = NULL;
+    lay->ids = NULL;
+}

@@ -1,0 +1,253 @@
+/*
+** view.c: reads the bookkeeping of a results file for `richlazy status` and the
+** tests (module: store). Any process; no lock is taken.
+** Why two sources: OUT.nc is what users copy around, but during a run the
+** journal is ahead of it (snapshots come in batches). The journal is read when
+** it is at least as new as OUT.nc (or OUT.nc is missing); it alone knows which
+** items were lost in flight. A record being appended while we read is a torn
+** tail to the scanner and is simply not counted yet.
+*/
+#include "store_int.h"
+
+#include <netcdf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char *dup_str(const char *s, rl_status *st)
+{
+    size_t n = strlen(s);
+    char *d = rl_alloc(n + 1, 1, st);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static rl_code view_alloc(rl_store_view *v, rl_status *st)
+{
+    size_t n = v->nitems;
+    v->status = rl_alloc(n, sizeof *v->status, st);
+    v->attempts = rl_alloc(n, sizeof *v->attempts, st);
+    v->in_flight = rl_alloc(n, sizeof *v->in_flight, st);
+    v->ids = rl_alloc(n, sizeof *v->ids, st);
+    v->reasons = rl_alloc(n, sizeof *v->reasons, st);
+    return v->status && v->attempts && v->in_flight && v->ids && v->reasons ? RL_OK : st->code;
+}
+
+void rl_store_view_destroy(rl_store_view **pv)
+{
+    if (!pv || !*pv) return;
+    rl_store_view *v = *pv;
+    for (int d = 0; d < v->ndims; d++) {
+        for (int k = 0; v->labels[d] && k < v->dim_sizes[d]; k++)
+            rl_free(v->labels[d][k]);
+        rl_free(v->labels[d]);
+    }
+    for (size_t i = 0; v->reasons && i < v->nitems; i++)
+        rl_free(v->reasons[i]);
+    rl_free(v->reasons);
+    rl_free(v->status);
+    rl_free(v->attempts);
+    rl_free(v->in_flight);
+    rl_free(v->ids);
+    rl_free(v);
+    *pv = NULL;
+}
+
+/* ---- from the journal ---- */
+
+static rl_code view_record(void *ctx, const jrec *rec, rl_status *st)
+{
+    rl_store_view *v = ctx;
+    size_t i = (size_t)rec->head.item;
+    if (rec->head.kind == JREC_SESSION) return RL_OK;
+    RL_CHECK(i < v->nitems, st, RL_EIO, "%s: record for item %zu of %zu", v->source, i, v->nitems);
+    if (rec->head.kind == JREC_ATTEMPT) {
+        v->attempts[i]++;
+        v->in_flight[i] = true;
+    } else if (rec->head.kind == JREC_ABANDON) {
+        v->attempts[i] -= v->in_flight[i];
+        v->in_flight[i] = false;
+    } else {
+        v->status[i] = (int8_t)rec->result.r.status;
+        v->in_flight[i] = false;
+        rl_free(v->reasons[i]);
+        char reason[RL_REASON_MAX];
+        rl_snprintf(reason, sizeof reason, "%.*s", RL_REASON_MAX - 1, rec->result.r.reason);
+        if (!(v->reasons[i] = dup_str(reason, st))) return st->code;
+    }
+    return RL_OK;
+}
+
+static rl_code view_header(rl_store_view *v, const jheader *h, rl_status *st)
+{
+    rl_snprintf(v->name, sizeof v->name, "%s", h->name);
+    rl_snprintf(v->hash, sizeof v->hash, "%s", h->fixed.hash);
+    v->ndims = h->ndims;
+    v->nitems = h->nitems;
+    for (int d = 0; d < h->ndims; d++) {
+        rl_snprintf(v->dim_names[d], sizeof v->dim_names[d], "%s", h->dim_names[d]);
+        v->dim_sizes[d] = h->dim_sizes[d];
+        if (!(v->labels[d] = rl_alloc((size_t)h->dim_sizes[d], sizeof(char *), st)))
+            return st->code;
+        for (int k = 0; k < h->dim_sizes[d]; k++)
+            if (!(v->labels[d][k] = dup_str(h->labels[d][k], st))) return st->code;
+    }
+    RL_TRY(view_alloc(v, st));
+    memcpy(v->ids, h->ids, v->nitems * RL_ID_LEN);
+    return RL_OK;
+}
+
+static rl_code from_journal(rl_store_view *v, rl_status *st)
+{
+    jheader h;
+    off_t end;
+    bool torn;
+    FILE *fp = fopen(v->source, "rb");
+    RL_CHECK(fp, st, RL_EIO, "cannot read %s", v->source);
+    rl_code rc = rl_store_journal_read_header(fp, v->source, &h, st);
+    if (!rc) rc = view_header(v, &h, st);
+    if (!rc) rc = rl_store_journal_scan(fp, v->source, view_record, v, &end, &torn, st);
+    rl_store_journal_header_free(&h);
+    fclose(fp);
+    return rc;
+}
+
+/* ---- from OUT.nc ---- */
+
+#define NCR(st, call)                                                                              \
+    do {                                                                                           \
+        int nc_rc_ = (call);                                                                       \
+        if (nc_rc_ != NC_NOERR)                                                                    \
+            RL_FAIL((st), RL_EIO, "reading %s: %s (%s)", v->source, nc_strerror(nc_rc_), #call);   \
+    } while (0)
+
+static rl_code nc_strings(rl_store_view *v, int ncid, int var, size_t n, char **out, rl_status *st)
+{
+    char **raw = rl_alloc(n, sizeof *raw, st);
+    if (!raw) return st->code;
+    int nc_rc = nc_get_var_string(ncid, var, raw);
+    rl_code rc = RL_OK;
+    if (nc_rc != NC_NOERR)
+        rc = rl_status_fail(st, RL_EIO, __FILE__, __LINE__, "reading %s: %s", v->source,
+                            nc_strerror(nc_rc));
+    for (size_t i = 0; !rc && i < n; i++)
+        if (!(out[i] = dup_str(raw[i] ? raw[i] : "", st))) rc = st->code;
+    if (nc_rc == NC_NOERR) nc_free_string(n, raw);
+    rl_free(raw);
+    return rc;
+}
+
+static rl_code nc_labels(rl_store_view *v, int ncid, int d, rl_status *st)
+{
+    int var;
+    nc_type type;
+    size_t n = (size_t)v->dim_sizes[d];
+    NCR(st, nc_inq_varid(ncid, v->dim_names[d], &var));
+    NCR(st, nc_inq_vartype(ncid, var, &type));
+    if (!(v->labels[d] = rl_alloc(n, sizeof(char *), st))) return st->code;
+    if (type == NC_STRING) return nc_strings(v, ncid, var, n, v->labels[d], st);
+    double *vals = rl_alloc(n, sizeof *vals, st);
+    if (!vals) return st->code;
+    int nc_rc = nc_get_var_double(ncid, var, vals);
+    rl_code rc = RL_OK;
+    if (nc_rc != NC_NOERR)
+        rc = rl_status_fail(st, RL_EIO, __FILE__, __LINE__, "reading %s: %s", v->source,
+                            nc_strerror(nc_rc));
+    for (size_t k = 0; !rc && k < n; k++) {
+        char text[40];
+        rl_snprintf(text, sizeof text, "%.17g", vals[k]);
+        if (!(v->labels[d][k] = dup_str(text, st))) rc = st->code;
+    }
+    rl_free(vals);
+    return rc;
+}
+
+static rl_code nc_text_att(rl_store_view *v, int ncid, const char *name, char *buf, size_t cap,
+                           rl_status *st)
+{
+    size_t len;
+    buf[0] = '\0';
+    if (nc_inq_attlen(ncid, NC_GLOBAL, name, &len) != NC_NOERR) return RL_OK;
+    char *tmp = rl_alloc(len + 1, 1, st);
+    if (!tmp) return st->code;
+    NCR(st, nc_get_att_text(ncid, NC_GLOBAL, name, tmp));
+    rl_snprintf(buf, cap, "%s", tmp);
+    rl_free(tmp);
+    return RL_OK;
+}
+
+static rl_code nc_read(rl_store_view *v, int ncid, rl_status *st)
+{
+    int status, attempts, ids, reasons, dimids[RL_MAX_DIMS + 1];
+    char **idtext = NULL;
+    RL_TRY(nc_text_att(v, ncid, "title", v->name, sizeof v->name, st));
+    RL_TRY(nc_text_att(v, ncid, "spec_hash", v->hash, sizeof v->hash, st));
+    NCR(st, nc_inq_varid(ncid, "status", &status));
+    NCR(st, nc_inq_varndims(ncid, status, &v->ndims));
+    RL_CHECK(v->ndims <= RL_MAX_DIMS, st, RL_EIO, "%s: `status` has %d dimensions", v->source,
+             v->ndims);
+    NCR(st, nc_inq_vardimid(ncid, status, dimids));
+    v->nitems = 1;
+    for (int d = 0; d < v->ndims; d++) {
+        size_t len;
+        NCR(st, nc_inq_dim(ncid, dimids[d], v->dim_names[d], &len));
+        v->dim_sizes[d] = (int)len;
+        v->nitems *= len;
+        RL_TRY(nc_labels(v, ncid, d, st));
+    }
+    RL_TRY(view_alloc(v, st));
+    NCR(st, nc_get_var_schar(ncid, status, (signed char *)v->status));
+    NCR(st, nc_inq_varid(ncid, "attempts", &attempts));
+    NCR(st, nc_get_var_int(ncid, attempts, v->attempts));
+    NCR(st, nc_inq_varid(ncid, "failure_reason", &reasons));
+    RL_TRY(nc_strings(v, ncid, reasons, v->nitems, v->reasons, st));
+    NCR(st, nc_inq_varid(ncid, "item_id", &ids));
+    if (!(idtext = rl_alloc(v->nitems, sizeof *idtext, st))) return st->code;
+    rl_code rc = nc_strings(v, ncid, ids, v->nitems, idtext, st);
+    for (size_t i = 0; i < v->nitems; i++) {
+        if (!rc) rl_snprintf(v->ids[i], RL_ID_LEN, "%s", idtext[i]);
+        rl_free(idtext[i]);
+    }
+    rl_free(idtext);
+    return rc;
+}
+
+static rl_code from_nc(rl_store_view *v, rl_status *st)
+{
+    int ncid;
+    int nc_rc = nc_open(v->source, NC_NOWRITE, &ncid);
+    RL_CHECK(nc_rc == NC_NOERR, st, RL_EINPUT, "cannot open %s as netCDF: %s", v->source,
+             nc_strerror(nc_rc));
+    rl_code rc = nc_read(v, ncid, st);
+    nc_close(ncid);
+    return rc;
+}
+
+/* ---- public ---- */
+
+rl_code rl_store_view_open(const char *nc_path, rl_store_view **out, rl_status *st)
+{
+    char journal[RL_PATH_MAX + 16];
+    struct stat nc_sb, j_sb;
+    *out = NULL;
+    RL_CHECK(rl_snprintf(journal, sizeof journal, "%s.journal", nc_path), st, RL_EINPUT,
+             "path too long: %s", nc_path);
+    bool have_nc = stat(nc_path, &nc_sb) == 0, have_j = stat(journal, &j_sb) == 0;
+    RL_CHECK(have_nc || have_j, st, RL_EINPUT, "no results at %s (neither it nor %s exists)",
+             nc_path, journal);
+    bool use_j = have_j && (!have_nc || j_sb.st_mtim.tv_sec > nc_sb.st_mtim.tv_sec ||
+                            (j_sb.st_mtim.tv_sec == nc_sb.st_mtim.tv_sec &&
+                             j_sb.st_mtim.tv_nsec >= nc_sb.st_mtim.tv_nsec));
+    rl_store_view *v = rl_alloc(1, sizeof *v, st);
+    if (!v) return st->code;
+    rl_snprintf(v->source, sizeof v->source, "%s", use_j ? journal : nc_path);
+    rl_code rc = use_j ? from_journal(v, st) : from_nc(v, st);
+    for (size_t i = 0; !rc && i < v->nitems; i++)
+        if (!v->reasons[i] && !(v->reasons[i] = dup_str("", st))) rc = st->code;
+    if (rc) {
+        rl_store_view_destroy(&v);
+        return rc;
+    }
+    *out = v;
+    return RL_OK;
+}
