@@ -41,7 +41,7 @@ static rl_code build(const rl_params *p, void **state, rl_status *st)
 {
     rl_ng ng;
     RL_TRY(resolve(p, &ng, st));
-    return rl_ng_open(&ng, state, st);
+    return rl_ng_build(&ng, state, st);
 }
 
 static void trial(const rl_ng *ng, rl_rng *r, rl_batch *b, int row)
@@ -72,4 +72,4 @@ static rl_code fill(const rl_task *t, rl_task_draw *d, rl_batch *b, rl_status *s
     return RL_OK;
 }
 
-const rl_task_kind rl_task_kind_cxt = {"cxt", shape, build, rl_ng_close, fill};
+const rl_task_kind rl_task_kind_cxt = {"cxt", shape, build, rl_ng_release, fill};

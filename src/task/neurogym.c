@@ -17,31 +17,36 @@
 /* ---- resolving parameters ---- */
 
 /* floor(ms/dt), forgiving the last-bit error of e.g. 300/0.1 = 2999.9999999999995. */
-static long period_steps(double ms, double dt)
+static double period_steps(double ms, double dt)
 {
     double q = ms / dt;
-    return (long)floor(q + 1e-9 * fmax(1.0, q));
+    return floor(q + 1e-9 * fmax(1.0, q));
 }
 
 rl_code rl_ng_resolve(const rl_params *p, const rl_ng_period *per, int n_per, const double *coh,
                       int n_coh, int n_in, rl_ng *out, rl_status *st)
 {
     const double dt = p->task.dt;
-    long total = 0;
+    int total = 0;
     assert(n_per >= 1 && n_per <= RL_NG_PERIODS_MAX && n_coh <= RL_REALS_MAX);
     memset(out, 0, sizeof *out);
+    /* The table's ranges, repeated for callers that fill rl_params by hand. */
+    RL_CHECK(isfinite(dt) && dt > 0, st, RL_EINPUT, "task.dt = %g ms; valid: a step > 0 ms", dt);
+    RL_CHECK(isfinite(p->task.sigma) && p->task.sigma >= 0, st, RL_EINPUT,
+             "task.sigma = %g; valid: a noise level >= 0", p->task.sigma);
     for (int i = 0; i < n_per; i++) {
         double ms = per[i].given_ms == -1 ? per[i].paper_ms : per[i].given_ms;
-        RL_CHECK(ms >= 0, st, RL_EINPUT,
-                 "task.%s = %g ms is negative; valid: -1 (the paper's %g ms) or a length >= 0",
+        RL_CHECK(isfinite(ms) && ms >= 0, st, RL_EINPUT,
+                 "task.%s = %g ms is not a period length; valid: -1 (the paper's %g ms) or a "
+                 "length >= 0 ms",
                  per[i].key, per[i].given_ms, per[i].paper_ms);
-        long len = period_steps(ms, dt);
-        RL_CHECK(len <= RL_NG_STEPS_MAX - total, st, RL_EINPUT,
+        double len = period_steps(ms, dt);
+        RL_CHECK(len <= (double)(RL_NG_STEPS_MAX - total), st, RL_EINPUT,
                  "task %s: the trial is longer than %d steps at task.dt = %g ms (task.%s = %g ms); "
                  "valid: shorter periods or a larger task.dt",
                  p->task.name, RL_NG_STEPS_MAX, dt, per[i].key, ms);
-        out->span[i] = (rl_ng_span){(int)total, (int)len};
-        total += len;
+        out->span[i] = (rl_ng_span){total, (int)len};
+        total += (int)len;
     }
     const rl_ng_period *dec = &per[n_per - 1];
     RL_CHECK(out->span[n_per - 1].len >= 1, st, RL_EINPUT,
@@ -49,7 +54,7 @@ rl_code rl_ng_resolve(const rl_params *p, const rl_ng_period *per, int n_per, co
              "answer; valid: task.%s >= %g",
              dec->key, dec->given_ms == -1 ? dec->paper_ms : dec->given_ms, dt, dec->key, dt);
     out->n_periods = n_per;
-    out->steps = (int)total;
+    out->steps = total;
     out->n_in = n_in;
     const rl_reals *given = &p->task.coherences;
     out->n_coh = given->n > 0 ? given->n : n_coh;
@@ -69,7 +74,7 @@ rl_task_shape rl_ng_shape(const rl_ng *ng)
                            .decision_step = ng->steps - 1};
 }
 
-rl_code rl_ng_open(const rl_ng *ng, void **state, rl_status *st)
+rl_code rl_ng_build(const rl_ng *ng, void **state, rl_status *st)
 {
     rl_ng *copy = rl_alloc(1, sizeof *copy, st);
     if (!copy) return RL_ENOMEM;
@@ -78,7 +83,7 @@ rl_code rl_ng_open(const rl_ng *ng, void **state, rl_status *st)
     return RL_OK;
 }
 
-void rl_ng_close(void *state)
+void rl_ng_release(void *state)
 {
     rl_free(state);
 }

@@ -50,6 +50,7 @@ static bool mul3(size_t a, size_t b, size_t c, size_t *out)
 rl_code rl_batch_create(const rl_task_shape *shape, int batch, rl_batch *out, rl_status *st)
 {
     size_t n_x, n_tb, n_y;
+    assert(shape && out);
     memset(out, 0, sizeof *out);
     RL_CHECK(batch >= 1, st, RL_EINPUT, "batch of %d trials; valid: at least 1", batch);
     RL_CHECK(shape->steps >= 1 && shape->n_in >= 1 && shape->n_out >= 1, st, RL_EBUG,
@@ -108,6 +109,7 @@ rl_code rl_task_create(const rl_params *p, rl_task **out, rl_status *st)
 {
     const rl_task_kind *kind;
     rl_code rc;
+    assert(p && out);
     *out = NULL;
     RL_TRY(find_kind(p->task.name, &kind, st));
     rl_task *t = rl_alloc(1, sizeof *t, st);
@@ -115,7 +117,7 @@ rl_code rl_task_create(const rl_params *p, rl_task **out, rl_status *st)
     t->kind = kind;
     t->p = *p;
     if ((rc = kind->shape(p, &t->shape, st)) != RL_OK) goto fail;
-    if (kind->open && (rc = kind->open(p, &t->state, st)) != RL_OK) goto fail;
+    if (kind->build && (rc = kind->build(p, &t->state, st)) != RL_OK) goto fail;
     *out = t;
     return RL_OK;
 fail:
@@ -126,7 +128,7 @@ fail:
 void rl_task_destroy(rl_task **pt)
 {
     if (!pt || !*pt) return;
-    if ((*pt)->kind->close) (*pt)->kind->close((*pt)->state);
+    if ((*pt)->kind->release) (*pt)->kind->release((*pt)->state);
     rl_free(*pt);
     *pt = NULL;
 }
@@ -153,6 +155,7 @@ static rl_code check_batch(const rl_task *t, const rl_batch *b, rl_status *st)
 
 rl_code rl_task_fill_train(rl_task *t, uint64_t sweep_seed, long iter, rl_batch *b, rl_status *st)
 {
+    assert(t && b);
     RL_CHECK(iter >= 0, st, RL_EBUG, "task %s: training iteration %ld; valid: >= 0", t->kind->name,
              iter);
     RL_TRY(check_batch(t, b, st));
@@ -164,6 +167,7 @@ rl_code rl_task_fill_train(rl_task *t, uint64_t sweep_seed, long iter, rl_batch 
 
 rl_code rl_task_fill_probe(rl_task *t, uint64_t sweep_seed, rl_batch *b, rl_status *st)
 {
+    assert(t && b);
     RL_TRY(check_batch(t, b, st));
     rl_task_draw d = {.sweep_seed = sweep_seed, .probe = true, .iter = 0};
     rl_rng_init(&d.rng, sweep_seed, "task.probe", (uint64_t)t->p.seed, 0);

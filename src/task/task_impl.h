@@ -25,9 +25,9 @@ typedef struct rl_task_kind {
     const char *name; /* task.name */
     /* Checks p and computes the shape without file I/O (plan's cost estimate). */
     rl_code (*shape)(const rl_params *p, rl_task_shape *out, rl_status *st);
-    /* Builds the kind's state (resolved periods, loaded files); NULL: none needed. */
-    rl_code (*open)(const rl_params *p, void **state, rl_status *st);
-    void (*close)(void *state); /* frees what open built; safe on NULL */
+    /* Makes the kind's state (resolved periods, loaded files); NULL: none needed. */
+    rl_code (*build)(const rl_params *p, void **state, rl_status *st);
+    void (*release)(void *state); /* frees what build made; safe on NULL */
     /* Writes one batch into b (shape checked, arrays zeroed by the caller). */
     rl_code (*fill)(const rl_task *t, rl_task_draw *d, rl_batch *b, rl_status *st);
 } rl_task_kind;
@@ -93,9 +93,9 @@ typedef struct rl_ng {
 rl_code rl_ng_resolve(const rl_params *p, const rl_ng_period *per, int n_per, const double *coh,
                       int n_coh, int n_in, rl_ng *out, rl_status *st);
 rl_task_shape rl_ng_shape(const rl_ng *ng);
-/* Copies ng into newly allocated state for rl_task_kind.open. */
-rl_code rl_ng_open(const rl_ng *ng, void **state, rl_status *st);
-void rl_ng_close(void *state);
+/* Copies ng into newly allocated state for rl_task_kind.build. */
+rl_code rl_ng_build(const rl_ng *ng, void **state, rl_status *st);
+void rl_ng_release(void *state);
 
 /* Sets channel ch to v over a period's steps in trial `row`. */
 void rl_ng_set(rl_batch *b, int row, rl_ng_span sp, int ch, float v);

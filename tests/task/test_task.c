@@ -62,6 +62,7 @@ static void check_determinism(const char *name)
                 name, N / 2, N / 2, N, bad);
     }
     rl_task_destroy(&tb);
+    rl_batch_destroy(&b);
     p.seed = 4;
     tb = tt_task(&p, N, &b);
     if (tb && tt_fill(tb, 17, &b))
@@ -130,7 +131,7 @@ static void check_period_errors(void)
                  "2af decision of 50 ms at dt 100 refused");
     p = tt_params("dms");
     tt_set(&p, "task.sample", "-0.5");
-    expect_error(&p, RL_EINPUT, "task.sample = -0.5 ms is negative; valid: -1",
+    expect_error(&p, RL_EINPUT, "task.sample = -0.5 ms is not a period length; valid: -1",
                  "dms negative sample period refused");
     p = tt_params("cxt");
     tt_set(&p, "task.dt", "0.001");
