@@ -64,10 +64,12 @@ static void test_hash(void)
     RL_TEST(rl_rng_hash_name("a") == 0xe40c292cu, "FNV-1a(\"a\") = 0xe40c292c (exact)");
     RL_TEST(rl_rng_hash_name("foobar") == 0xbf9cf968u, "FNV-1a(\"foobar\") = 0xbf9cf968 (exact)");
 
-    /* The streams named in rng.c (init.<kind> for the declared kinds) must not
-       collide, or two of them would be one stream. */
-    static const char *const names[] = {"init.w0",    "init.w_x",     "init.w_out", "task.train",
-                                        "task.probe", "task.pattern", "init.svd",   "init.dale"};
+    /* The stream names the modules use (grep rl_rng_init; add new ones here) must not
+       collide, or two streams would be one. */
+    static const char *const names[] = {"init.w0",        "init.w_x",      "init.w_out",
+                                        "init.dale",      "init.celltype", "init.chain",
+                                        "linear.teacher", "linear.data",   "linear.init",
+                                        "task.train",     "task.probe",    "task.pattern"};
     size_t n = sizeof names / sizeof names[0], clashes = 0;
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
