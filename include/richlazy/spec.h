@@ -16,11 +16,29 @@
 **   overrides:                  # conditional: applied in order after axes and params
 **     - when: {task.name: smnist}
 **       set: {train.batch: 200}
+** Paths: every key of params.h, or an alias: task -> task.name,
+** rank -> init.rank, gain -> init.gain, hidden -> model.hidden, lr -> train.lr.
+** A plain axis's dimension is named by its key, or the key's last component
+** (init.rank -> rank); a zip group's by its key.
 ** Items are the Cartesian product of the axes in row-major order (last axis
-** fastest); item i has coordinates coords[d] and every parameter resolved.
+** fastest); item i has coordinates coords[d] and every parameter resolved:
+** defaults -> params -> axes -> overrides in order. A `when` matches if every
+** listed path equals the item's value as it stands after the earlier
+** overrides (a list means "any of these"); `set` may not touch a swept path.
+** Every item is checked at load: init.rank <= model.hidden and
+** probe.kernel_trials <= probe.trials; non-empty PATH values written in the
+** spec must name readable regular files (relative to the current directory).
+** The table's own PATH defaults are not checked here: they matter only to
+** the items whose task reads them (the task module checks those).
 ** Identity: id = first 16 hex digits of SHA-256 over the item's canonical
-** "path=value" lines, so it depends on values, not on position.
-** Errors: FILE:LINE:COLUMN: what is wrong; what would be valid — RL_EINPUT.
+** "path=value\n" lines for every key of the table in table order, so it
+** depends on values, not on position.
+** Hash: SHA-256 of rl_spec_canonical: name, seed, axes, params, overrides,
+** with values canonical and unordered parts sorted; not the description.
+** Limits: 1 MiB of text, nesting 32, RL_MAX_DIMS axes, 10^7 items; anchors,
+** aliases, tags and repeated keys are refused.
+** Errors: FILE:LINE:COLUMN: what is wrong; what would be valid — RL_EINPUT
+** (file-level problems, such as a missing file, have no line: FILE: ...).
 */
 #ifndef RICHLAZY_SPEC_H
 #define RICHLAZY_SPEC_H
@@ -34,7 +52,7 @@ typedef struct rl_spec rl_spec;
 
 /* One dimension of the cube. */
 typedef struct rl_dim {
-    const char *name;          /* netCDF dimension name: "task", "rank", "seed", "structure" */
+    const char *name; /* netCDF dimension name: "task", "rank", "seed", "structure" */
     int size;
     int n_paths;               /* 1 for a plain axis, >= 1 for a zip group */
     const char *const *paths;  /* parameter paths it sets, n_paths of them */
@@ -45,10 +63,10 @@ typedef struct rl_dim {
 
 /* One item: a cell of the cube. */
 typedef struct rl_item {
-    size_t index;           /* row-major position in the cube */
+    size_t index; /* row-major position in the cube */
     int coords[RL_MAX_DIMS];
-    char id[17];            /* stable identity (hex) */
-    rl_params params;       /* every parameter resolved */
+    char id[17];      /* stable identity (hex) */
+    rl_params params; /* every parameter resolved */
 } rl_item;
 
 /* Reads, validates and expands the file at path. */
@@ -59,6 +77,7 @@ rl_code rl_spec_load_string(const char *text, size_t len, const char *name, rl_s
 void rl_spec_destroy(rl_spec **s);
 
 const char *rl_spec_name(const rl_spec *s);
+const char *rl_spec_description(const rl_spec *s); /* "" if none */
 uint64_t rl_spec_seed(const rl_spec *s);
 const char *rl_spec_text(const rl_spec *s);      /* the file as read */
 const char *rl_spec_canonical(const rl_spec *s); /* normalised form the hash covers */
@@ -67,7 +86,15 @@ const char *rl_spec_hash(const rl_spec *s);      /* SHA-256 of the canonical for
 int rl_spec_ndims(const rl_spec *s);
 const rl_dim *rl_spec_dim(const rl_spec *s, int d);
 size_t rl_spec_nitems(const rl_spec *s);
+/*
+** Item i (0 <= i < nitems), or NULL if i is out of range or memory ran out.
+** Items are resolved on first use, a page at a time, and stay valid until
+** rl_spec_destroy; touching all items of a big sweep costs nitems x
+** sizeof(rl_item). Not thread-safe (the page cache is filled in place).
+*/
 const rl_item *rl_spec_item(const rl_spec *s, size_t i);
+/* Resolves item i (0 <= i < nitems) into out without keeping it: O(1) memory. */
+void rl_spec_fill_item(const rl_spec *s, size_t i, rl_item *out);
 
 /* Applies "path=value" (the --set option) to p with the table's checks. */
 rl_code rl_spec_apply_assignment(rl_params *p, const char *assignment, rl_status *st);

@@ -15,7 +15,8 @@
 #include <string.h>
 
 #define RL_P(sec, name, type, min, max, def, choices, doc)                                         \
-    {#sec "." #name, RL_KEY_##type, offsetof(rl_params, sec.name), (min), (max), (def), (choices), (doc)},
+    {#sec "." #name, RL_KEY_##type, offsetof(rl_params, sec.name), (min), (max), (def),            \
+     (choices),      (doc)},
 
 static const rl_key keys[] = {
     {"seed", RL_KEY_INT, offsetof(rl_params, seed), 0, 2147483647.0, "0", NULL,
@@ -72,6 +73,39 @@ void rl_params_defaults(rl_params *p)
 }
 
 /* ---- parsing single values ---- */
+
+/*
+** Shortest decimal that reads back to the same double (canonical and stable):
+** plain notation for exponents -5..16 (100, not 1e+02; 0.003), else "1e-8".
+** Distinct doubles never share a text, so text equality is value equality.
+*/
+static void format_real(double v, char *buf, size_t cap)
+{
+    char e[40];
+    int prec = 1;
+    for (; prec < 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, v);
+        if (strtod(e, NULL) == v) break;
+    }
+    snprintf(e, sizeof e, "%.*e", prec - 1, v);
+    char *mark = strchr(e, 'e');
+    int exp = atoi(mark + 1);
+    if (exp >= -5 && exp <= 16) {
+        snprintf(buf, cap, "%.*f", prec - 1 - exp > 0 ? prec - 1 - exp : 0, v);
+        return;
+    }
+    *mark = '\0';
+    snprintf(buf, cap, "%se%d", e, exp);
+}
+
+/* "A to B" for messages, in the same shortest form as values (1e-12, not 1e-12 rounded by %g). */
+static void format_range(const rl_key *key, char *buf, size_t cap)
+{
+    char lo[32], hi[32];
+    format_real(key->min, lo, sizeof lo);
+    format_real(key->max, hi, sizeof hi);
+    snprintf(buf, cap, "%s to %s", lo, hi);
+}
 
 static const char *skip_space(const char *s)
 {
@@ -136,8 +170,11 @@ static bool name_allowed(const char *choices, const char *name)
 
 static rl_code out_of_range(const rl_key *key, const char *text, rl_status *st)
 {
-    RL_FAIL(st, RL_EINPUT, "%s = %s is out of range; valid: %g <= %s <= %g", key->path, text,
-            key->min, key->path, key->max);
+    char lo[32], hi[32];
+    format_real(key->min, lo, sizeof lo);
+    format_real(key->max, hi, sizeof hi);
+    RL_FAIL(st, RL_EINPUT, "%s = %s is out of range; valid: %s <= %s <= %s", key->path, text, lo,
+            key->path, hi);
 }
 
 static rl_code set_reals(rl_params *p, const rl_key *key, const char *text, rl_status *st)
@@ -166,6 +203,9 @@ static rl_code set_reals(rl_params *p, const rl_key *key, const char *text, rl_s
     }
     RL_CHECK(!bracket || *s == ']', st, RL_EINPUT, "%s: unterminated list '%s'; valid: [a, b, ...]",
              key->path, text);
+    if (bracket) s++;
+    RL_CHECK(*skip_space(s) == '\0', st, RL_EINPUT,
+             "%s: '%s' has text after the list; valid: e.g. [0, 6.4, 12.8]", key->path, text);
     RL_CHECK(tmp.n > 0, st, RL_EINPUT, "%s: empty list; valid: at least one value", key->path);
     *r = tmp;
     return RL_OK;
@@ -177,16 +217,22 @@ rl_code rl_params_set(rl_params *p, const rl_key *key, const char *text, rl_stat
     switch (key->type) {
     case RL_KEY_INT: {
         long v;
-        RL_CHECK(parse_int(text, &v), st, RL_EINPUT, "%s = '%s' is not an integer; valid: %s",
-                 key->path, text, key->doc);
+        char range[80];
+        format_range(key, range, sizeof range);
+        RL_CHECK(parse_int(text, &v), st, RL_EINPUT,
+                 "%s = '%s' is not an integer; valid: an integer from %s (%s)", key->path, text,
+                 range, key->doc);
         if ((double)v < key->min || (double)v > key->max) return out_of_range(key, text, st);
         *(long *)field = v;
         return RL_OK;
     }
     case RL_KEY_REAL: {
         double v;
-        RL_CHECK(parse_real(text, &v), st, RL_EINPUT, "%s = '%s' is not a finite real; valid: %s",
-                 key->path, text, key->doc);
+        char range[80];
+        format_range(key, range, sizeof range);
+        RL_CHECK(parse_real(text, &v), st, RL_EINPUT,
+                 "%s = '%s' is not a finite real; valid: a real from %s (%s)", key->path, text,
+                 range, key->doc);
         if (v < key->min || v > key->max) return out_of_range(key, text, st);
         *(double *)field = v;
         return RL_OK;
@@ -211,15 +257,6 @@ rl_code rl_params_set(rl_params *p, const rl_key *key, const char *text, rl_stat
         return set_reals(p, key, text, st);
     }
     RL_FAIL(st, RL_EBUG, "%s: unknown key type", key->path);
-}
-
-/* Shortest "%g" form that reads back to the same double (canonical and stable). */
-static void format_real(double v, char *buf, size_t cap)
-{
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, cap, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v) return;
-    }
 }
 
 void rl_params_format(const rl_params *p, const rl_key *key, char *buf, size_t cap)

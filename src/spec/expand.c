@@ -1,0 +1,254 @@
+/*
+** expand.c: spec -> items: the count, every item's cross-checks, and items
+** resolved on demand (module: spec).
+** Why on demand: a sweep may have up to SPEC_MAX_ITEMS items, and an item
+** holds every parameter, so items are computed from their index (cheap:
+** copies of checked values) rather than stored; rl_spec_item keeps pages of
+** the ones asked for. An item's id hashes its resolved parameters, not its
+** position, so adding a value to an axis never renames an existing item.
+** Checking every item: the limits below involve only a few keys, so only the
+** axes that can change those keys (directly, or through an override's
+** `when`) are enumerated; every other axis leaves the checked keys as they
+** are at coordinate 0, so the sub-cube covers all items exactly.
+** Invariants: (1) same spec text -> same items, order and ids; (2) items are
+** row-major in the axes' order (last axis fastest).
+*/
+#include "spec_int.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Item-level limits: value of `small` <= value of `big` (both INT keys). */
+static const struct {
+    const char *small, *big;
+} limits[] = {
+    {"init.rank", "model.hidden"},           /* a rank-r W_h(0) needs r <= N */
+    {"probe.kernel_trials", "probe.trials"}, /* the kernel uses a subset of the probe trials */
+};
+
+/* ---- resolution ---- */
+
+static bool override_applies(const override *o, const rl_params *p)
+{
+    for (int c = 0; c < o->n_when; c++) {
+        bool any = false;
+        for (int a = 0; a < o->when[c].n_alts && !any; a++)
+            any = spec_value_matches(&o->when[c].alts[a], p);
+        if (!any) return false;
+    }
+    return true;
+}
+
+void spec_resolve(const rl_spec *s, const int *coords, rl_params *p, sloc *src)
+{
+    size_t nkeys;
+    rl_params_keys(&nkeys);
+    *p = s->base;
+    if (src) {
+        memset(src, 0, nkeys * sizeof *src);
+        for (int i = 0; i < s->n_params; i++)
+            src[spec_key_index(s->params[i].key)] = s->params[i].at;
+    }
+    for (int d = 0; d < s->ndims; d++) {
+        const axis *a = &s->axes[d];
+        const pval *row = &a->vals[(size_t)coords[d] * (size_t)a->n_paths];
+        for (int k = 0; k < a->n_paths; k++) {
+            spec_value_apply(&row[k], p);
+            if (src) src[spec_key_index(row[k].key)] = row[k].at;
+        }
+    }
+    for (int o = 0; o < s->n_over; o++) {
+        if (!override_applies(&s->over[o], p)) continue;
+        for (int i = 0; i < s->over[o].n_set; i++) {
+            spec_value_apply(&s->over[o].set[i], p);
+            if (src) src[spec_key_index(s->over[o].set[i].key)] = s->over[o].set[i].at;
+        }
+    }
+}
+
+static size_t index_of(const rl_spec *s, const int *coords)
+{
+    size_t index = 0;
+    for (int d = 0; d < s->ndims; d++)
+        index = index * (size_t)s->axes[d].size + (size_t)coords[d];
+    return index;
+}
+
+/* ---- counting ---- */
+
+static rl_code count_items(rl_spec *s, rl_status *st)
+{
+    size_t n = 1;
+    bool over = false;
+    for (int d = 0; d < s->ndims; d++) {
+        size_t size = (size_t)s->axes[d].size;
+        if (over || n > SPEC_MAX_ITEMS / size)
+            over = true;
+        else
+            n *= size;
+    }
+    if (!over && n <= SPEC_MAX_ITEMS) {
+        s->nitems = n;
+        return RL_OK;
+    }
+    sbuf b = {0};
+    for (int d = 0; d < s->ndims; d++)
+        sbuf_addf(&b, "%s%s(%d)", d ? " x " : "", s->axes[d].name, s->axes[d].size);
+    rl_code rc = SPEC_FAIL(st, s->file, s->axes_at,
+                           "the axes give more than %u items: %s; valid: at most %u items",
+                           SPEC_MAX_ITEMS, b.failed ? "..." : b.p, SPEC_MAX_ITEMS);
+    sbuf_free(&b);
+    return rc;
+}
+
+/* ---- checking every item ---- */
+
+static void describe_item(const rl_spec *s, const int *coords, char *buf, size_t cap)
+{
+    size_t used = 0;
+    if (s->ndims == 0) {
+        snprintf(buf, cap, "the sweep's only item");
+        return;
+    }
+    used += (size_t)snprintf(buf, cap, "item %zu (", index_of(s, coords));
+    for (int d = 0; d < s->ndims && used < cap; d++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s=%s", d ? ", " : "", s->axes[d].name,
+                                 s->axes[d].labels[coords[d]]);
+    if (used < cap) snprintf(buf + used, cap - used, ")");
+}
+
+static rl_code report_limit(const rl_spec *s, const int *coords, const rl_key *small,
+                            const rl_key *big, rl_status *st)
+{
+    size_t nkeys;
+    rl_params_keys(&nkeys);
+    sloc *src = rl_alloc(nkeys, sizeof *src, st);
+    if (!src) return st->code;
+    rl_params p;
+    spec_resolve(s, coords, &p, src);
+    sloc at_small = src[spec_key_index(small)], at_big = src[spec_key_index(big)];
+    rl_free(src);
+    /* Point at the value that made the item invalid; say where the other one came from. */
+    bool small_first = at_small.line > 0;
+    sloc at = small_first ? at_small : at_big, other = small_first ? at_big : at_small;
+    char item[256], from[64] = " (the default)";
+    const char *note_small = "", *note_big = "";
+    if (other.line)
+        snprintf(from, sizeof from, " (from line %d, column %d)", other.line, other.col);
+    if (small_first)
+        note_big = from;
+    else
+        note_small = from;
+    describe_item(s, coords, item, sizeof item);
+    return SPEC_FAIL(st, s->file, at, "%s = %ld%s exceeds %s = %ld%s in %s; valid: %s <= %s",
+                     small->path, *(const long *)((const char *)&p + small->offset), note_small,
+                     big->path, *(const long *)((const char *)&p + big->offset), note_big, item,
+                     small->path, big->path);
+}
+
+/* Keys the limits read, and (through overrides that set them) the keys their `when`s test. */
+static rl_code relevant_keys(const rl_spec *s, bool *rel, rl_status *st)
+{
+    for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+        const rl_key *a = rl_params_find(limits[l].small), *b = rl_params_find(limits[l].big);
+        if (!a || !b || a->type != RL_KEY_INT || b->type != RL_KEY_INT)
+            RL_FAIL(st, RL_EBUG, "spec: limit %s <= %s names no integer key", limits[l].small,
+                    limits[l].big);
+        rel[spec_key_index(a)] = rel[spec_key_index(b)] = true;
+    }
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int o = 0; o < s->n_over; o++) {
+            bool sets = false;
+            for (int i = 0; i < s->over[o].n_set && !sets; i++)
+                sets = rel[spec_key_index(s->over[o].set[i].key)];
+            for (int c = 0; sets && c < s->over[o].n_when; c++) {
+                size_t k = spec_key_index(s->over[o].when[c].key);
+                changed |= !rel[k];
+                rel[k] = true;
+            }
+        }
+    }
+    return RL_OK;
+}
+
+static rl_code check_item(const rl_spec *s, const int *coords, rl_status *st)
+{
+    rl_params p;
+    spec_resolve(s, coords, &p, NULL);
+    for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+        const rl_key *a = rl_params_find(limits[l].small), *b = rl_params_find(limits[l].big);
+        long va = *(const long *)((const char *)&p + a->offset);
+        long vb = *(const long *)((const char *)&p + b->offset);
+        if (va > vb) return report_limit(s, coords, a, b, st);
+    }
+    return RL_OK;
+}
+
+static rl_code check_items(const rl_spec *s, rl_status *st)
+{
+    size_t nkeys;
+    rl_params_keys(&nkeys);
+    bool *rel = rl_alloc(nkeys, sizeof *rel, st);
+    if (!rel) return st->code;
+    rl_code rc = relevant_keys(s, rel, st);
+    int dims[RL_MAX_DIMS], nd = 0, coords[RL_MAX_DIMS] = {0};
+    for (int d = 0; d < s->ndims; d++) {
+        bool any = false;
+        for (int k = 0; k < s->axes[d].n_paths; k++)
+            any |= rel[spec_key_index(s->axes[d].keys[k])];
+        if (any) dims[nd++] = d;
+    }
+    rl_free(rel);
+    /* Odometer over the relevant axes, in row-major order: the first failure is the lowest index.
+     */
+    while (rc == RL_OK) {
+        rc = check_item(s, coords, st);
+        int j = nd - 1;
+        while (j >= 0 && ++coords[dims[j]] == s->axes[dims[j]].size)
+            coords[dims[j--]] = 0;
+        if (j < 0) break;
+    }
+    return rc;
+}
+
+rl_code spec_expand(rl_spec *s, rl_status *st)
+{
+    RL_TRY(count_items(s, st));
+    RL_TRY(check_items(s, st));
+    s->npages = (s->nitems + SPEC_ITEMS_PER_PAGE - 1) / SPEC_ITEMS_PER_PAGE;
+    s->pages = rl_alloc(s->npages, sizeof *s->pages, st);
+    return s->pages ? RL_OK : st->code;
+}
+
+/* ---- items ---- */
+
+void rl_spec_fill_item(const rl_spec *s, size_t i, rl_item *out)
+{
+    assert(s && i < s->nitems);
+    memset(out, 0, sizeof *out);
+    out->index = i;
+    for (int d = s->ndims - 1; d >= 0; d--) {
+        out->coords[d] = (int)(i % (size_t)s->axes[d].size);
+        i /= (size_t)s->axes[d].size;
+    }
+    spec_resolve(s, out->coords, &out->params, NULL);
+    spec_item_id(&out->params, out->id);
+}
+
+const rl_item *rl_spec_item(const rl_spec *s, size_t i)
+{
+    if (!s || i >= s->nitems) return NULL;
+    size_t page = i / SPEC_ITEMS_PER_PAGE, first = page * SPEC_ITEMS_PER_PAGE;
+    if (!s->pages[page]) {
+        size_t n =
+            s->nitems - first < SPEC_ITEMS_PER_PAGE ? s->nitems - first : SPEC_ITEMS_PER_PAGE;
+        rl_item *items = rl_alloc(n, sizeof *items, NULL);
+        if (!items) return NULL;
+        for (size_t j = 0; j < n; j++)
+            rl_spec_fill_item(s, first + j, &items[j]);
+        s->pages[page] = items; /* the page table is a cache; the spec itself is unchanged */
+    }
+    return &s->pages[page][i - first];
+}
