@@ -25,16 +25,24 @@ static int argmax(const float *y, int n)
 
 /*
 ** -log softmax(y)[label] for one row, in double. If d is not NULL it receives
-** scale * (softmax(y) - onehot(label)), the row's share of dL/dy.
+** scale * (softmax(y) - onehot(label)), the row's share of dL/dy. The
+** exponentials of up to EXP_KEEP outputs are kept for d (exp dominates the
+** loss's cost); wider rows recompute the rest.
 */
 static double row_ce(const float *y, int n, int label, double scale, float *d)
 {
-    double mx = y[argmax(y, n)], z = 0.0;
-    for (int o = 0; o < n; o++)
-        z += exp((double)y[o] - mx);
+    enum { EXP_KEEP = 32 };
+    double e[EXP_KEEP], mx = y[argmax(y, n)], z = 0.0;
+    for (int o = 0; o < n; o++) {
+        double v = exp((double)y[o] - mx);
+        if (o < EXP_KEEP) e[o] = v;
+        z += v;
+    }
     if (d)
-        for (int o = 0; o < n; o++)
-            d[o] = (float)(scale * (exp((double)y[o] - mx) / z - (o == label)));
+        for (int o = 0; o < n; o++) {
+            double v = o < EXP_KEEP ? e[o] : exp((double)y[o] - mx);
+            d[o] = (float)(scale * (v / z - (o == label)));
+        }
     return log(z) - ((double)y[label] - mx);
 }
 

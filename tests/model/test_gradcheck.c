@@ -6,8 +6,9 @@
 ** Why a double reference: float rounding (~1e-7) would swamp the finite
 ** difference quotient; in double with h = 1e-5 its error is ~1e-10, so any
 ** disagreement above the float level is a wrong gradient.
-** Cases: CE and MSE, rho = 0 and 0.6, masks with zeros, and the boundary
-** T = 1, B = 1.
+** Cases: CE and MSE, rho = 0 and 0.6 on N = 7, n_in = 3, n_out = 3, T = 5,
+** B = 4 with every third (t, b) masked out, and the boundaries T = 1, B = 1
+** (W_h unused) and T = 2, B = 1.
 */
 #include "fixture.h"
 #include "rltest.h"
@@ -15,6 +16,7 @@
 #include <string.h>
 
 enum { N_IN = 3, N_HID = 7, N_OUT = 3, N_MAX = 16 };
+_Static_assert(N_HID <= N_MAX && N_OUT <= N_MAX, "the reference keeps its state in N_MAX arrays");
 
 static const double FD_H = 1e-5;     /* central difference step */
 static const double GRAD_TOL = 1e-5; /* relative to the matrix's max |dL/dW|; float gives ~2e-7 */
