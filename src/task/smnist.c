@@ -48,6 +48,7 @@ static rl_code idx_open(idx *f, const char *key, const char *path, rl_status *st
 {
     f->key = key;
     f->path = path;
+    RL_CHECK(path[0] != '\0', st, RL_EINPUT, "%s is empty; valid: the path of an IDX file", key);
     errno = 0;
     f->gz = gzopen(path, "rb");
     RL_CHECK(f->gz, st, RL_EINPUT, "%s: cannot open '%s': %s; valid: a readable IDX file", key,

@@ -145,6 +145,8 @@ static void check_broken(void)
     snprintf(needle, sizeof needle, "task.images: cannot open '%s': No such file or directory",
              p.task.images);
     expect(&p, needle, "missing file");
+    p = smnist(good, "");
+    expect(&p, "task.labels is empty; valid: the path of an IDX file", "empty labels path");
     p = smnist(images_file("magic", 0x802, N, 28, 28, 0, 0), lab);
     expect(&p, "has magic number 0x00000802; valid: 0x00000803", "bad magic");
     p = smnist(lab, lab);
