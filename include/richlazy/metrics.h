@@ -38,9 +38,10 @@ rl_code rl_metrics_weight_change(const rl_rnn *n0, const rl_rnn *nf, rl_weight_c
 /* ---- Eq. 5: representation alignment ---- */
 
 /*
-** H (P trials x N units) for one network, in double. Eq. 5 uses R = H^T H (N x N),
-** but Tr(R_f R_0) = ||H_f H_0^T||_F^2 and ||R||_F = ||H H^T||_F, so RA is computed
-** from P x P products when P < N and from N x N ones otherwise.
+** H (P trials x N units) for one network, in double, with each unit's mean over
+** trials. Eq. 5 uses R = H^T H (N x N), but Tr(R_f R_0) = ||H_f H_0^T||_F^2 and
+** ||R||_F = ||H H^T||_F, so RA is computed from P x P products when P < N and from
+** N x N ones otherwise, tile by tile, without allocating.
 */
 typedef struct rl_rep rl_rep;
 /* Runs net on every probe trial and keeps r_step (0 <= step < probe->steps). */
@@ -54,11 +55,9 @@ int rl_metrics_rep_cols(const rl_rep *r);
 const double *rl_metrics_rep_data(const rl_rep *r); /* rows x cols, row-major */
 /*
 ** Eq. 5. centred = subtract each unit's mean over trials first (option; the paper
-** is uncentred). *out is NaN if either R is zero (a silent network). RL_EINPUT if
-** the shapes differ.
+** is uncentred). NaN if the shapes differ or either R is zero (a silent network).
 */
-rl_code rl_metrics_rep_alignment(const rl_rep *r0, const rl_rep *rf, bool centred, double *out,
-                                 rl_status *st);
+double rl_metrics_rep_alignment(const rl_rep *r0, const rl_rep *rf, bool centred);
 
 /* ---- Eq. 6: tangent kernel ---- */
 
@@ -68,18 +67,12 @@ typedef enum rl_kernel_wrt {
 } rl_kernel_wrt;
 
 /*
-** Which rows J has. Row index (t', b, o) -> m = (t' * trials + b) * n_out + o, with
-** t' = t for every step, t' = 0 for t = T - 1 when last_step_only (the layout of
-** rl_rnn_outputs, so m also indexes the flattened outputs of the kernel trials).
+** The rows of J: the outputs of the first `trials` probe trials at every step, or
+** at the last step only (sMNIST). Row (t', b, o) -> m = (t' * trials + b) * n_out + o
+** with t' = t, or t' = 0 for t = T - 1 when last_step_only: the layout of
+** rl_rnn_outputs, so m also indexes the flattened outputs of the kernel trials.
 */
-typedef struct rl_kernel_opts {
-    int trials;          /* the first `trials` probe trials (probe.kernel_trials) */
-    rl_kernel_wrt wrt;   /* W_h or all parameters */
-    bool last_step_only; /* sMNIST: only the last step's outputs */
-} rl_kernel_opts;
-
-/* Rows of J for these options: (T or 1) * trials * n_out. */
-int rl_metrics_kernel_rows(const rl_rnn *net, int steps, const rl_kernel_opts *o);
+int rl_metrics_kernel_rows(const rl_rnn *net, int steps, int trials, bool last_step_only);
 /* Columns of J: N*N for W_h, n_params for all parameters (theta's layout). */
 size_t rl_metrics_jacobian_cols(const rl_rnn *net, rl_kernel_wrt wrt);
 /*
@@ -87,8 +80,8 @@ size_t rl_metrics_jacobian_cols(const rl_rnn *net, rl_kernel_wrt wrt);
 ** differences). Memory rows*cols doubles: meant for small networks, tests and
 ** analysis; the kernel below never forms J.
 */
-rl_code rl_metrics_jacobian(const rl_rnn *net, const rl_batch *probe, const rl_kernel_opts *o,
-                            double *j, rl_status *st);
+rl_code rl_metrics_jacobian(const rl_rnn *net, const rl_batch *probe, int trials, rl_kernel_wrt wrt,
+                            bool last_step_only, double *j, rl_status *st);
 
 /* K (M x M, M = rows of J) of one network, in double. */
 typedef struct rl_kernel rl_kernel;
@@ -96,10 +89,11 @@ typedef struct rl_kernel rl_kernel;
 ** K = J J^T without forming J: batched backward passes (one GEMM per step for all
 ** outputs and trials) give d y_m / d a_s, and K is assembled from their Gram matrix
 ** and the Gram matrix of the inputs to W_h (and W_x): see kernel.c. RL_EINPUT if
-** o->trials exceeds the probe's trials or the shapes disagree.
+** trials exceeds the probe's trials or the shapes disagree.
 */
-rl_code rl_metrics_kernel_create(const rl_rnn *net, const rl_batch *probe, const rl_kernel_opts *o,
-                                 rl_kernel **out, rl_status *st);
+rl_code rl_metrics_kernel_create(const rl_rnn *net, const rl_batch *probe, int trials,
+                                 rl_kernel_wrt wrt, bool last_step_only, rl_kernel **out,
+                                 rl_status *st);
 /* K given directly (m x m, copied), e.g. the linear network's Eq. 7. */
 rl_code rl_metrics_kernel_from_matrix(const double *k, int m, rl_kernel **out, rl_status *st);
 /* K = J J^T from an explicit J (m x p), e.g. to check a closed form against the generic route. */
@@ -116,13 +110,12 @@ double rl_metrics_kernel_alignment(const rl_kernel *k0, const rl_kernel *kf);
 /* Eq. 6 between K and the task kernel y y^T: y^T K y / (||K||_F ||y||^2); NaN if y = 0. */
 double rl_metrics_target_alignment(const rl_kernel *k, const double *y);
 /*
-** Kernel-task alignment on the probe set: y_m = the target of row m of J, i.e. the
-** one-hot label (loss CE) or the regression target (loss MSE) of (t, b) at output o,
-** and 0 where the probe's mask is 0. probe and o must be those K was built from.
+** Kernel-task alignment on the probe set K was built from: the target of row m is the
+** one-hot label of (t, b) at output o (a probe with labels: loss CE) or the regression
+** target (loss MSE), and 0 where the probe's mask is 0. NaN for a kernel not built by
+** rl_metrics_kernel_create or a probe of another shape.
 */
-rl_code rl_metrics_kernel_task_alignment(const rl_kernel *k, const rl_batch *probe,
-                                         const rl_kernel_opts *o, rl_loss_kind loss, double *out,
-                                         rl_status *st);
+double rl_metrics_kernel_task_alignment(const rl_kernel *k, const rl_batch *probe);
 /* Effective rank of K (PSD): sum of eigenvalues / largest eigenvalue / M, in (0, 1]. */
 rl_code rl_metrics_kernel_eff_rank(const rl_kernel *k, double *out, rl_status *st);
 

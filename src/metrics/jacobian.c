@@ -14,9 +14,9 @@
 
 /* ---- shapes ---- */
 
-int rl_metrics_kernel_rows(const rl_rnn *net, int steps, const rl_kernel_opts *o)
+int rl_metrics_kernel_rows(const rl_rnn *net, int steps, int trials, bool last_step_only)
 {
-    return (o->last_step_only ? 1 : steps) * o->trials * net->n_out;
+    return (last_step_only ? 1 : steps) * trials * net->n_out;
 }
 
 size_t rl_metrics_jacobian_cols(const rl_rnn *net, rl_kernel_wrt wrt)
@@ -25,17 +25,16 @@ size_t rl_metrics_jacobian_cols(const rl_rnn *net, rl_kernel_wrt wrt)
     return wrt == RL_KERNEL_WRT_ALL ? net->n_params : nh;
 }
 
-static rl_code check_probe(const rl_rnn *net, const rl_batch *probe, const rl_kernel_opts *o,
-                           rl_status *st)
+static rl_code check_probe(const rl_rnn *net, const rl_batch *probe, int trials, rl_status *st)
 {
     RL_CHECK(probe->n_in == net->n_in && probe->n_out == net->n_out, st, RL_EINPUT,
              "tangent kernel: the probe set has %d inputs and %d outputs but the network %d and "
              "%d; valid: a probe set of the network's task",
              probe->n_in, probe->n_out, net->n_in, net->n_out);
-    RL_CHECK(o->trials >= 1 && o->trials <= probe->batch, st, RL_EINPUT,
+    RL_CHECK(trials >= 1 && trials <= probe->batch, st, RL_EINPUT,
              "tangent kernel: %d kernel trials requested but the probe set has %d; valid: "
              "1 <= probe.kernel_trials <= probe.trials",
-             o->trials, probe->batch);
+             trials, probe->batch);
     return RL_OK;
 }
 
@@ -129,20 +128,20 @@ static rl_code fill_slabs(const rl_rnn *net, slabs *s, rl_status *st)
     return RL_OK;
 }
 
-rl_code rl_slabs_create(const rl_rnn *net, const rl_batch *probe, const rl_kernel_opts *o,
-                        slabs **out, rl_status *st)
+rl_code rl_slabs_create(const rl_rnn *net, const rl_batch *probe, int trials, rl_kernel_wrt wrt,
+                        bool last_step_only, slabs **out, rl_status *st)
 {
     *out = NULL;
-    RL_TRY(check_probe(net, probe, o, st));
+    RL_TRY(check_probe(net, probe, trials, st));
     slabs *s = rl_alloc(1, sizeof *s, st);
     if (!s) return RL_ENOMEM;
     s->n = net->n_hidden;
     s->n_in = net->n_in;
     s->n_out = net->n_out;
     s->steps = probe->steps;
-    s->trials = o->trials;
-    s->t_first = o->last_step_only ? s->steps - 1 : 0;
-    s->all = o->wrt == RL_KERNEL_WRT_ALL;
+    s->trials = trials;
+    s->t_first = last_step_only ? s->steps - 1 : 0;
+    s->all = wrt == RL_KERNEL_WRT_ALL;
     s->s_min = s->all ? 0 : 1;
     s->p = s->n + (s->all ? s->n_in : 0);
     size_t states = (size_t)s->steps * s->trials, total = 0;
@@ -213,13 +212,13 @@ static void add_readout_terms(const slabs *s, size_t cols, double *j)
     }
 }
 
-rl_code rl_metrics_jacobian(const rl_rnn *net, const rl_batch *probe, const rl_kernel_opts *o,
-                            double *j, rl_status *st)
+rl_code rl_metrics_jacobian(const rl_rnn *net, const rl_batch *probe, int trials, rl_kernel_wrt wrt,
+                            bool last_step_only, double *j, rl_status *st)
 {
     slabs *s = NULL;
-    RL_TRY(rl_slabs_create(net, probe, o, &s, st));
-    size_t cols = rl_metrics_jacobian_cols(net, o->wrt);
-    int rows = rl_metrics_kernel_rows(net, probe->steps, o);
+    RL_TRY(rl_slabs_create(net, probe, trials, wrt, last_step_only, &s, st));
+    size_t cols = rl_metrics_jacobian_cols(net, wrt);
+    int rows = slab_m_total(s);
     memset(j, 0, (size_t)rows * cols * sizeof *j);
     add_weight_terms(s, cols, j);
     if (s->all) add_readout_terms(s, cols, j);

@@ -22,6 +22,8 @@
 struct rl_kernel {
     int m;     /* rows of J */
     double *k; /* m x m, row-major, symmetric */
+    /* Row layout (slabs.h) when built from a network; trials = 0 for a given matrix. */
+    int steps, trials, n_out, t_first;
 };
 
 /* ---- construction ---- */
@@ -147,14 +149,22 @@ static rl_code assemble(const slabs *s, double *k, rl_status *st)
     return RL_OK;
 }
 
-rl_code rl_metrics_kernel_create(const rl_rnn *net, const rl_batch *probe, const rl_kernel_opts *o,
-                                 rl_kernel **out, rl_status *st)
+rl_code rl_metrics_kernel_create(const rl_rnn *net, const rl_batch *probe, int trials,
+                                 rl_kernel_wrt wrt, bool last_step_only, rl_kernel **out,
+                                 rl_status *st)
 {
     slabs *s = NULL;
     *out = NULL;
-    RL_TRY(rl_slabs_create(net, probe, o, &s, st));
+    RL_TRY(rl_slabs_create(net, probe, trials, wrt, last_step_only, &s, st));
     rl_code rc = kernel_alloc(slab_m_total(s), out, st);
-    if (rc == RL_OK) rc = assemble(s, (*out)->k, st);
+    if (rc == RL_OK) {
+        rl_kernel *k = *out;
+        k->steps = s->steps;
+        k->trials = s->trials;
+        k->n_out = s->n_out;
+        k->t_first = s->t_first;
+        rc = assemble(s, k->k, st);
+    }
     if (rc != RL_OK) rl_metrics_kernel_destroy(out);
     rl_slabs_destroy(&s);
     return rc;
@@ -200,31 +210,37 @@ double rl_metrics_target_alignment(const rl_kernel *k, const double *y)
     return yky / (sqrt(kk) * yy);
 }
 
-rl_code rl_metrics_kernel_task_alignment(const rl_kernel *k, const rl_batch *probe,
-                                         const rl_kernel_opts *o, rl_loss_kind loss, double *out,
-                                         rl_status *st)
+/* Target of row m of a kernel built from a network: one-hot label or regression target. */
+static double row_target(const rl_kernel *k, const rl_batch *probe, int m)
 {
-    *out = NAN;
-    int per_t = o->trials * probe->n_out, t_first = o->last_step_only ? probe->steps - 1 : 0;
-    RL_CHECK(o->trials <= probe->batch && (probe->steps - t_first) * per_t == k->m, st, RL_EINPUT,
-             "kernel-task alignment: a %d x %d kernel does not match %d trials x %d outputs of "
-             "this probe set; valid: the probe set and options the kernel was built from",
-             k->m, k->m, o->trials, probe->n_out);
-    RL_CHECK(loss == RL_LOSS_CE ? probe->label != NULL : probe->target != NULL, st, RL_EINPUT,
-             "kernel-task alignment: the probe set has no %s; valid: the task's own loss",
-             loss == RL_LOSS_CE ? "labels" : "regression targets");
-    double *y = rl_alloc((size_t)k->m, sizeof *y, st);
-    if (!y) return RL_ENOMEM;
-    for (int m = 0; m < k->m; m++) {
-        int t = t_first + m / per_t, b = (m / probe->n_out) % o->trials, c = m % probe->n_out;
-        size_t tb = (size_t)t * probe->batch + b; /* time-major (task.h) */
-        if (probe->mask && probe->mask[tb] == 0.0f) continue;
-        y[m] = loss == RL_LOSS_CE ? (probe->label[tb] == c ? 1.0 : 0.0)
-                                  : (double)probe->target[tb * probe->n_out + c];
+    int per_t = k->trials * k->n_out;
+    int t = k->t_first + m / per_t, b = (m / k->n_out) % k->trials, o = m % k->n_out;
+    size_t tb = (size_t)t * probe->batch + b; /* time-major (task.h) */
+    if (probe->mask && probe->mask[tb] == 0.0f) return 0.0;
+    if (probe->label) return probe->label[tb] == o ? 1.0 : 0.0; /* CE tasks have labels */
+    return probe->target ? (double)probe->target[tb * probe->n_out + o] : 0.0;
+}
+
+double rl_metrics_kernel_task_alignment(const rl_kernel *k, const rl_batch *probe)
+{
+    if (k->trials == 0 || probe->steps != k->steps || probe->n_out != k->n_out ||
+        probe->batch < k->trials)
+        return NAN;
+    /* Eq. 6 with the task kernel y y^T, y generated row by row (nothing allocated). */
+    int m = k->m;
+    double yky = 0.0, kk = 0.0, yy = 0.0;
+    for (int a = 0; a < m; a++) {
+        const double *row = k->k + (size_t)a * m;
+        double ya = row_target(k, probe, a), ky = 0.0;
+        for (int c = 0; c < m; c++) {
+            kk += row[c] * row[c];
+            if (ya != 0.0) ky += row[c] * row_target(k, probe, c);
+        }
+        yky += ya * ky;
+        yy += ya * ya;
     }
-    *out = rl_metrics_target_alignment(k, y);
-    rl_free(y);
-    return RL_OK;
+    if (yy == 0.0 || kk == 0.0) return NAN;
+    return yky / (sqrt(kk) * yy);
 }
 
 rl_code rl_metrics_kernel_eff_rank(const rl_kernel *k, double *out, rl_status *st)

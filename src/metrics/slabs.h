@@ -29,9 +29,9 @@ typedef struct slabs {
     double *r;    /* steps*trials x n, row t*trials + b: r_t */
 } slabs;
 
-/* Runs net on the first o->trials probe trials and fills every slab. */
-rl_code rl_slabs_create(const rl_rnn *net, const rl_batch *probe, const rl_kernel_opts *o,
-                        slabs **out, rl_status *st);
+/* Runs net on the first `trials` probe trials and fills every slab. */
+rl_code rl_slabs_create(const rl_rnn *net, const rl_batch *probe, int trials, rl_kernel_wrt wrt,
+                        bool last_step_only, slabs **out, rl_status *st);
 void rl_slabs_destroy(slabs **s);
 
 /* Rows of slab `step`: one per (t, b, o) with t >= max(step, t_first). */

@@ -419,8 +419,8 @@ static rl_code measure(const rl_linear2 *net0, const rl_linear2 *net, const rl_l
     double ra = NAN, er = NAN;
     rl_code rc = kernel_of(net, data, &kf, st);
     if (rc == RL_OK) rc = rep_of(net, data, &rf, st);
-    if (rc == RL_OK) rc = rl_metrics_rep_alignment(r0, rf, false, &ra, st);
     if (rc == RL_OK) rc = rl_metrics_kernel_eff_rank(kf, &er, st);
+    if (rc == RL_OK) ra = rl_metrics_rep_alignment(r0, rf, false);
     if (rc == RL_OK) {
         out->measure[RL_MEASURE_rep_alignment] = ra;
         out->measure[RL_MEASURE_kernel_alignment] = rl_metrics_kernel_alignment(k0, kf);

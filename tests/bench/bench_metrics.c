@@ -48,16 +48,16 @@ static double time_training(rl_task *task, rl_rnn *net, const rl_params *p)
 }
 
 /* Best of `reps` timings of KA(K(n0), K(nf)), kernels included. */
-static double time_ka(const rl_rnn *n0, const rl_rnn *nf, const rl_batch *probe,
-                      const rl_kernel_opts *o, int reps, double *ka)
+static double time_ka(const rl_rnn *n0, const rl_rnn *nf, const rl_batch *probe, int trials,
+                      rl_kernel_wrt wrt, int reps, double *ka)
 {
     rl_status st = RL_STATUS_INIT;
     double best = 1e300;
     for (int r = 0; r < reps; r++) {
         rl_kernel *k0 = NULL, *kf = NULL;
         double t0 = rl_now();
-        mf_ok(rl_metrics_kernel_create(n0, probe, o, &k0, &st), &st, "K0");
-        mf_ok(rl_metrics_kernel_create(nf, probe, o, &kf, &st), &st, "Kf");
+        mf_ok(rl_metrics_kernel_create(n0, probe, trials, wrt, false, &k0, &st), &st, "K0");
+        mf_ok(rl_metrics_kernel_create(nf, probe, trials, wrt, false, &kf, &st), &st, "Kf");
         *ka = rl_metrics_kernel_alignment(k0, kf);
         best = fmin(best, rl_now() - t0);
         rl_metrics_kernel_destroy(&k0);
@@ -76,14 +76,13 @@ static void bench_2af(void)
     rl_rnn *n0 = mf_net(shape.n_in, (int)p.model.hidden, shape.n_out, 0.0f, 1.25, 1.0, 1);
     rl_rnn *nf = mf_copy(n0);
     double per_iter = time_training(task, nf, &p); /* nf is now trained a little */
-    rl_kernel_opts o = {(int)p.probe.kernel_trials, RL_KERNEL_WRT_WH, false};
-    double ka = NAN, t_wh = time_ka(n0, nf, &probe, &o, 5, &ka), ka_all = NAN;
-    o.wrt = RL_KERNEL_WRT_ALL;
-    double t_all = time_ka(n0, nf, &probe, &o, 3, &ka_all);
+    int trials = (int)p.probe.kernel_trials;
+    double ka = NAN, t_wh = time_ka(n0, nf, &probe, trials, RL_KERNEL_WRT_WH, 5, &ka);
+    double ka_all = NAN, t_all = time_ka(n0, nf, &probe, trials, RL_KERNEL_WRT_ALL, 3, &ka_all);
     double train = per_iter * ITERS_PAPER;
     printf("2af N=%ld T=%d kernel rows=%d: training %.1f it/s -> %d iterations = %.2f s\n",
-           p.model.hidden, shape.steps, rl_metrics_kernel_rows(n0, shape.steps, &o), 1.0 / per_iter,
-           ITERS_PAPER, train);
+           p.model.hidden, shape.steps, rl_metrics_kernel_rows(n0, shape.steps, trials, false),
+           1.0 / per_iter, ITERS_PAPER, train);
     printf(
         "  KA wrt W_h (2 kernels): %.3f s = %5.2f%% of training (target <= 10%%) [%s], KA %.4f\n",
         t_wh, 100.0 * t_wh / train, t_wh <= 0.1 * train ? "met" : "MISSED", ka);
@@ -101,11 +100,10 @@ static void bench_smnist(void)
     rl_batch probe;
     mf_batch(&probe, 28, 200, 28, 10, 2);
     rl_rnn *n0 = mf_net(28, 300, 10, 0.0f, 1.25, 1.0, 3);
-    rl_kernel_opts o = {200, RL_KERNEL_WRT_WH, true};
     rl_status st = RL_STATUS_INIT;
     rl_kernel *k = NULL;
     double t0 = rl_now();
-    mf_ok(rl_metrics_kernel_create(n0, &probe, &o, &k, &st), &st, "K");
+    mf_ok(rl_metrics_kernel_create(n0, &probe, 200, RL_KERNEL_WRT_WH, true, &k, &st), &st, "K");
     printf("sMNIST shape N=300 T=28 last step, 200 x 10 = %d rows: one kernel %.2f s\n",
            rl_metrics_kernel_size(k), rl_now() - t0);
     rl_metrics_kernel_destroy(&k);

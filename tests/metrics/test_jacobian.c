@@ -19,12 +19,12 @@
 enum { N_IN = 3, N = 7, N_OUT = 2, T = 5, B = 3 };
 
 /* FD Jacobian (rows x n_params) of the outputs selected by o, by central differences. */
-static void fd_jacobian(rl_rnn *net, const rl_batch *x, const rl_kernel_opts *o, double *fd)
+static void fd_jacobian(rl_rnn *net, const rl_batch *x, bool last, double *fd)
 {
     rl_status st = RL_STATUS_INIT;
     rl_rnn_work *w = NULL;
     mf_ok(rl_rnn_work_create(net, T, B, &w, &st), &st, "work");
-    int rows = rl_metrics_kernel_rows(net, T, o), t_first = o->last_step_only ? T - 1 : 0;
+    int rows = rl_metrics_kernel_rows(net, T, B, last), t_first = last ? T - 1 : 0;
     size_t np = net->n_params;
     double *yp = malloc(sizeof(double) * T * B * N_OUT);
     for (size_t q = 0; q < np; q++) {
@@ -51,13 +51,12 @@ static void check(float rho, uint64_t seed, bool last, rl_batch *x)
 {
     rl_status st = RL_STATUS_INIT;
     rl_rnn *net = mf_net(N_IN, N, N_OUT, rho, 1.5, 1.0, seed);
-    rl_kernel_opts o = {B, RL_KERNEL_WRT_ALL, last};
-    int rows = rl_metrics_kernel_rows(net, T, &o);
+    int rows = rl_metrics_kernel_rows(net, T, B, last);
     size_t np = net->n_params, nn = (size_t)N * N;
     double *j = malloc(sizeof(double) * rows * np), *fd = malloc(sizeof(double) * rows * np);
     double *jh = malloc(sizeof(double) * rows * nn);
-    mf_ok(rl_metrics_jacobian(net, x, &o, j, &st), &st, "jacobian");
-    fd_jacobian(net, x, &o, fd);
+    mf_ok(rl_metrics_jacobian(net, x, B, RL_KERNEL_WRT_ALL, last, j, &st), &st, "jacobian");
+    fd_jacobian(net, x, last, fd);
     double scale = mf_max_abs(j, (size_t)rows * np), err = 0.0;
     for (size_t i = 0; i < (size_t)rows * np; i++)
         err = fmax(err, fabs(j[i] - fd[i]));
@@ -65,8 +64,7 @@ static void check(float rho, uint64_t seed, bool last, rl_batch *x)
             "rho = %.1f, %s: all %d x %zu Jacobian entries match central differences "
             "(max error %.2e <= 2e-3 x max |J| = %.2e)",
             (double)rho, last ? "last step only" : "every step", rows, np, err, 2e-3 * scale);
-    o.wrt = RL_KERNEL_WRT_WH;
-    mf_ok(rl_metrics_jacobian(net, x, &o, jh, &st), &st, "jacobian W_h");
+    mf_ok(rl_metrics_jacobian(net, x, B, RL_KERNEL_WRT_WH, last, jh, &st), &st, "jacobian W_h");
     double diff = 0.0;
     for (int m = 0; m < rows; m++)
         for (size_t c = 0; c < nn; c++)

@@ -20,14 +20,13 @@ static void check_against_jacobian(float rho, rl_kernel_wrt wrt, bool last)
     rl_batch x;
     mf_batch(&x, T, P, N_IN, N_OUT, 21);
     rl_rnn *net = mf_net(N_IN, N, N_OUT, rho, 1.4, 1.0, 22);
-    rl_kernel_opts o = {B, wrt, last}; /* B < P: only the first B probe trials */
-    int m = rl_metrics_kernel_rows(net, T, &o);
+    int m = rl_metrics_kernel_rows(net, T, B, last); /* B < P: the first B probe trials */
     size_t cols = rl_metrics_jacobian_cols(net, wrt);
     double *j = malloc(sizeof(double) * m * cols);
     rl_kernel *k = NULL, *kj = NULL;
-    mf_ok(rl_metrics_jacobian(net, &x, &o, j, &st), &st, "jacobian");
+    mf_ok(rl_metrics_jacobian(net, &x, B, wrt, last, j, &st), &st, "jacobian");
     mf_ok(rl_metrics_kernel_from_jacobian(j, m, cols, &kj, &st), &st, "J J^T");
-    mf_ok(rl_metrics_kernel_create(net, &x, &o, &k, &st), &st, "kernel");
+    mf_ok(rl_metrics_kernel_create(net, &x, B, wrt, last, &k, &st), &st, "kernel");
     const double *a = rl_metrics_kernel_data(k), *b = rl_metrics_kernel_data(kj);
     double scale = mf_max_abs(b, (size_t)m * m), err = 0.0;
     for (size_t i = 0; i < (size_t)m * m; i++)
@@ -74,21 +73,19 @@ static void check_paper_size(void)
     rl_task *task = mf_task_probe(320, &probe, &shape);
     rl_rnn *n0 = mf_net(shape.n_in, 300, shape.n_out, 0.0f, 1.25, 1.0, 31);
     rl_rnn *nf = mf_copy(n0);
-    rl_kernel_opts o = {32, RL_KERNEL_WRT_WH, false};
     rl_kernel *k0 = NULL, *kf = NULL;
     rl_rep *r0 = NULL, *rf = NULL;
     rl_weight_change dw;
-    mf_ok(rl_metrics_kernel_create(n0, &probe, &o, &k0, &st), &st, "K0");
+    mf_ok(rl_metrics_kernel_create(n0, &probe, 32, RL_KERNEL_WRT_WH, false, &k0, &st), &st, "K0");
     RL_TEST(rl_metrics_kernel_size(k0) == 768,
             "2af at T = %d, 32 trials, 3 outputs: the kernel is 768 x 768 (got %d)", shape.steps,
             rl_metrics_kernel_size(k0));
     check_psd(k0, "2af, N = 300");
-    mf_ok(rl_metrics_kernel_create(nf, &probe, &o, &kf, &st), &st, "Kf");
+    mf_ok(rl_metrics_kernel_create(nf, &probe, 32, RL_KERNEL_WRT_WH, false, &kf, &st), &st, "Kf");
     mf_ok(rl_metrics_rep_create(n0, &probe, shape.decision_step, &r0, &st), &st, "rep 0");
     mf_ok(rl_metrics_rep_create(nf, &probe, shape.decision_step, &rf, &st), &st, "rep f");
     mf_ok(rl_metrics_weight_change(n0, nf, &dw, &st), &st, "weight change");
-    double ka = rl_metrics_kernel_alignment(k0, kf), ra;
-    mf_ok(rl_metrics_rep_alignment(r0, rf, false, &ra, &st), &st, "RA");
+    double ka = rl_metrics_kernel_alignment(k0, kf), ra = rl_metrics_rep_alignment(r0, rf, false);
     RL_TEST_ABS(ka, 1.0, 1e-12, "identical networks: KA = 1 (got %.15f, tol 1e-12)", ka);
     RL_TEST_ABS(ra, 1.0, 1e-12,
                 "identical networks: RA = 1 over 320 probe trials (got %.15f, "
@@ -97,8 +94,7 @@ static void check_paper_size(void)
     RL_TEST(dw.w_h == 0.0 && dw.all == 0.0 && dw.w_h_rel == 0.0,
             "identical networks: weight change 0 (W_h %g, all %g, relative %g)", dw.w_h, dw.all,
             dw.w_h_rel);
-    double kta = NAN, er = NAN;
-    mf_ok(rl_metrics_kernel_task_alignment(k0, &probe, &o, shape.loss, &kta, &st), &st, "KTA");
+    double kta = rl_metrics_kernel_task_alignment(k0, &probe), er = NAN;
     mf_ok(rl_metrics_kernel_eff_rank(k0, &er, &st), &st, "eff rank");
     RL_TEST(kta > 0.0 && kta <= 1.0 && er > 1.0 / 768 && er <= 1.0,
             "2af kernel: task alignment %.4f in (0, 1], effective rank %.4f in (1/768, 1]", kta,
@@ -122,7 +118,6 @@ static void check_readout_scaling(void)
     mf_batch(&x, T, P, N_IN, N_OUT, 41);
     rl_rnn *n0 = mf_net(N_IN, N, N_OUT, 0.3f, 1.25, 1.0, 42), *nf = mf_copy(n0);
     mf_perturb(nf, 0.05, 43); /* a different, "trained" network */
-    rl_kernel_opts o = {P, RL_KERNEL_WRT_WH, false};
     double ka[3];
     const float cs[3] = {1.0f, 2.0f, 3.0f};
     for (int v = 0; v < 3; v++) {
@@ -132,8 +127,8 @@ static void check_readout_scaling(void)
             b->w_out[i] *= cs[v];
         }
         rl_kernel *k0 = NULL, *kf = NULL;
-        mf_ok(rl_metrics_kernel_create(a, &x, &o, &k0, &st), &st, "K0");
-        mf_ok(rl_metrics_kernel_create(b, &x, &o, &kf, &st), &st, "Kf");
+        mf_ok(rl_metrics_kernel_create(a, &x, P, RL_KERNEL_WRT_WH, false, &k0, &st), &st, "K0");
+        mf_ok(rl_metrics_kernel_create(b, &x, P, RL_KERNEL_WRT_WH, false, &kf, &st), &st, "Kf");
         ka[v] = rl_metrics_kernel_alignment(k0, kf);
         rl_metrics_kernel_destroy(&k0);
         rl_metrics_kernel_destroy(&kf);
@@ -165,18 +160,18 @@ static void check_task_rows(void)
     x.mask[1] = 0.0f; /* (t = 0, b = 1) does not count */
     rl_rnn *net = mf_net(N_IN, N, N_OUT, 0.0f, 1.3, 1.0, 52);
     for (int last = 0; last < 2; last++) {
-        rl_kernel_opts o = {B, RL_KERNEL_WRT_ALL, last};
         rl_kernel *k = NULL;
-        mf_ok(rl_metrics_kernel_create(net, &x, &o, &k, &st), &st, "kernel");
+        mf_ok(rl_metrics_kernel_create(net, &x, B, RL_KERNEL_WRT_ALL, last, &k, &st), &st,
+              "kernel");
         int m = rl_metrics_kernel_size(k), t0 = last ? T - 1 : 0;
-        double y[T * B * N_OUT] = {0}, got = NAN;
+        double y[T * B * N_OUT] = {0};
         for (int t = t0; t < T; t++)
             for (int b = 0; b < B; b++)
                 for (int c = 0; c < N_OUT; c++)
                     y[((t - t0) * B + b) * N_OUT + c] =
                         x.mask[t * P + b] * (x.label[t * P + b] == c);
-        mf_ok(rl_metrics_kernel_task_alignment(k, &x, &o, RL_LOSS_CE, &got, &st), &st, "KTA");
-        double want = rl_metrics_target_alignment(k, y);
+        double got = rl_metrics_kernel_task_alignment(k, &x),
+               want = rl_metrics_target_alignment(k, y);
         RL_TEST_ABS(got, want, 1e-15,
                     "%s: kernel-task alignment uses one-hot labels of rows "
                     "(t, b, o), masked (%.12f vs %.12f, %d rows)",

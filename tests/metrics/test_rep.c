@@ -53,8 +53,8 @@ static void check_shape(int p, int n)
     mf_ok(rl_metrics_rep_from_rows(h0, p, n, &a, &st), &st, "rep 0");
     mf_ok(rl_metrics_rep_from_rows(hf, p, n, &b, &st), &st, "rep f");
     for (int centred = 0; centred < 2; centred++) {
-        double got = NAN, want = ra_direct(h0, hf, p, n, centred);
-        mf_ok(rl_metrics_rep_alignment(a, b, centred, &got, &st), &st, "RA");
+        double want = ra_direct(h0, hf, p, n, centred),
+               got = rl_metrics_rep_alignment(a, b, centred);
         RL_TEST_ABS(got, want, 1e-12,
                     "P = %d trials, N = %d units, %s: RA = %.12f matches "
                     "Tr(R_f R_0)/(||R_f|| ||R_0||) formed in unit space (%.12f, tol 1e-12)",
@@ -64,9 +64,7 @@ static void check_shape(int p, int n)
     for (int i = 0; i < p * n; i++)
         hf[i] *= 7.5;
     mf_ok(rl_metrics_rep_from_rows(hf, p, n, &c, &st), &st, "rep scaled");
-    double ra1 = NAN, ra2 = NAN;
-    mf_ok(rl_metrics_rep_alignment(a, b, false, &ra1, &st), &st, "RA");
-    mf_ok(rl_metrics_rep_alignment(a, c, false, &ra2, &st), &st, "RA scaled");
+    double ra1 = rl_metrics_rep_alignment(a, b, false), ra2 = rl_metrics_rep_alignment(a, c, false);
     RL_TEST_REL(ra2, ra1, 1e-13,
                 "P = %d, N = %d: RA is unchanged when H_f is scaled by 7.5 "
                 "(%.15f vs %.15f, rel tol 1e-13)",
@@ -81,13 +79,21 @@ static void check_shape(int p, int n)
 static void check_errors_and_weights(void)
 {
     rl_status st = RL_STATUS_INIT;
-    double h[12] = {1, 0, 2, 0, 1, 1, 3, 0, 0, 1, 2, 1}, ra = 0.0;
+    double h[12] = {1, 0, 2, 0, 1, 1, 3, 0, 0, 1, 2, 1}, z[12] = {0};
     rl_rep *a = NULL, *b = NULL;
     mf_ok(rl_metrics_rep_from_rows(h, 3, 4, &a, &st), &st, "rep 3x4");
     mf_ok(rl_metrics_rep_from_rows(h, 4, 3, &b, &st), &st, "rep 4x3");
-    rl_code rc = rl_metrics_rep_alignment(a, b, false, &ra, &st);
-    RL_TEST(rc == RL_EINPUT && isnan(ra) && strstr(st.msg, "3 x 4 vs 4 x 3"),
-            "RA of 3 x 4 against 4 x 3 states is refused with the shapes named: \"%s\"", st.msg);
+    double ra = rl_metrics_rep_alignment(a, b, false);
+    RL_TEST(isnan(ra), "RA of 3 x 4 against 4 x 3 states is NaN (got %g)", ra);
+    rl_metrics_rep_destroy(&b);
+    mf_ok(rl_metrics_rep_from_rows(z, 3, 4, &b, &st), &st, "silent rep");
+    ra = rl_metrics_rep_alignment(a, b, false);
+    RL_TEST(isnan(ra), "RA against a silent network (H = 0) is NaN, not 0/0 noise (got %g)", ra);
+    rl_status st0 = RL_STATUS_INIT;
+    rl_rep *none = NULL;
+    rl_code rc = rl_metrics_rep_from_rows(h, 0, 4, &none, &st0);
+    RL_TEST(rc == RL_EINPUT && none == NULL && strstr(st0.msg, "0 x 4"),
+            "a representation of 0 trials is refused: \"%s\"", st0.msg);
     rl_metrics_rep_destroy(&a);
     rl_metrics_rep_destroy(&b);
 
@@ -109,8 +115,10 @@ static void check_errors_and_weights(void)
 
 int main(void)
 {
-    check_shape(5, 9);  /* P < N: trial-space route */
-    check_shape(12, 4); /* P > N: unit-space route */
+    check_shape(5, 9);    /* P < N: trial-space route, one tile */
+    check_shape(12, 4);   /* P > N: unit-space route, one tile */
+    check_shape(70, 150); /* trial space over 2 x 2 tiles of 64, the last partial */
+    check_shape(150, 70); /* unit space over 2 x 2 tiles of 64, the last partial */
     check_errors_and_weights();
     return rl_test_done();
 }
