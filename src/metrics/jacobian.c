@@ -88,9 +88,9 @@ static void seed(const rl_rnn *net, slabs *s, int step, double *g)
 }
 
 /*
-** Slab `step` rows after the seeds, from slab step+1: g_s = rho g_{s+1} + (1-rho) D_s W_h^T
-*g_{s+1}.
-** As rows, g_s^T = rho g_{s+1}^T + (1-rho) D_s o (g_{s+1}^T W_h): one GEMM for every row.
+** The rows of slab `step` after its seeds, from slab step+1 (slabs.h):
+**     g_s = rho g_{s+1} + (1 - rho) D_s W_h^T g_{s+1},
+** as rows g_s^T = rho g_{s+1}^T + (1 - rho) D_s o (g_{s+1}^T W_h): one GEMM for all rows.
 */
 static void propagate(const rl_rnn *net, slabs *s, int step, const double *wh, double *g)
 {

@@ -11,6 +11,9 @@
 ** Gram is (T B)^2 and tiny. Only blocks s <= s' are computed (K is symmetric):
 ** A = sum_{s<s'} C_{ss'} + 1/2 sum_s C_{ss}, then K = A + A^T.
 ** Memory: the slabs (sum_s rows_s x N) and one slab-pair block (rows_s x rows_s').
+** Trade-off: with every row read at the last step of a long trial (sMNIST: T = 28,
+** 2000 rows) the ratio becomes (T-1)^2/N = 2.4 in favour of forming J in column
+** blocks; that route is not implemented (bench_metrics smnist times this one).
 */
 #include "slabs.h"
 

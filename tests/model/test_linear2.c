@@ -1,6 +1,6 @@
 /*
 ** test_linear2.c: the theory's two-layer linear network (src/model/linear2.c)
-** and the theory's two claims about it, as tests.
+** and the paper's claims about it, as tests.
 ** Why: the linear network is where the paper's theory is exact, so it checks the
 ** measures on known ground: the data are whitened and the features have the
 ** stated spectrum, the gradient matches central differences, the closed-form
