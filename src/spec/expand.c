@@ -6,16 +6,18 @@
 ** copies of checked values) rather than stored; rl_spec_item keeps pages of
 ** the ones asked for. An item's id hashes its resolved parameters, not its
 ** position, so adding a value to an axis never renames an existing item.
-** Checking every item: the limits below involve only a few keys, so only the
-** axes that can change those keys (directly, or through an override's
-** `when`) are enumerated; every other axis leaves the checked keys as they
-** are at coordinate 0, so the sub-cube covers all items exactly.
+** Checking every item: a limit that no two written values can break is
+** settled at once; otherwise only the axes that can change its keys
+** (directly, or through an override's `when`) are enumerated. Every other
+** axis leaves the checked keys as they are at coordinate 0, so the sub-cube
+** covers all items exactly (vplan below).
 ** Invariants: (1) same spec text -> same items, order and ids; (2) items are
 ** row-major in the axes' order (last axis fastest).
 */
 #include "spec_int.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -147,69 +149,162 @@ static rl_code report_limit(const rl_spec *s, const int *coords, const rl_key *s
                      small->path, big->path);
 }
 
-/* Keys the limits read, and (through overrides that set them) the keys their `when`s test. */
-static rl_code relevant_keys(const rl_spec *s, bool *rel, rl_status *st)
+/*
+** What checking every item needs. A limit that no combination of the values
+** written anywhere can break (every possible `small` <= every possible `big`,
+** the usual case) is dropped at once; for the rest, only their keys, the
+** keys the `when`s of overrides setting them test, and the axes and overrides
+** touching those keys are looked at.
+*/
+#define NLIMITS (sizeof limits / sizeof limits[0])
+typedef struct vplan {
+    const rl_key *small[NLIMITS], *big[NLIMITS];
+    int nlim;            /* limits some item might break */
+    bool *rel;           /* by key index: read by a live limit, directly or via a `when` */
+    const rl_key **keys; /* the relevant keys */
+    int nkeys;
+    int dims[RL_MAX_DIMS], nd; /* axes setting a relevant key */
+    const override **over;     /* overrides setting a relevant key, in order */
+    int nover;
+} vplan;
+
+static long int_field(const rl_params *p, const rl_key *key)
 {
-    for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+    return *(const long *)((const char *)p + key->offset);
+}
+
+/* Smallest and largest value key can take: the base unless swept, axis values, overrides' sets. */
+static void value_range(const rl_spec *s, const rl_key *key, long *lo, long *hi)
+{
+    bool swept = false;
+    for (int d = 0; d < s->ndims; d++)
+        for (int k = 0; k < s->axes[d].n_paths; k++)
+            swept |= s->axes[d].keys[k] == key;
+    *lo = swept ? LONG_MAX : int_field(&s->base, key);
+    *hi = swept ? LONG_MIN : *lo;
+    for (int d = 0; d < s->ndims; d++)
+        for (int i = 0; i < s->axes[d].size * s->axes[d].n_paths; i++)
+            if (s->axes[d].vals[i].key == key) {
+                long v = *(const long *)s->axes[d].vals[i].field;
+                *lo = v < *lo ? v : *lo;
+                *hi = v > *hi ? v : *hi;
+            }
+    for (int o = 0; o < s->n_over; o++)
+        for (int i = 0; i < s->over[o].n_set; i++)
+            if (s->over[o].set[i].key == key) {
+                long v = *(const long *)s->over[o].set[i].field;
+                *lo = v < *lo ? v : *lo;
+                *hi = v > *hi ? v : *hi;
+            }
+}
+
+static bool sets_relevant(const override *o, const bool *rel)
+{
+    for (int i = 0; i < o->n_set; i++)
+        if (rel[spec_key_index(o->set[i].key)]) return true;
+    return false;
+}
+
+/* The live limits, then the closure of relevant keys under "an override setting one tests it". */
+static rl_code plan_limits(const rl_spec *s, vplan *v, rl_status *st)
+{
+    for (size_t l = 0; l < NLIMITS; l++) {
         const rl_key *a = rl_params_find(limits[l].small), *b = rl_params_find(limits[l].big);
+        long lo_a, hi_a, lo_b, hi_b;
         if (!a || !b || a->type != RL_KEY_INT || b->type != RL_KEY_INT)
             RL_FAIL(st, RL_EBUG, "spec: limit %s <= %s names no integer key", limits[l].small,
                     limits[l].big);
-        rel[spec_key_index(a)] = rel[spec_key_index(b)] = true;
+        value_range(s, a, &lo_a, &hi_a);
+        value_range(s, b, &lo_b, &hi_b);
+        if (hi_a <= lo_b) continue;
+        v->small[v->nlim] = a;
+        v->big[v->nlim++] = b;
+        v->rel[spec_key_index(a)] = v->rel[spec_key_index(b)] = true;
     }
-    for (bool changed = true; changed;) {
+    for (bool changed = v->nlim > 0; changed;) {
         changed = false;
-        for (int o = 0; o < s->n_over; o++) {
-            bool sets = false;
-            for (int i = 0; i < s->over[o].n_set && !sets; i++)
-                sets = rel[spec_key_index(s->over[o].set[i].key)];
-            for (int c = 0; sets && c < s->over[o].n_when; c++) {
+        for (int o = 0; o < s->n_over; o++)
+            for (int c = 0; c < s->over[o].n_when && sets_relevant(&s->over[o], v->rel); c++) {
                 size_t k = spec_key_index(s->over[o].when[c].key);
-                changed |= !rel[k];
-                rel[k] = true;
+                changed |= !v->rel[k];
+                v->rel[k] = true;
             }
-        }
     }
     return RL_OK;
 }
 
-static rl_code check_item(const rl_spec *s, const int *coords, rl_status *st)
+static rl_code plan_make(const rl_spec *s, vplan *v, rl_status *st)
 {
-    rl_params p;
-    spec_resolve(s, coords, &p, NULL);
-    for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
-        const rl_key *a = rl_params_find(limits[l].small), *b = rl_params_find(limits[l].big);
-        long va = *(const long *)((const char *)&p + a->offset);
-        long vb = *(const long *)((const char *)&p + b->offset);
-        if (va > vb) return report_limit(s, coords, a, b, st);
+    size_t n;
+    const rl_key *keys = rl_params_keys(&n);
+    v->rel = rl_alloc(n, sizeof *v->rel, st);
+    v->keys = rl_alloc(n, sizeof *v->keys, st);
+    v->over = rl_alloc((size_t)s->n_over, sizeof *v->over, st);
+    if (!v->rel || !v->keys || !v->over) return st->code;
+    RL_TRY(plan_limits(s, v, st));
+    for (size_t k = 0; k < n; k++)
+        if (v->rel[k]) v->keys[v->nkeys++] = &keys[k];
+    for (int d = 0; d < s->ndims; d++) {
+        bool any = false;
+        for (int k = 0; k < s->axes[d].n_paths; k++)
+            any |= v->rel[spec_key_index(s->axes[d].keys[k])];
+        if (any) v->dims[v->nd++] = d;
     }
+    for (int o = 0; o < s->n_over; o++)
+        if (sets_relevant(&s->over[o], v->rel)) v->over[v->nover++] = &s->over[o];
     return RL_OK;
+}
+
+static void plan_free(vplan *v)
+{
+    rl_free(v->rel);
+    rl_free(v->keys);
+    rl_free(v->over);
+}
+
+/*
+** spec_resolve restricted to the relevant keys (only they are written or
+** read): exact for them, because an override that sets one tests only
+** relevant keys, and every other override or value leaves them alone.
+*/
+static void resolve_relevant(const rl_spec *s, const vplan *v, const int *coords, rl_params *p)
+{
+    for (int k = 0; k < v->nkeys; k++)
+        spec_value_apply(&(pval){.key = v->keys[k], .field = (char *)&s->base + v->keys[k]->offset},
+                         p);
+    for (int j = 0; j < v->nd; j++) {
+        const axis *a = &s->axes[v->dims[j]];
+        const pval *row = &a->vals[(size_t)coords[v->dims[j]] * (size_t)a->n_paths];
+        for (int k = 0; k < a->n_paths; k++)
+            if (v->rel[spec_key_index(row[k].key)]) spec_value_apply(&row[k], p);
+    }
+    for (int o = 0; o < v->nover; o++) {
+        if (!override_applies(v->over[o], p)) continue;
+        for (int i = 0; i < v->over[o]->n_set; i++)
+            if (v->rel[spec_key_index(v->over[o]->set[i].key)])
+                spec_value_apply(&v->over[o]->set[i], p);
+    }
 }
 
 static rl_code check_items(const rl_spec *s, rl_status *st)
 {
-    size_t nkeys;
-    rl_params_keys(&nkeys);
-    bool *rel = rl_alloc(nkeys, sizeof *rel, st);
-    if (!rel) return st->code;
-    rl_code rc = relevant_keys(s, rel, st);
-    int dims[RL_MAX_DIMS], nd = 0, coords[RL_MAX_DIMS] = {0};
-    for (int d = 0; d < s->ndims; d++) {
-        bool any = false;
-        for (int k = 0; k < s->axes[d].n_paths; k++)
-            any |= rel[spec_key_index(s->axes[d].keys[k])];
-        if (any) dims[nd++] = d;
-    }
-    rl_free(rel);
-    /* Odometer over the relevant axes, in row-major order: the first failure is the lowest index.
+    vplan v = {0};
+    rl_params p;
+    int coords[RL_MAX_DIMS] = {0};
+    rl_code rc = plan_make(s, &v, st);
+    /* Odometer over the relevant axes in row-major order: the first failure has the lowest index.
      */
-    while (rc == RL_OK) {
-        rc = check_item(s, coords, st);
-        int j = nd - 1;
-        while (j >= 0 && ++coords[dims[j]] == s->axes[dims[j]].size)
-            coords[dims[j--]] = 0;
+    while (rc == RL_OK && v.nlim > 0) {
+        resolve_relevant(s, &v, coords, &p);
+        for (int l = 0; l < v.nlim && rc == RL_OK; l++)
+            if (int_field(&p, v.small[l]) > int_field(&p, v.big[l]))
+                rc = report_limit(s, coords, v.small[l], v.big[l], st);
+        int j = v.nd - 1;
+        while (j >= 0 && ++coords[v.dims[j]] == s->axes[v.dims[j]].size)
+            coords[v.dims[j--]] = 0;
         if (j < 0) break;
     }
+    plan_free(&v);
     return rc;
 }
 

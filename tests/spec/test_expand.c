@@ -186,6 +186,12 @@ static void test_limits(void)
     s = load("name: l\naxes:\n  rank: [1, 300]\n  hidden: [300, 400]\n", &ok);
     RL_TEST(s != NULL, "rank = hidden = 300 is allowed (the limit is inclusive)");
     rl_spec_destroy(&s);
+    rl_status zip = RL_STATUS_INIT;
+    s = load("name: l\naxes:\n  net: {zip: {rank: [10, 100], hidden: [50, 200]}}\n"
+             "  seed: [0, 1]\n",
+             &zip);
+    RL_TEST(s != NULL, "rank 100 > hidden 50 never meet in one item (zipped): accepted");
+    rl_spec_destroy(&s);
     rl_status big = RL_STATUS_INIT;
     s = load("name: big\naxes:\n  seed: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n"
              "  train.iterations: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n"
