@@ -89,16 +89,40 @@ static rl_code check_repeats(const char *file, const axis *a, rl_status *st)
     return rc;
 }
 
+typedef struct label_at {
+    const char *text;
+    int index;
+} label_at;
+
+static int cmp_label(const void *pa, const void *pb)
+{
+    const label_at *a = pa, *b = pb;
+    int c = strcmp(a->text, b->text);
+    return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+/* Labels are coordinates, so they must differ; defaulted ones (a zip's first path) may not. */
 static rl_code check_labels(const char *file, const axis *a, const node *labels, rl_status *st)
 {
-    char shown[SPEC_SHOW_CAP];
+    label_at *all = rl_alloc((size_t)a->size, sizeof *all, st);
+    if (!all) return st->code;
+    for (int i = 0; i < a->size; i++)
+        all[i] = (label_at){a->labels[i], i};
+    qsort(all, (size_t)a->size, sizeof *all, cmp_label);
+    int again = -1;
     for (int i = 1; i < a->size; i++)
-        for (int j = 0; j < i; j++)
-            if (strcmp(a->labels[i], a->labels[j]) == 0)
-                return SPEC_FAIL(st, file, labels ? labels->kid[i]->at : a->at,
-                                 "label '%s' appears twice in axis '%s'; valid: distinct labels",
-                                 spec_show(a->labels[i], shown, sizeof shown), a->name);
-    return RL_OK;
+        if (strcmp(all[i - 1].text, all[i].text) == 0 && (again < 0 || all[i].index < again))
+            again = all[i].index;
+    rl_free(all);
+    if (again < 0) return RL_OK;
+    char shown[SPEC_SHOW_CAP];
+    bool given = labels && !spec_node_is_null(labels->kid[again]);
+    return SPEC_FAIL(
+        st, file, given ? labels->kid[again]->at : a->vals[(size_t)again * (size_t)a->n_paths].at,
+        "label '%s' appears twice in axis '%s'%s; valid: distinct labels%s",
+        spec_show(a->labels[again], shown, sizeof shown), a->name,
+        given ? "" : " (by default a zip group is labelled by its first path)",
+        given ? "" : ", e.g. labels: [a, b, ...]");
 }
 
 /* ---- names ---- */
