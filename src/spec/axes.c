@@ -16,8 +16,6 @@
 #define DIM_NAME_MAX 64 /* longest dimension name */
 
 static const char *const zip_keys[] = {"zip", "labels"};
-/* Dimension names the results file uses for itself (DESIGN "The results file"). */
-static const char *const reserved_dims[] = {"record"};
 
 void spec_axis_clear(axis *a)
 {
@@ -149,12 +147,7 @@ static rl_code name_axis(const char *file, rl_spec *s, axis *a, rl_status *st)
                          "'%s' is not a valid dimension name; valid: up to %d letters, digits "
                          "and '_', not starting with a digit",
                          spec_show(a->key, shown, sizeof shown), DIM_NAME_MAX);
-    for (size_t i = 0; i < sizeof reserved_dims / sizeof reserved_dims[0]; i++)
-        if (strcmp(name, reserved_dims[i]) == 0)
-            return SPEC_FAIL(st, file, a->at,
-                             "dimension name '%s' is reserved for the results file; valid: "
-                             "another name",
-                             name);
+    /* Names the results file keeps for its own variables are the store's to refuse. */
     for (int d = 0; d < s->ndims - 1; d++)
         if (strcmp(s->axes[d].name, name) == 0)
             return SPEC_FAIL(st, file, a->at,
