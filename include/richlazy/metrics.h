@@ -94,6 +94,20 @@ typedef struct rl_kernel rl_kernel;
 rl_code rl_metrics_kernel_create(const rl_rnn *net, const rl_batch *probe, int trials,
                                  rl_kernel_wrt wrt, bool last_step_only, rl_kernel **out,
                                  rl_status *st);
+/*
+** The same kernel by a chosen route (kernel.c): GRAM forms the Gram matrix of the
+** backward slabs, EXPLICIT forms J in column blocks; AUTO (what kernel_create uses)
+** takes the one with fewer estimated flops — GRAM for the cognitive tasks, EXPLICIT
+** for long trials read at the last step (sMNIST). Both agree to rounding.
+*/
+typedef enum rl_kernel_route {
+    RL_KERNEL_ROUTE_AUTO,
+    RL_KERNEL_ROUTE_GRAM,
+    RL_KERNEL_ROUTE_EXPLICIT,
+} rl_kernel_route;
+rl_code rl_metrics_kernel_create_route(const rl_rnn *net, const rl_batch *probe, int trials,
+                                       rl_kernel_wrt wrt, bool last_step_only,
+                                       rl_kernel_route route, rl_kernel **out, rl_status *st);
 /* K given directly (m x m, copied), e.g. the linear network's Eq. 7. */
 rl_code rl_metrics_kernel_from_matrix(const double *k, int m, rl_kernel **out, rl_status *st);
 /* K = J J^T from an explicit J (m x p), e.g. to check a closed form against the generic route. */

@@ -13,7 +13,8 @@
 ** Memory: the slabs (sum_s rows_s x N) and one slab-pair block (rows_s x rows_s').
 ** Trade-off: with every row read at the last step of a long trial (sMNIST: T = 28,
 ** 2000 rows) the ratio becomes (T-1)^2/N = 2.4 in favour of forming J in column
-** blocks; that route is not implemented (bench_metrics smnist times this one).
+** blocks (explicit.c); rl_metrics_kernel_create takes whichever route costs fewer
+** estimated flops.
 */
 #include "slabs.h"
 
@@ -116,7 +117,8 @@ static void add_readout(const slabs *s, const double *rr, double *k)
     }
 }
 
-static rl_code assemble(const slabs *s, double *k, rl_status *st)
+/* (*) without the readout term: K = sum_{s<=s'} ... by Gram blocks of the slabs. */
+static rl_code gram_route(const slabs *s, double *k, rl_status *st)
 {
     int m = slab_m_total(s), tb = s->steps * s->trials, n = s->n;
     int most = slab_rows(s, 0); /* slab 0 has the most rows */
@@ -129,6 +131,7 @@ static rl_code assemble(const slabs *s, double *k, rl_status *st)
     }
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tb, tb, s->p, 1.0, s->z, s->p, s->z, s->p,
                 0.0, zz, tb);
+    memset(k, 0, (size_t)m * m * sizeof *k);
     for (int s1 = s->s_min; s1 < s->steps; s1++)
         for (int s2 = s1; s2 < s->steps; s2++) {
             int r1 = slab_rows(s, s1), r2 = slab_rows(s, s2);
@@ -142,19 +145,48 @@ static rl_code assemble(const slabs *s, double *k, rl_status *st)
             k[(size_t)a * m + c] = v;
             k[(size_t)c * m + a] = v;
         }
-    if (s->all) {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tb, tb, n, 1.0, s->r, n, s->r, n, 0.0,
-                    zz, tb);
-        add_readout(s, zz, k);
-    }
     rl_free(zz);
     rl_free(gg);
+    return RL_OK;
+}
+
+/* Flops: Gram route (sum rows)^2 N; explicit M^2 N P (dsyrk) + 2 (sum rows) N P (forming J). */
+static rl_kernel_route cheaper_route(const slabs *s)
+{
+    double rows = 0.0, m = slab_m_total(s), n = s->n, p = s->p;
+    for (int step = s->s_min; step < s->steps; step++)
+        rows += slab_rows(s, step);
+    double gram = rows * rows * n, expl = m * m * n * p + 2.0 * rows * n * p;
+    return gram <= expl ? RL_KERNEL_ROUTE_GRAM : RL_KERNEL_ROUTE_EXPLICIT;
+}
+
+static rl_code assemble(const slabs *s, rl_kernel_route route, double *k, rl_status *st)
+{
+    if (route == RL_KERNEL_ROUTE_AUTO) route = cheaper_route(s);
+    RL_TRY(route == RL_KERNEL_ROUTE_GRAM ? gram_route(s, k, st)
+                                         : rl_slabs_kernel_explicit(s, k, st));
+    if (!s->all) return RL_OK;
+    int tb = s->steps * s->trials, n = s->n;
+    double *rr = rl_alloc((size_t)tb * tb, sizeof *rr, st);
+    if (!rr) return RL_ENOMEM;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tb, tb, n, 1.0, s->r, n, s->r, n, 0.0, rr,
+                tb);
+    add_readout(s, rr, k);
+    rl_free(rr);
     return RL_OK;
 }
 
 rl_code rl_metrics_kernel_create(const rl_rnn *net, const rl_batch *probe, int trials,
                                  rl_kernel_wrt wrt, bool last_step_only, rl_kernel **out,
                                  rl_status *st)
+{
+    return rl_metrics_kernel_create_route(net, probe, trials, wrt, last_step_only,
+                                          RL_KERNEL_ROUTE_AUTO, out, st);
+}
+
+rl_code rl_metrics_kernel_create_route(const rl_rnn *net, const rl_batch *probe, int trials,
+                                       rl_kernel_wrt wrt, bool last_step_only,
+                                       rl_kernel_route route, rl_kernel **out, rl_status *st)
 {
     slabs *s = NULL;
     *out = NULL;
@@ -166,7 +198,7 @@ rl_code rl_metrics_kernel_create(const rl_rnn *net, const rl_batch *probe, int t
         k->trials = s->trials;
         k->n_out = s->n_out;
         k->t_first = s->t_first;
-        rc = assemble(s, k->k, st);
+        rc = assemble(s, route, k->k, st);
     }
     if (rc != RL_OK) rl_metrics_kernel_destroy(out);
     rl_slabs_destroy(&s);

@@ -33,6 +33,8 @@ typedef struct slabs {
 rl_code rl_slabs_create(const rl_rnn *net, const rl_batch *probe, int trials, rl_kernel_wrt wrt,
                         bool last_step_only, slabs **out, rl_status *st);
 void rl_slabs_destroy(slabs **s);
+/* K (m x m, symmetric) of the weight terms by forming J in column blocks (explicit.c). */
+rl_code rl_slabs_kernel_explicit(const slabs *s, double *k, rl_status *st);
 
 /* Rows of slab `step`: one per (t, b, o) with t >= max(step, t_first). */
 static inline int slab_rows(const slabs *s, int step)

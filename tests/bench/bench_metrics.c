@@ -8,7 +8,8 @@
 ** over a few hundred iterations and scaled to 10000; both timings are taken in
 ** the same run, so the ratio does not depend on the machine's speed or load.
 ** `bench_metrics smnist` adds one sMNIST-shaped kernel (T = 28, last step,
-** 200 images x 10 outputs = 2000 rows) for information.
+** 200 images x 10 outputs = 2000 rows), by the route rl_metrics_kernel_create
+** picks there (J in column blocks), for information.
 ** A meson benchmark(), not a test: `meson test -C build --benchmark --suite metrics`.
 */
 #include "../metrics/mfix.h"

@@ -5,15 +5,16 @@
 ** checked against finite differences in test_jacobian.c) for every option, then
 ** for the properties the measures rely on: symmetry, positive semi-definiteness,
 ** KA = 1 for identical networks, KA invariant to scaling the readout (K wrt W_h
-** scales by c^2), and the row layout that kernel-task alignment reads.
+** scales by c^2), and the row layout that kernel-task alignment reads. Both
+** routes (Gram blocks of the slabs; J formed in column blocks) are checked.
 */
 #include "mfix.h"
 #include "rltest.h"
 
 #include <lapacke.h>
 
-/* K (route of kernel.c) against J J^T (explicit J) on a small network. */
-static void check_against_jacobian(float rho, rl_kernel_wrt wrt, bool last)
+/* K (either route) against J J^T of the full explicit J on a small network. */
+static void check_against_jacobian(float rho, rl_kernel_wrt wrt, bool last, rl_kernel_route route)
 {
     enum { N_IN = 3, N = 9, N_OUT = 2, T = 6, P = 5, B = 4 };
     rl_status st = RL_STATUS_INIT;
@@ -26,16 +27,17 @@ static void check_against_jacobian(float rho, rl_kernel_wrt wrt, bool last)
     rl_kernel *k = NULL, *kj = NULL;
     mf_ok(rl_metrics_jacobian(net, &x, B, wrt, last, j, &st), &st, "jacobian");
     mf_ok(rl_metrics_kernel_from_jacobian(j, m, cols, &kj, &st), &st, "J J^T");
-    mf_ok(rl_metrics_kernel_create(net, &x, B, wrt, last, &k, &st), &st, "kernel");
+    mf_ok(rl_metrics_kernel_create_route(net, &x, B, wrt, last, route, &k, &st), &st, "kernel");
     const double *a = rl_metrics_kernel_data(k), *b = rl_metrics_kernel_data(kj);
     double scale = mf_max_abs(b, (size_t)m * m), err = 0.0;
     for (size_t i = 0; i < (size_t)m * m; i++)
         err = fmax(err, fabs(a[i] - b[i]));
     RL_TEST(rl_metrics_kernel_size(k) == m && err <= 1e-12 * scale && scale > 0.0,
-            "rho = %.1f, wrt %s, %s: the %d x %d kernel equals J J^T of the explicit Jacobian "
-            "(max error %.1e <= 1e-12 x max |K| = %.1e)",
-            (double)rho, wrt == RL_KERNEL_WRT_WH ? "W_h" : "all", last ? "last step" : "all steps",
-            m, m, err, 1e-12 * scale);
+            "%s route, rho = %.1f, wrt %s, %s: the %d x %d kernel equals J J^T of the "
+            "explicit Jacobian (max error %.1e <= 1e-12 x max |K| = %.1e)",
+            route == RL_KERNEL_ROUTE_GRAM ? "Gram" : "column-block", (double)rho,
+            wrt == RL_KERNEL_WRT_WH ? "W_h" : "all", last ? "last step" : "all steps", m, m, err,
+            1e-12 * scale);
     rl_metrics_kernel_destroy(&k);
     rl_metrics_kernel_destroy(&kj);
     rl_metrics_kernel_destroy(&kj); /* destroy twice: the second is a no-op on NULL */
@@ -219,10 +221,12 @@ static void check_known_answers(void)
 
 int main(void)
 {
-    for (int rho = 0; rho < 2; rho++)
-        for (int wrt = 0; wrt < 2; wrt++)
-            for (int last = 0; last < 2; last++)
-                check_against_jacobian(rho ? 0.5f : 0.0f, (rl_kernel_wrt)wrt, last);
+    const rl_kernel_route routes[2] = {RL_KERNEL_ROUTE_GRAM, RL_KERNEL_ROUTE_EXPLICIT};
+    for (int r = 0; r < 2; r++)
+        for (int rho = 0; rho < 2; rho++)
+            for (int wrt = 0; wrt < 2; wrt++)
+                for (int last = 0; last < 2; last++)
+                    check_against_jacobian(rho ? 0.5f : 0.0f, (rl_kernel_wrt)wrt, last, routes[r]);
     check_paper_size();
     check_readout_scaling();
     check_task_rows();
