@@ -19,14 +19,14 @@
 #define BLOCK_BYTES (64u << 20) /* one J column block: bounds memory, keeps dsyrk's K large */
 
 /* Row of slab `step` holding g_{(t,b,o),step}. */
-static size_t slab_row(const slabs *s, int step, int t, int b, int o)
+static size_t slab_row(const rl_slabs *s, int step, int t, int b, int o)
 {
     int t0 = step > s->t_first ? step : s->t_first;
     return ((size_t)(t - t0) * s->trials + b) * s->n_out + o;
 }
 
 /* J's columns of units a0..a0+na-1 for the rows of trial b at output step t, into jb. */
-static void form_rows(const slabs *s, int a0, int na, int t, int b, double *a, double *jb)
+static void form_rows(const rl_slabs *s, int a0, int na, int t, int b, double *a, double *jb)
 {
     int n = s->n, p = s->p, ks = t - s->s_min + 1, m0;
     for (int o = 0; o < s->n_out; o++) /* A[(o, i), s] = g_{(t,b,o),s}[a0 + i] */
@@ -42,7 +42,7 @@ static void form_rows(const slabs *s, int a0, int na, int t, int b, double *a, d
                 jb + (size_t)m0 * na * p, p);
 }
 
-rl_code rl_slabs_kernel_explicit(const slabs *s, double *k, rl_status *st)
+rl_code rl_slabs_kernel_explicit(const rl_slabs *s, double *k, rl_status *st)
 {
     int m = slab_m_total(s), n = s->n, p = s->p;
     size_t per_unit = (size_t)m * p * sizeof(double);

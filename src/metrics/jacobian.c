@@ -41,7 +41,7 @@ static rl_code check_probe(const rl_rnn *net, const rl_batch *probe, int trials,
 /* ---- the slabs ---- */
 
 /* Forward over the first B probe trials; fills s->r (r_t) and s->z ((1-rho)[r_{s-1} | x_s]). */
-static rl_code fill_states(const rl_rnn *net, const rl_batch *probe, slabs *s, rl_status *st)
+static rl_code fill_states(const rl_rnn *net, const rl_batch *probe, rl_slabs *s, rl_status *st)
 {
     int T = s->steps, B = s->trials, n = s->n, ni = s->n_in;
     float *x = rl_alloc((size_t)T * B * ni, sizeof *x, st);
@@ -76,7 +76,7 @@ static rl_code fill_states(const rl_rnn *net, const rl_batch *probe, slabs *s, r
 }
 
 /* Seeds of slab `step` (output step t = step): g_t = D_t w_o^T, rows (b, o). */
-static void seed(const rl_rnn *net, slabs *s, int step, double *g)
+static void seed(const rl_rnn *net, rl_slabs *s, int step, double *g)
 {
     int n = s->n;
     for (int b = 0; b < s->trials; b++) {
@@ -92,7 +92,7 @@ static void seed(const rl_rnn *net, slabs *s, int step, double *g)
 **     g_s = rho g_{s+1} + (1 - rho) D_s W_h^T g_{s+1},
 ** as rows g_s^T = rho g_{s+1}^T + (1 - rho) D_s o (g_{s+1}^T W_h): one GEMM for all rows.
 */
-static void propagate(const rl_rnn *net, slabs *s, int step, const double *wh, double *g)
+static void propagate(const rl_rnn *net, rl_slabs *s, int step, const double *wh, double *g)
 {
     int n = s->n, rows = slab_rows(s, step + 1);
     const double *next = slab(s, step + 1);
@@ -109,7 +109,7 @@ static void propagate(const rl_rnn *net, slabs *s, int step, const double *wh, d
     }
 }
 
-static rl_code fill_slabs(const rl_rnn *net, slabs *s, rl_status *st)
+static rl_code fill_slabs(const rl_rnn *net, rl_slabs *s, rl_status *st)
 {
     size_t nn = (size_t)s->n * (size_t)s->n;
     double *wh = rl_alloc(nn, sizeof *wh, st);
@@ -129,11 +129,11 @@ static rl_code fill_slabs(const rl_rnn *net, slabs *s, rl_status *st)
 }
 
 rl_code rl_slabs_create(const rl_rnn *net, const rl_batch *probe, int trials, rl_kernel_wrt wrt,
-                        bool last_step_only, slabs **out, rl_status *st)
+                        bool last_step_only, rl_slabs **out, rl_status *st)
 {
     *out = NULL;
     RL_TRY(check_probe(net, probe, trials, st));
-    slabs *s = rl_alloc(1, sizeof *s, st);
+    rl_slabs *s = rl_alloc(1, sizeof *s, st);
     if (!s) return RL_ENOMEM;
     s->n = net->n_hidden;
     s->n_in = net->n_in;
@@ -166,7 +166,7 @@ fail:
     return rc;
 }
 
-void rl_slabs_destroy(slabs **s)
+void rl_slabs_destroy(rl_slabs **s)
 {
     if (!s || !*s) return;
     rl_free((*s)->row0);
@@ -180,7 +180,7 @@ void rl_slabs_destroy(slabs **s)
 /* ---- the explicit Jacobian ---- */
 
 /* Adds sum_s g_s z_s^T (W_h, and W_x for all parameters) into the rows of j. */
-static void add_weight_terms(const slabs *s, size_t cols, double *j)
+static void add_weight_terms(const rl_slabs *s, size_t cols, double *j)
 {
     int n = s->n;
     for (int step = s->s_min; step < s->steps; step++) {
@@ -200,7 +200,7 @@ static void add_weight_terms(const slabs *s, size_t cols, double *j)
 }
 
 /* d y_{t,o} / d w_out[o', :] = [o = o'] r_t. */
-static void add_readout_terms(const slabs *s, size_t cols, double *j)
+static void add_readout_terms(const rl_slabs *s, size_t cols, double *j)
 {
     int n = s->n, rows = slab_m_total(s);
     size_t off = (size_t)n * n + (size_t)n * s->n_in;
@@ -215,7 +215,7 @@ static void add_readout_terms(const slabs *s, size_t cols, double *j)
 rl_code rl_metrics_jacobian(const rl_rnn *net, const rl_batch *probe, int trials, rl_kernel_wrt wrt,
                             bool last_step_only, double *j, rl_status *st)
 {
-    slabs *s = NULL;
+    rl_slabs *s = NULL;
     RL_TRY(rl_slabs_create(net, probe, trials, wrt, last_step_only, &s, st));
     size_t cols = rl_metrics_jacobian_cols(net, wrt);
     int rows = slab_m_total(s);

@@ -88,8 +88,8 @@ const double *rl_metrics_kernel_data(const rl_kernel *k)
 /* ---- (*) from the slabs ---- */
 
 /* A += w * C_{ss'}: C[m, m'] = gg[i, j] zz[(s, b_i), (s', b_j)] for rows i of s, j of s'. */
-static void add_block(const slabs *s, int s1, int s2, const double *gg, const double *zz, double w,
-                      double *a)
+static void add_block(const rl_slabs *s, int s1, int s2, const double *gg, const double *zz,
+                      double w, double *a)
 {
     int rows1 = slab_rows(s, s1), rows2 = slab_rows(s, s2), m = slab_m_total(s);
     int m1 = slab_first_m(s, s1), m2 = slab_first_m(s, s2), tb = s->steps * s->trials;
@@ -104,7 +104,7 @@ static void add_block(const slabs *s, int s1, int s2, const double *gg, const do
 }
 
 /* The readout term of all parameters: K[m, m'] += [o = o'] r_{t,b} . r_{t',b'}. */
-static void add_readout(const slabs *s, const double *rr, double *k)
+static void add_readout(const rl_slabs *s, const double *rr, double *k)
 {
     int m = slab_m_total(s), tb = s->steps * s->trials;
     for (int a = 0; a < m; a++) {
@@ -118,7 +118,7 @@ static void add_readout(const slabs *s, const double *rr, double *k)
 }
 
 /* (*) without the readout term: K = sum_{s<=s'} ... by Gram blocks of the slabs. */
-static rl_code gram_route(const slabs *s, double *k, rl_status *st)
+static rl_code gram_route(const rl_slabs *s, double *k, rl_status *st)
 {
     int m = slab_m_total(s), tb = s->steps * s->trials, n = s->n;
     int most = slab_rows(s, 0); /* slab 0 has the most rows */
@@ -151,7 +151,7 @@ static rl_code gram_route(const slabs *s, double *k, rl_status *st)
 }
 
 /* Flops: Gram route (sum rows)^2 N; explicit M^2 N P (dsyrk) + 2 (sum rows) N P (forming J). */
-static rl_kernel_route cheaper_route(const slabs *s)
+static rl_kernel_route cheaper_route(const rl_slabs *s)
 {
     double rows = 0.0, m = slab_m_total(s), n = s->n, p = s->p;
     for (int step = s->s_min; step < s->steps; step++)
@@ -160,7 +160,7 @@ static rl_kernel_route cheaper_route(const slabs *s)
     return gram <= expl ? RL_KERNEL_ROUTE_GRAM : RL_KERNEL_ROUTE_EXPLICIT;
 }
 
-static rl_code assemble(const slabs *s, rl_kernel_route route, double *k, rl_status *st)
+static rl_code assemble(const rl_slabs *s, rl_kernel_route route, double *k, rl_status *st)
 {
     if (route == RL_KERNEL_ROUTE_AUTO) route = cheaper_route(s);
     RL_TRY(route == RL_KERNEL_ROUTE_GRAM ? gram_route(s, k, st)
@@ -188,7 +188,7 @@ rl_code rl_metrics_kernel_create_route(const rl_rnn *net, const rl_batch *probe,
                                        rl_kernel_wrt wrt, bool last_step_only,
                                        rl_kernel_route route, rl_kernel **out, rl_status *st)
 {
-    slabs *s = NULL;
+    rl_slabs *s = NULL;
     *out = NULL;
     RL_TRY(rl_slabs_create(net, probe, trials, wrt, last_step_only, &s, st));
     rl_code rc = kernel_alloc(slab_m_total(s), out, st);

@@ -1,7 +1,8 @@
 /*
 ** slabs.h: private to the metrics module. d y_m / d a_s for every row m of the
 ** Jacobian and every step s, computed once by batched backward recursions and
-** shared by the explicit Jacobian (jacobian.c) and the kernel (kernel.c).
+** shared by the explicit Jacobian (jacobian.c) and both kernel routes (kernel.c,
+** explicit.c).
 **
 ** For an output y = w_o r_t of one trial (Eq. 1, model.h), with D_s = diag[r_s > 0]:
 **     g_t = D_t w_o^T,   g_s = rho g_{s+1} + (1 - rho) D_s W_h^T g_{s+1}   (s < t),
@@ -17,7 +18,7 @@
 
 #include "richlazy/metrics.h"
 
-typedef struct slabs {
+typedef struct rl_slabs {
     int n, n_in, n_out, steps, trials;
     int t_first; /* first output step with rows: 0, or steps - 1 (last step only) */
     int s_min;   /* lowest step needed: 1 for W_h (z_0 = 0), 0 for all parameters */
@@ -27,36 +28,36 @@ typedef struct slabs {
     double *g;    /* every slab, rows of n doubles */
     double *z;    /* steps*trials x p, row s*trials + b: (1 - rho) [r_{s-1} | x_s] */
     double *r;    /* steps*trials x n, row t*trials + b: r_t */
-} slabs;
+} rl_slabs;
 
 /* Runs net on the first `trials` probe trials and fills every slab. */
 rl_code rl_slabs_create(const rl_rnn *net, const rl_batch *probe, int trials, rl_kernel_wrt wrt,
-                        bool last_step_only, slabs **out, rl_status *st);
-void rl_slabs_destroy(slabs **s);
+                        bool last_step_only, rl_slabs **out, rl_status *st);
+void rl_slabs_destroy(rl_slabs **s);
 /* K (m x m, symmetric) of the weight terms by forming J in column blocks (explicit.c). */
-rl_code rl_slabs_kernel_explicit(const slabs *s, double *k, rl_status *st);
+rl_code rl_slabs_kernel_explicit(const rl_slabs *s, double *k, rl_status *st);
 
 /* Rows of slab `step`: one per (t, b, o) with t >= max(step, t_first). */
-static inline int slab_rows(const slabs *s, int step)
+static inline int slab_rows(const rl_slabs *s, int step)
 {
     int t0 = step > s->t_first ? step : s->t_first;
     return (s->steps - t0) * s->trials * s->n_out;
 }
 
 /* Rows of J (and of K): (steps - t_first) * trials * n_out. */
-static inline int slab_m_total(const slabs *s)
+static inline int slab_m_total(const rl_slabs *s)
 {
     return (s->steps - s->t_first) * s->trials * s->n_out;
 }
 
 /* Jacobian row of row 0 of slab `step`; row i of the slab is Jacobian row this + i. */
-static inline int slab_first_m(const slabs *s, int step)
+static inline int slab_first_m(const rl_slabs *s, int step)
 {
     int t0 = step > s->t_first ? step : s->t_first;
     return (t0 - s->t_first) * s->trials * s->n_out;
 }
 
-static inline const double *slab(const slabs *s, int step)
+static inline const double *slab(const rl_slabs *s, int step)
 {
     return s->g + s->row0[step] * (size_t)s->n;
 }
