@@ -6,7 +6,8 @@
 ** here, so a 1 MiB key or a terminal escape in a spec cannot garble it.
 ** Suggestions use the optimal-string-alignment distance (Levenshtein plus
 ** adjacent transpositions, ignoring case): one edit for keys of up to 3
-** characters, two for longer ones.
+** characters, two for longer ones, and never as many edits as the word has
+** characters.
 */
 #include "spec_int.h"
 
@@ -85,9 +86,10 @@ size_t spec_edit_distance(const char *a, const char *b)
     return rows[na % 3][nb];
 }
 
-static size_t allowed_edits(const char *cand)
+/* Edits a typo of cand may have; never all of word ('m' is no typo of 'd'). */
+static bool close_enough(const char *word, const char *cand, size_t d)
 {
-    return strlen(cand) <= 3 ? 1 : 2;
+    return d <= (strlen(cand) <= 3 ? 1u : 2u) && d < strlen(word);
 }
 
 const char *spec_suggest(const char *word, const char *const *cands, size_t n)
@@ -96,7 +98,7 @@ const char *spec_suggest(const char *word, const char *const *cands, size_t n)
     size_t best_d = (size_t)-1;
     for (size_t i = 0; i < n; i++) {
         size_t d = spec_edit_distance(word, cands[i]);
-        if (d <= allowed_edits(cands[i]) && d < best_d) {
+        if (close_enough(word, cands[i], d) && d < best_d) {
             best = cands[i];
             best_d = d;
         }
@@ -124,7 +126,7 @@ static const char *suggest_param(const char *path)
             const char *cand = i < nkeys ? keys[i].path : al[i - nkeys].name;
             const char *target = pass ? last_part(cand) : cand;
             size_t d = spec_edit_distance(word, target);
-            if (d <= allowed_edits(target) && d < best_d && strcmp(cand, path) != 0) {
+            if (close_enough(word, target, d) && d < best_d && strcmp(cand, path) != 0) {
                 best = cand;
                 best_d = d;
             }

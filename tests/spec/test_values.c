@@ -22,6 +22,9 @@ static void test_distance(void)
     RL_TEST(spec_suggest("prams", keys, 6) == keys[4], "'prams' suggests 'params'");
     RL_TEST(spec_suggest("xyz", keys, 6) == NULL, "'xyz' suggests nothing");
     RL_TEST(spec_suggest("axe", keys, 6) == keys[3], "'axe' suggests 'axes'");
+    const char *short_keys[] = {"d", "lr"};
+    RL_TEST(spec_suggest("m", short_keys, 2) == NULL && spec_suggest("l", short_keys, 2) == NULL,
+            "a one-letter word suggests nothing (every letter would be an edit)");
 }
 
 static void test_messages(void)
