@@ -8,7 +8,7 @@
 **   softrank  W = sum_{k<N} exp(-k/r) u_k v_k^T   (s_1 = 1)
 ** Soft rank is our own law (no published recipe; structures.md): its singular
 ** values decay geometrically with ratio q = exp(-1/r), so the participation ratio
-** (sum s^2)^2 / sum s^4 = coth(1/r) (1 - q^N)/(1 + q^N) ~ r, matching hard rank r
+** (sum s^2)^2 / sum s^4 = coth(1/r) (1 - q^2N)/(1 + q^2N) ~ r, matching hard rank r
 ** on that measure while keeping every direction.
 */
 #include "internal.h"
