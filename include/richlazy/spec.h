@@ -29,7 +29,8 @@
 ** probe.kernel_trials <= probe.trials; non-empty PATH values written in the
 ** spec must name readable regular files (relative to the current directory).
 ** The table's own PATH defaults are not checked here: they matter only to
-** the items whose task reads them (the task module checks those).
+** items whose task reads them (the Fashion-MNIST files for smnist), and a
+** machine without them must still run every other task; smnist reports them.
 ** Identity: id = first 16 hex digits of SHA-256 over the item's canonical
 ** "path=value\n" lines for every key of the table in table order, so it
 ** depends on values, not on position.
