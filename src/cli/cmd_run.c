@@ -1,0 +1,294 @@
+/*
+** cmd_run.c: `richlazy run SPEC -o OUT.nc` under mpirun/srun (module: cli).
+** Every rank parses the same arguments; rank 0 reads SPEC and broadcasts its
+** text, so all ranks expand the identical item list (determinism, run.h) even
+** if the file changes on disk meanwhile. Only rank 0 prints: progress as a live
+** line on a terminal or a plain line every --progress-every seconds otherwise
+** (SLURM logs), one-line notes, the final summary and errors ("richlazy: ...").
+** RICHLAZY_FAKE_RUNNER=1 swaps training for rl_run_fake_item (engine tests,
+** overhead benchmark).
+*/
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "richlazy/run.h"
+
+static const char usage[] =
+    "richlazy run SPEC -o OUT.nc [--resume] [--retry-failed] [--max-attempts N] [--grace S]\n"
+    "                  [--progress-every S] [--snapshot-every S]";
+
+static void print_help(void)
+{
+    printf("usage: %s\n\n"
+           "Runs every unfinished item of the sweep SPEC and gathers the results in OUT.nc (a\n"
+           "netCDF cube; README \"Results file\"). Start it with `mpirun -n P` or `srun`: rank 0\n"
+           "coordinates and trains too when the node has a core per rank; other ranks train.\n"
+           "Results are journaled in OUT.nc.journal before they count, so a killed run loses\n"
+           "nothing finished: run the same command again to resume.\n\n"
+           "options:\n"
+           "  -o, --output OUT.nc   the results file (required)\n"
+           "  --resume              say that OUT.nc may exist (resuming is automatic anyway)\n"
+           "  --retry-failed        run items recorded as failed again\n"
+           "  --max-attempts N      runs of an item lost in flight before it is failed (2)\n"
+           "  --grace S             after SIGTERM/SIGINT/SIGUSR1, seconds running items get\n"
+           "                        to finish (60); a second signal abandons them at once\n"
+           "  --progress-every S    seconds between progress lines when stderr is not a\n"
+           "                        terminal (30); a terminal gets a live line\n"
+           "  --snapshot-every S    least seconds between rewrites of OUT.nc (10)\n"
+           "  --help                this text\n"
+           "A spec that only adds values to axes extends OUT.nc and keeps finished items; any\n"
+           "other change is refused with a diff.\n"
+           "exit status: 0 nothing left to run, 1 internal error, 2 bad input or usage,\n"
+           "3 stopped by a signal (resumable)\n",
+           usage);
+}
+
+typedef struct run_args {
+    const char *spec;
+    rl_run_opts o;
+    bool progress_given;
+} run_args;
+
+static bool parse_number(const char *text, double lo, double *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || *end || !isfinite(v) || v < lo) return false;
+    *out = v;
+    return true;
+}
+
+/* Applies one option; false if its value is bad. */
+static bool apply(int c, const char *arg, run_args *a)
+{
+    double v = 0;
+    switch (c) {
+    case 'o':
+        a->o.out_path = arg;
+        return true;
+    case 'f':
+        a->o.retry_failed = true;
+        return true;
+    case 'm':
+        if (!parse_number(arg, 1, &v) || v != floor(v) || v > 1e6) return false;
+        a->o.max_attempts = (int)v;
+        return true;
+    case 'g':
+        return parse_number(arg, 0, &a->o.grace);
+    case 'p':
+        a->progress_given = true;
+        return parse_number(arg, 0.01, &a->o.progress_every);
+    case 's':
+        return parse_number(arg, 0, &a->o.snapshot_every);
+    default: /* 'r': --resume changes nothing: an existing journal is always resumed */
+        return true;
+    }
+}
+
+/* 0 to run, -1 after --help, else the usage-error exit status (printed only if `loud`). */
+static int parse(int argc, char **argv, run_args *a, bool loud)
+{
+    static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                         {"resume", no_argument, NULL, 'r'},
+                                         {"retry-failed", no_argument, NULL, 'f'},
+                                         {"max-attempts", required_argument, NULL, 'm'},
+                                         {"grace", required_argument, NULL, 'g'},
+                                         {"progress-every", required_argument, NULL, 'p'},
+                                         {"snapshot-every", required_argument, NULL, 's'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    rl_run_opts_default(&a->o);
+    a->progress_given = false;
+    optind = 1;
+    opterr = loud;
+    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        if (c == 'h') {
+            if (loud) print_help();
+            return -1;
+        }
+        if (c == '?') return loud ? rl_cli_usage_error("run", usage, "see --help") : 2;
+        if (!apply(c, optarg, a))
+            return loud ? rl_cli_usage_error("run", usage,
+                                             "bad value '%s' (--max-attempts: an integer >= 1; "
+                                             "--progress-every: seconds > 0; --grace, "
+                                             "--snapshot-every: seconds >= 0)",
+                                             optarg)
+                        : 2;
+    }
+    if (optind != argc - 1 || !a->o.out_path)
+        return loud ? rl_cli_usage_error("run", usage, "expected one SPEC and -o OUT.nc") : 2;
+    a->spec = argv[optind];
+    return 0;
+}
+
+/* ---- the spec, read once and broadcast ---- */
+
+static rl_code read_text(const char *path, char **text, long *len, rl_status *st)
+{
+    FILE *fp = fopen(path, "rb");
+    RL_CHECK(fp, st, RL_EINPUT, "cannot read spec %s", path);
+    fseek(fp, 0, SEEK_END);
+    *len = ftell(fp);
+    rewind(fp);
+    *text = *len >= 0 ? rl_alloc((size_t)*len + 1, 1, st) : NULL;
+    bool ok = *text && fread(*text, 1, (size_t)*len, fp) == (size_t)*len;
+    fclose(fp);
+    RL_CHECK(ok, st, RL_EINPUT, "cannot read spec %s", path);
+    return RL_OK;
+}
+
+static rl_code load_spec(const char *path, int rank, rl_spec **spec, rl_status *st)
+{
+    char *text = NULL;
+    long len = -1;
+    if (rank == 0 && read_text(path, &text, &len, st) != RL_OK) len = -1;
+    MPI_Bcast(&len, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    if (len < 0) {
+        rl_free(text);
+        if (rank != 0) rl_status_fail(st, RL_EINPUT, __FILE__, __LINE__, "rank 0 failed");
+        return st->code;
+    }
+    if (rank != 0 && !(text = rl_alloc((size_t)len + 1, 1, st))) return st->code;
+    MPI_Bcast(text, (int)len, MPI_CHAR, 0, MPI_COMM_WORLD);
+    rl_code rc = rl_spec_load_string(text, (size_t)len, path, spec, st);
+    rl_free(text);
+    return rc;
+}
+
+/* Every item passes the training's own checks before anything runs (train.h). */
+static rl_code check_items(const rl_spec *spec, rl_status *st)
+{
+    for (size_t i = 0; i < rl_spec_nitems(spec); i++) {
+        const rl_item *it = rl_spec_item(spec, i);
+        if (rl_train_check(&it->params, st) != RL_OK) {
+            char msg[sizeof st->msg];
+            rl_snprintf(msg, sizeof msg, "%s", st->msg);
+            rl_status_clear(st);
+            RL_FAIL(st, RL_EINPUT, "item %zu (id %s): %s", i, it->id, msg);
+        }
+    }
+    return RL_OK;
+}
+
+/* ---- printing (rank 0) ---- */
+
+typedef struct printer {
+    bool tty;
+    bool line_open; /* a live line is on the terminal */
+} printer;
+
+static void fmt_duration(double s, char *buf, size_t cap)
+{
+    if (s < 0)
+        rl_snprintf(buf, cap, "?");
+    else if (s < 120)
+        rl_snprintf(buf, cap, "%.0fs", s);
+    else if (s < 7200)
+        rl_snprintf(buf, cap, "%.0fm%02.0fs", floor(s / 60), fmod(s, 60));
+    else
+        rl_snprintf(buf, cap, "%.0fh%02.0fm", floor(s / 3600), fmod(floor(s / 60), 60));
+}
+
+static void on_progress(void *ctx, const rl_run_progress *p)
+{
+    printer *pr = ctx;
+    char eta[32], line[256];
+    fmt_duration(p->eta_seconds, eta, sizeof eta);
+    rl_snprintf(line, sizeof line,
+                "%zu/%zu finished (%zu done, %zu diverged, %zu failed), %zu running, "
+                "%.1f items/min, ETA %s%s",
+                p->done + p->diverged + p->failed, p->total, p->done, p->diverged, p->failed,
+                p->running, p->items_per_min, p->pending + p->running ? eta : "0s",
+                p->stopping ? " [stopping]" : "");
+    if (pr->tty) {
+        fprintf(stderr, "\r\033[K%s%s", line, p->final ? "\n" : "");
+        pr->line_open = !p->final;
+    } else {
+        fprintf(stderr, "richlazy: %s\n", line);
+    }
+    fflush(stderr);
+}
+
+static void on_note(void *ctx, const char *msg)
+{
+    printer *pr = ctx;
+    if (pr->line_open) fprintf(stderr, "\r\033[K");
+    pr->line_open = false;
+    fprintf(stderr, "richlazy: %s\n", msg);
+    fflush(stderr);
+}
+
+static void print_summary(const rl_run_summary *s)
+{
+    double share = s->wall_seconds > 0 ? 100 * s->coordinator_cpu_seconds / s->wall_seconds : 0;
+    fprintf(stderr,
+            "richlazy: %zu items finished by this run in %.2f s on %d ranks (rank 0 %s); "
+            "coordinator cpu %.3f s (%.1f%% of one core)\n",
+            s->last.finished_now, s->wall_seconds, s->ranks,
+            s->coordinator_trained ? "trained too" : "only coordinated", s->coordinator_cpu_seconds,
+            share);
+    if (s->last.failed)
+        fprintf(stderr, "richlazy: %zu items failed; `richlazy status` lists them\n",
+                s->last.failed);
+}
+
+/* ---- the command ---- */
+
+static int run(int argc, char **argv, int rank, bool *abort_needed)
+{
+    run_args a;
+    rl_status st = RL_STATUS_INIT;
+    rl_spec *spec = NULL;
+    rl_run_summary sum = {0};
+    printer pr = {isatty(2) != 0, false};
+    int bad = parse(argc, argv, &a, rank == 0);
+    if (bad) return bad < 0 ? 0 : bad;
+    if (getenv("RICHLAZY_FAKE_RUNNER") && strcmp(getenv("RICHLAZY_FAKE_RUNNER"), "1") == 0)
+        a.o.runner = rl_run_fake_item;
+    if (rank == 0) {
+        a.o.progress = on_progress;
+        a.o.note = on_note;
+        a.o.ctx = &pr;
+        if (pr.tty && !a.progress_given) a.o.progress_every = 0.5;
+    }
+    rl_code rc = load_spec(a.spec, rank, &spec, &st);
+    if (!rc && !a.o.runner) rc = check_items(spec, &st);
+    if (!rc) rc = rl_run_sweep(spec, MPI_COMM_WORLD, &a.o, &sum, &st);
+    if (rank == 0 && (rc == RL_OK || rc == RL_ESTOPPED)) print_summary(&sum);
+    if (rc && (rank == 0 || rc == RL_EMPI || rc == RL_EBUG)) {
+        if (rank == 0)
+            rl_cli_report_error(NULL, &st);
+        else
+            fprintf(stderr, "richlazy (rank %d): %s\n", rank, st.msg);
+    }
+    *abort_needed = sum.abort_needed;
+    rl_spec_destroy(&spec);
+    return rl_status_exit_code(rc);
+}
+
+int rl_cli_run(int argc, char **argv)
+{
+    int provided = 0, rank = 0;
+    bool abort_needed = false;
+    for (int i = 1; i < argc; i++) /* help without starting MPI */
+        if (strcmp(argv[i], "--help") == 0) return print_help(), 0;
+    /* HDF5 file locks fail on some cluster file systems; only rank 0 writes, to a private
+       temporary file it renames, so the lock protects nothing here. Users may override. */
+    setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0);
+    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "richlazy: MPI_Init_thread failed\n");
+        return 1;
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    int code = run(argc, argv, rank, &abort_needed);
+    if (abort_needed) MPI_Abort(MPI_COMM_WORLD, code); /* the journal holds everything finished */
+    MPI_Finalize();
+    return code;
+}

@@ -1,0 +1,130 @@
+/*
+** run_int.h: what the engine's files share — the MPI message protocol, the
+** trainer thread, and the coordinator/worker entry points (module: run).
+**
+** Protocol (all on the engine's duplicated communicator; rank 0 = coordinator):
+**   worker -> 0   TAG_READY      (empty)          after start-up
+**                 TAG_RESULT     packed rl_result an item finished (done, diverged, failed)
+**                 TAG_ABANDONED  uint64 item      the item was stopped on request
+**                 TAG_SIGNAL     int32 count      this rank received stop signals
+**   0 -> worker   TAG_ITEM       msg_item         train this item
+**                 TAG_ABANDON    int32 0          stop the running item now
+**                 TAG_STOP       int32 0          no more work: leave the loop
+** A result travels packed (the fixed fields, n_curve curve values, the reason
+** string): a few hundred bytes instead of 4.5 kB, under the shared-memory
+** eager limit (4 kB), so the worker's send completes without waiting for rank 0.
+** A worker holds at most one item; a RESULT or ABANDONED reply means "ready for
+** the next", so dispatch needs no separate request. Rank 0 never blocks in MPI:
+** it probes, and receives only messages that have arrived.
+*/
+#ifndef RICHLAZY_RUN_INT_H
+#define RICHLAZY_RUN_INT_H
+
+#include "richlazy/run.h"
+#include "richlazy/store.h"
+
+enum run_tag {
+    TAG_READY = 1,
+    TAG_RESULT,
+    TAG_ABANDONED,
+    TAG_SIGNAL,
+    TAG_ITEM,
+    TAG_ABANDON,
+    TAG_STOP,
+};
+
+typedef struct msg_item {
+    uint64_t item;
+    int32_t attempt;
+    int32_t reserved;
+} msg_item;
+
+/* STYLE §11: an MPI return code becomes a status (needs MPI_ERRORS_RETURN on the communicator). */
+#define RL_MPI(st, call)                                                                           \
+    do {                                                                                           \
+        int rl_mpi_rc_ = (call);                                                                   \
+        if (rl_mpi_rc_ != MPI_SUCCESS) {                                                           \
+            char rl_mpi_txt_[MPI_MAX_ERROR_STRING];                                                \
+            int rl_mpi_len_ = 0;                                                                   \
+            MPI_Error_string(rl_mpi_rc_, rl_mpi_txt_, &rl_mpi_len_);                               \
+            RL_FAIL((st), RL_EMPI, "%s failed: %s", #call, rl_mpi_txt_);                           \
+        }                                                                                          \
+    } while (0)
+
+/* Largest packed result (every field full). */
+#define PACKED_MAX sizeof(rl_result)
+/* Packs r into buf (PACKED_MAX bytes); returns the bytes used. */
+size_t rl_run_pack_result(const rl_result *r, unsigned char *buf);
+/* Unpacks n bytes from rl_run_pack_result; false if they are not a packed result. */
+bool rl_run_unpack_result(const unsigned char *buf, size_t n, rl_result *r);
+
+/*
+** Poll intervals: POLL_MIN right after activity, doubling while idle up to a cap
+** that is a twentieth of the typical item's duration, between POLL_CAP_MIN and
+** POLL_MAX. So waiting adds at most ~5% to an item, trivial items are not held
+** up by millisecond sleeps, and a rank waiting on long items wakes ~1000 times a
+** second (toolchain.md: ~0.04 s CPU per 3 s with 1 ms sleeps).
+*/
+#define POLL_MIN     20e-6 /* s */
+#define POLL_CAP_MIN 50e-6 /* s */
+#define POLL_MAX     1e-3  /* s */
+
+/* The cap for items that typically take `item_seconds` (unknown: <= 0). */
+double rl_run_poll_cap(double item_seconds);
+
+/* Sleeps `seconds` (nanosleep; interrupted sleeps just return early). */
+void rl_run_sleep(double seconds);
+/* Next poll interval after an idle (active = false) or a busy iteration. */
+double rl_run_backoff(double current, bool active, double cap);
+/* Completes req by polling MPI_Test with short sleeps: a waiting rank burns no core. */
+rl_code rl_run_wait(MPI_Request *req, rl_status *st);
+
+/* ---- trainer.c: one thread that trains one item at a time ---- */
+
+typedef struct rl_trainer rl_trainer;
+
+typedef enum trainer_outcome {
+    TRAINER_NONE,      /* nothing finished */
+    TRAINER_RESULT,    /* *out holds an outcome (done, diverged or failed) */
+    TRAINER_ABANDONED, /* the item was stopped on request */
+} trainer_outcome;
+
+rl_code rl_run_trainer_create(rl_run_item_fn fn, uint64_t sweep_seed, rl_trainer **out,
+                              rl_status *st);
+/* Joins the thread; the running item (if any) is abandoned first. Safe on NULL. */
+void rl_run_trainer_destroy(rl_trainer **t);
+/* Starts item `item` with parameters p (copied). The trainer must be idle. */
+void rl_run_trainer_submit(rl_trainer *t, const rl_params *p, uint64_t item, int worker);
+/* Asks the running item to stop (train.h opts.stop). */
+void rl_run_trainer_abandon(rl_trainer *t);
+bool rl_run_trainer_busy(const rl_trainer *t);
+/*
+** Collects a finished item, waiting up to `wait` seconds for one. On
+** TRAINER_RESULT *out is the item's record with item and worker set; a runner
+** error has become status failed with the message as the reason.
+*/
+trainer_outcome rl_run_trainer_poll(rl_trainer *t, double wait, rl_result *out, uint64_t *item);
+
+/* ---- cost.c ---- */
+
+/* The indices of `items` (n of them) ordered by expected cost, longest first, ties by index. */
+rl_code rl_run_order(const rl_spec *spec, size_t *items, size_t n, rl_status *st);
+
+/* ---- coord.c / worker.c ---- */
+
+/* What rank 0 and the workers agree on at start-up. */
+typedef struct run_ctx {
+    const rl_spec *spec;
+    const rl_run_opts *o;
+    rl_run_item_fn runner; /* o->runner, or rl_train_item */
+    MPI_Comm comm;         /* duplicated, MPI_ERRORS_RETURN */
+    int rank, size;
+    bool coordinator_trains;
+} run_ctx;
+
+/* Rank 0. Runs the sweep; fills sum. */
+rl_code rl_run_coordinate(const run_ctx *rc, rl_run_summary *sum, rl_status *st);
+/* Ranks 1..P-1. Trains what rank 0 sends until TAG_STOP. */
+rl_code rl_run_work(const run_ctx *rc, rl_status *st);
+
+#endif /* RICHLAZY_RUN_INT_H */

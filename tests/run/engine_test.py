@@ -1,0 +1,431 @@
+#!/usr/bin/python3
+"""engine_test.py RICHLAZY MODE: multi-process tests of `richlazy run` (suite mpi).
+
+Each MODE checks one promise of the sweep engine (README "Running a sweep"), with
+real mpirun processes, real signals and real kill -9:
+  determinism       P = 1, 2, 3, 5 give bitwise-equal measures (fake runner)
+  determinism-real  the same with real training of a tiny configuration
+  diverge-real      a diverging item is recorded as diverged; the rest completes
+  kill              >= 10 kill -9 of the whole job at random moments (two of them
+                    while OUT.nc is being replaced), resumed until done == an
+                    uninterrupted run; nothing missing or duplicated; attempts add up
+  signal            SIGTERM (P = 1), SIGUSR1 to mpirun (P = 3): exit 3 within the
+                    grace period, resume completes; a second signal abandons at once
+  spec-change       a changed spec is refused (exit 2) with a diff, files untouched
+  extend            added axis values extend the cube and keep finished items
+  lost              an item whose run kills its process is retried, then failed
+  coordinator-cpu   rank 0 burns little CPU while ranks train; with P <= cores it trains
+The fake runner (RICHLAZY_FAKE_RUNNER=1, run.h) sleeps train.iterations us per item
+and derives values from a hash of the parameters; init.gain picks the outcome.
+Exit 0 = all checks passed, 1 = a check failed, 77 = skipped (no mpirun or xarray).
+"""
+import os
+import random
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+EXE, MODE = os.path.abspath(sys.argv[1]), sys.argv[2]
+try:
+    import numpy as np
+    import xarray
+except ImportError:
+    print("SKIP: numpy/xarray not installed for /usr/bin/python3")
+    sys.exit(77)
+if shutil.which("mpirun") is None:
+    print("SKIP: mpirun not found")
+    sys.exit(77)
+
+ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", HDF5_USE_FILE_LOCKING="FALSE")
+if os.geteuid() == 0:  # Open MPI refuses root unless told (toolchain.md)
+    ENV.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+FAKE = dict(ENV, RICHLAZY_FAKE_RUNNER="1")
+REAL = {k: v for k, v in ENV.items() if k != "RICHLAZY_FAKE_RUNNER"}
+WORK = tempfile.mkdtemp(prefix="rl_engine_")
+RNG = random.Random(20241128)  # fixed seed: the same kill moments every run
+FAILED = []
+
+
+def check(ok, what):
+    print(("ok  : " if ok else "FAIL: ") + what, flush=True)
+    if not ok:
+        FAILED.append(what)
+    return ok
+
+
+def path(name):
+    return os.path.join(WORK, name)
+
+
+def write_spec(name, axes, params):
+    """A spec file; `axes` maps axis -> list, or -> YAML text (a zip group), in order."""
+    lines = [f"name: {name}", "seed: 5", "axes:"]
+    lines += [f"  {k}: {vals}" if isinstance(vals, str) else
+              f"  {k}: [{', '.join(str(v) for v in vals)}]" for k, vals in axes.items()]
+    lines += ["params:"] + [f"  {k}: {v}" for k, v in params.items()]
+    with open(path(name + ".yaml"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path(name + ".yaml")
+
+
+def command(P, spec, out, *extra):
+    base = [EXE, "run", spec, "-o", out, "--progress-every", "1000", *extra]
+    return base if P == 1 else ["mpirun", "--oversubscribe", "-n", str(P), *base]
+
+
+def run(P, spec, out, *extra, env=FAKE, timeout=240):
+    r = subprocess.run(command(P, spec, out, *extra), env=env, capture_output=True, text=True,
+                       timeout=timeout)
+    if r.returncode not in (0, 3):
+        print(r.stderr[-3000:])
+    return r
+
+
+def start(P, spec, out, *extra, env=FAKE):
+    """Starts the job in a session of its own, so every process of it can be found."""
+    return subprocess.Popen(command(P, spec, out, *extra), env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def session_pids(sid):
+    pids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[3]) == sid and fields[0] != "Z":  # fields 3, 6: state, session
+                    pids.append(int(d))
+            except (OSError, IndexError, ValueError):
+                pass
+    return pids
+
+
+def kill_job(proc):
+    """kill -9 of mpirun and every rank (they share mpirun's session), then reap."""
+    for _ in range(200):
+        pids = session_pids(proc.pid)
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
+    proc.wait()
+    return not session_pids(proc.pid)
+
+
+def measure_vars(ds):
+    """Every variable whose values must not depend on P: measures (timings excluded),
+    curves and bookkeeping that is not about where or when an item ran."""
+    skip = {"wall_seconds", "worker", "attempts"}
+    return [v for v in ds.data_vars if v not in skip and ds[v].attrs.get("units") != "s"]
+
+
+def differences(a_path, b_path):
+    with xarray.open_dataset(a_path) as a, xarray.open_dataset(b_path) as b:
+        names = measure_vars(a)
+        diff = [v for v in names if v not in b or a[v].values.dtype != b[v].values.dtype or
+                (a[v].values.tobytes() != b[v].values.tobytes() if a[v].dtype != object
+                 else not (a[v].values == b[v].values).all())]
+        return names, diff
+
+
+def opens(nc):
+    try:
+        with xarray.open_dataset(nc) as ds:
+            ds.load()
+            return int(ds.status.size) > 0
+    except Exception as e:  # noqa: BLE001 - any failure to read is the failure we test for
+        print("   open failed:", e)
+        return False
+
+
+def journal_records(nc):
+    """Parses OUT.nc.journal (format: src/store/store_int.h): per item, the number of
+    attempt, abandon and result records."""
+    with open(nc + ".journal", "rb") as f:
+        data = f.read()
+    head_bytes, small, big = struct.unpack_from("<QII", data, 16)
+    counts, pos = {}, head_bytes
+    while pos + 8 <= len(data):
+        magic, kind = struct.unpack_from("<II", data, pos)
+        size = small if kind in (1, 2, 3) else big
+        if magic != 0x43524C52 or pos + size > len(data):
+            break
+        if kind != 1:
+            item = struct.unpack_from("<Q", data, pos + 8)[0]
+            c = counts.setdefault(item, [0, 0, 0])
+            c[kind - 2] += 1
+        pos += size
+    return counts
+
+
+def summary_of(stderr):
+    m = re.search(r"(\d+) items finished by this run in ([\d.]+) s on (\d+) ranks \(rank 0 "
+                  r"(trained too|only coordinated)\); coordinator cpu ([\d.]+) s \(([\d.]+)%",
+                  stderr)
+    return m and dict(items=int(m[1]), wall=float(m[2]), ranks=int(m[3]),
+                      trained=m[4] == "trained too", cpu=float(m[5]), share=float(m[6]))
+
+
+# ---- modes ----
+
+FAKE_AXES = {"task": ["2af", "dms"], "gain": [1, 2, 150, 600], "seed": [0, 1, 2]}
+FAKE_PARAMS = {"model.hidden": 16, "train": "{iterations: 3000, curve_every: 500}"}
+
+
+def mode_determinism():
+    spec = write_spec("det", FAKE_AXES, FAKE_PARAMS)
+    for P in (1, 2, 3, 5):
+        r = run(P, spec, path(f"det{P}.nc"))
+        check(r.returncode == 0, f"P = {P}: sweep of 24 items exits 0")
+    for P in (2, 3, 5):
+        names, diff = differences(path("det1.nc"), path(f"det{P}.nc"))
+        check(not diff and len(names) > 10,
+              f"P = {P} vs P = 1: {len(names)} variables bitwise equal (differ: {diff})")
+    with xarray.open_dataset(path("det5.nc")) as ds:
+        st = ds.status
+        check((st.sel(gain=150) == 2).all() and (st.sel(gain=600) == 3).all() and
+              (st.sel(gain=[1, 2]) == 1).all(), "gain 150 diverged, 600 failed, others done")
+        check(len(set(ds.worker.values.ravel())) >= 3, "P = 5 spread items over >= 3 ranks")
+        reason = str(ds.failure_reason.sel(task="dms", gain=600, seed=0).values)
+        check("asks for an error" in reason, f"failure reason kept: '{reason}'")
+
+
+REAL_PARAMS = {"model.hidden": 16, "init": "{kind: gaussian}",
+               "train": "{iterations: 20, batch: 8, curve_every: 5}",
+               "probe": "{trials: 32, kernel_trials: 8}"}
+
+
+def mode_determinism_real():
+    spec = write_spec("real", {"task": ["2af", "dms"], "gain": [1.0, 1.5], "seed": [0, 1]},
+                      REAL_PARAMS)
+    for P in (1, 2, 3, 5):
+        r = run(P, spec, path(f"real{P}.nc"), env=REAL)
+        check(r.returncode == 0, f"P = {P}: real training of 8 tiny items exits 0")
+    for P in (2, 3, 5):
+        names, diff = differences(path("real1.nc"), path(f"real{P}.nc"))
+        check(not diff, f"P = {P} vs P = 1: {len(names)} variables bitwise equal (differ: {diff})")
+    with xarray.open_dataset(path("real1.nc")) as ds:
+        check((ds.status == 1).all() and np.isfinite(ds.kernel_alignment).all(),
+              "every real item done with a finite kernel alignment")
+
+
+def mode_diverge_real():
+    params = dict(REAL_PARAMS, train="{iterations: 40, batch: 8, curve_every: 5}")
+    regime = "{zip: {init.gain: [1.0, 200.0], train.lr: [0.003, 100]}, labels: [sane, wild]}"
+    spec = write_spec("div", {"regime": regime, "seed": [0, 1, 2]}, params)
+    r = run(2, spec, path("div.nc"), env=REAL)
+    check(r.returncode == 0, "a sweep with a diverging configuration completes (exit 0)")
+    with xarray.open_dataset(path("div.nc")) as ds:
+        st = ds.status.sel(regime="wild")
+        check((st == 2).all(), f"gain 200, lr 100: status diverged ({st.values})")
+        step = ds.diverged_step.sel(regime="wild").values
+        check(((step >= 0) & (step < 40)).all(), f"diverged_step recorded ({step})")
+        check((ds.status.sel(regime="sane") == 1).all() and (ds.attempts == 1).all(),
+              "the sane items are done, and nothing was retried")
+
+
+def mode_kill():
+    axes = {"task": ["2af", "dms"], "seed": list(range(50))}
+    spec = write_spec("kill", axes, {"model.hidden": 8, "train": "{iterations: 40000}"})
+    ref, out = path("ref.nc"), path("kill.nc")
+    r = run(3, spec, ref)
+    check(r.returncode == 0, "uninterrupted reference run (P = 3, 100 items of 40 ms)")
+    kills, opened, clean, existed = 0, 0, 0, False
+    while kills < 12:
+        proc = start(3, spec, out, "--snapshot-every", "0")
+        if kills < 10:
+            time.sleep(RNG.uniform(0.1, 1.2))
+        else:  # kill while OUT.nc.tmp is being written
+            t0 = time.time()
+            while not os.path.exists(out + ".tmp") and time.time() - t0 < 5:
+                time.sleep(0.0005)
+        if proc.poll() is not None:
+            break  # finished before the kill: the sweep was too short
+        clean += kill_job(proc)
+        kills += 1
+        if os.path.exists(out):
+            existed = True
+            opened += opens(out)
+        else:  # only before the very first snapshot may OUT.nc be missing
+            opened += not existed
+    check(kills >= 12, f"{kills} kill -9 of the whole job (10 random, 2 during replacement)")
+    check(clean == kills, "no process of a killed job survived")
+    check(opened == kills, f"OUT.nc opened with xarray after every kill ({opened}/{kills})")
+    r = run(3, spec, out)
+    check(r.returncode == 0, "the final resume completes (exit 0)")
+    names, diff = differences(ref, out)
+    check(not diff, f"resumed result == uninterrupted run in {len(names)} variables ({diff})")
+    recs = journal_records(out)
+    results = [recs.get(i, [0, 0, 0])[2] for i in range(100)]
+    check(all(n == 1 for n in results), "every item has exactly one result in the journal")
+    with xarray.open_dataset(out) as ds:
+        att = ds.attempts.values.ravel()
+        check((ds.status == 1).all(), "all 100 items done")
+        journaled = np.array([recs[i][0] - recs[i][1] for i in range(100)])
+        check((att == journaled).all() and (att >= 1).all(),
+              "attempts = attempt records (minus abandoned) for every item")
+        extra = int(att.sum()) - 100
+        check(0 < extra <= 2 * kills,
+              f"{extra} reruns of items lost in flight (1 .. 2 per kill of 2 workers)")
+
+
+def mode_signal():
+    axes = {"seed": list(range(40))}
+    spec = write_spec("sig", axes, {"model.hidden": 8, "train": "{iterations: 200000}"})
+    out = path("sig1.nc")
+    proc = start(1, spec, out, "--grace", "5")
+    time.sleep(1.0)
+    t0 = time.time()
+    proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=30)[1]
+    took = time.time() - t0
+    check(proc.returncode == 3, f"P = 1: SIGTERM -> exit 3 (got {proc.returncode})")
+    check(took < 5 + 1, f"... within the 5 s grace period ({took:.2f} s)")
+    check("stop requested" in err and "to resume" in err, "... saying it stopped and how to resume")
+    with xarray.open_dataset(out) as ds:
+        n_done = int((ds.status == 1).sum())
+        check(0 < n_done < 40 and int((ds.status == 3).sum()) == 0,
+              f"... {n_done} items done, the rest pending, none failed")
+    r = run(1, spec, out)
+    check(r.returncode == 0 and "resuming" in r.stderr, "the resume completes (exit 0)")
+    with xarray.open_dataset(out) as ds:
+        check((ds.status == 1).all() and (ds.attempts == 1).all(),
+              "all 40 done, each in one attempt (the running one finished in the grace period)")
+
+    out = path("sig3.nc")
+    proc = start(3, spec, out, "--grace", "5")
+    time.sleep(1.5)
+    t0 = time.time()
+    proc.send_signal(signal.SIGUSR1)  # mpirun forwards it to every rank
+    proc.communicate(timeout=30)
+    check(proc.returncode == 3, f"P = 3: SIGUSR1 to mpirun -> exit 3 (got {proc.returncode}) "
+                                f"in {time.time() - t0:.2f} s")
+    check(kill_job(proc), "... and no rank is left behind")
+    r = run(3, spec, out)
+    check(r.returncode == 0, "the P = 3 resume completes (exit 0)")
+    with xarray.open_dataset(out) as ds:
+        check((ds.status == 1).all(), "all 40 done")
+
+    spec = write_spec("sig2", {"seed": [0, 1, 2, 3]},
+                      {"model.hidden": 8, "train": "{iterations: 20000000}"})
+    out = path("sig2.nc")
+    proc = start(1, spec, out, "--grace", "60")
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    t0 = time.time()
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=30)[1]
+    check(proc.returncode == 3 and time.time() - t0 < 2,
+          f"a second signal abandons a 20 s item at once: exit 3 in {time.time() - t0:.2f} s")
+    check("second signal" in err, "... and says so")
+    with xarray.open_dataset(out) as ds:
+        check((ds.status == 0).all() and (ds.attempts == 0).all(),
+              "the abandoned item is pending and its run does not count as an attempt")
+
+
+def mode_spec_change():
+    spec = write_spec("chg", {"seed": [0, 1, 2]}, {"model.hidden": 8,
+                                                    "train": "{iterations: 1000, lr: 0.003}"})
+    out = path("chg.nc")
+    check(run(1, spec, out).returncode == 0, "first run completes")
+    before = (os.path.getsize(out + ".journal"), os.stat(out).st_mtime_ns)
+    write_spec("chg", {"seed": [0, 1, 2]}, {"model.hidden": 8,
+                                            "train": "{iterations: 1000, lr: 0.01}"})
+    r = run(2, spec, out)
+    check(r.returncode == 2, f"a changed lr is refused with exit 2 (got {r.returncode})")
+    minus = re.search(r"^\s+- .*lr.*0\.003", r.stderr, re.M)
+    plus = re.search(r"^\s+\+ .*lr.*0\.01", r.stderr, re.M)
+    check(bool(minus and plus), "the message shows the old and new lr as a diff")
+    print("   " + r.stderr.strip().replace("\n", "\n   ")[:800])
+    check((os.path.getsize(out + ".journal"), os.stat(out).st_mtime_ns) == before,
+          "journal and OUT.nc untouched by the refused run")
+
+
+def mode_extend():
+    params = {"model.hidden": 8, "train": "{iterations: 20000}"}
+    spec = write_spec("ext", {"task": ["2af", "dms"], "seed": [0, 1]}, params)
+    out = path("ext.nc")
+    check(run(2, spec, out).returncode == 0, "run with seeds 0, 1 completes")
+    with xarray.open_dataset(out) as ds:
+        old_wall = ds.wall_seconds.values.copy()
+    spec = write_spec("ext", {"task": ["2af", "dms"], "seed": [0, 1, 2]}, params)
+    r = run(2, spec, out)
+    check(r.returncode == 0 and "cube extended, 4 finished items kept" in r.stderr,
+          "adding seed 2 extends the cube and keeps the 4 finished items")
+    with xarray.open_dataset(out) as ds:
+        check(list(ds.seed.values) == [0, 1, 2] and (ds.status == 1).all(),
+              "the cube now has seeds 0, 1, 2, all done")
+        check(np.array_equal(ds.wall_seconds.sel(seed=[0, 1]).values, old_wall),
+              "finished items were not rerun (their wall times are the old ones)")
+        s = summary_of(r.stderr)
+        check(s is not None and s["items"] == 2, "this run trained only the 2 new items")
+    check(run(3, spec, path("ext_fresh.nc")).returncode == 0, "a fresh run of the extended spec")
+    names, diff = differences(path("ext_fresh.nc"), out)
+    check(not diff, f"extended cube == fresh run in {len(names)} variables ({diff})")
+
+
+def mode_lost():
+    spec = write_spec("lost", {"seed": [0], "gain": [1, 2, 3, 4, 950]},
+                      {"model.hidden": 8, "train": "{iterations: 20000}"})
+    out = path("lost.nc")
+    codes = [run(1, spec, out).returncode for _ in range(2)]
+    check(all(c not in (0, 2, 3) for c in codes),
+          f"an item that kills its process takes the run down twice (exit {codes})")
+    r = run(1, spec, out)
+    check(r.returncode == 0, "the third run completes (exit 0)")
+    with xarray.open_dataset(out) as ds:
+        crash = ds.sel(gain=950)
+        reasons = [str(x) for x in crash.failure_reason.values]
+        check((crash.status == 3).all() and all("lost in flight 2 times" in x for x in reasons),
+              f"the crashing items are failed: '{reasons[0]}'")
+        check((crash.attempts == 2).all(), "... after 2 attempts (--max-attempts default)")
+        check((ds.status.sel(gain=[1, 2, 3, 4]) == 1).all(), "the other items are done")
+    st = subprocess.run([EXE, "status", out], capture_output=True, text=True, env=ENV)
+    check(st.returncode == 0 and "lost in flight 2 times" in st.stdout and
+          "gain = 950" in st.stdout, "`richlazy status` lists the failed items with the reason")
+
+
+def mode_coordinator_cpu():
+    spec = write_spec("cpu", {"seed": list(range(40))},
+                      {"model.hidden": 8, "train": "{iterations: 100000}"})
+    r = run(3, spec, path("cpu3.nc"))
+    s = summary_of(r.stderr)
+    check(r.returncode == 0 and s is not None, "P = 3 sweep of 40 items of 100 ms")
+    if s:
+        check(not s["trained"] and s["share"] < 10,
+              f"oversubscribed (3 ranks, {os.cpu_count()} cores): rank 0 only coordinates, "
+              f"using {s['cpu']:.3f} s CPU in {s['wall']:.2f} s ({s['share']}% < 10% of a core)")
+    r = run(2, spec, path("cpu2.nc"))
+    s = summary_of(r.stderr)
+    if check(r.returncode == 0 and s is not None, "P = 2 sweep") and os.cpu_count() >= 2:
+        with xarray.open_dataset(path("cpu2.nc")) as ds:
+            check(s["trained"] and (ds.worker == 0).sum() > 5,
+                  f"P = 2 on {os.cpu_count()} cores: rank 0 trains too "
+                  f"({int((ds.worker == 0).sum())} of 40 items)")
+        check(s["wall"] < 40 * 0.1 / 2 * 1.5,
+              f"... 2 items at a time: {s['wall']:.2f} s for 4 s of work (< 3 s)")
+
+
+MODES = {"determinism": mode_determinism, "determinism-real": mode_determinism_real,
+         "diverge-real": mode_diverge_real, "kill": mode_kill, "signal": mode_signal,
+         "spec-change": mode_spec_change, "extend": mode_extend, "lost": mode_lost,
+         "coordinator-cpu": mode_coordinator_cpu}
+
+if __name__ == "__main__":
+    try:
+        MODES[MODE]()
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)
+    print(f"{MODE}: {len(FAILED)} failed")
+    sys.exit(1 if FAILED else 0)
