@@ -165,16 +165,21 @@ static rl_code load_spec(const char *path, int rank, rl_spec **spec, rl_status *
 /* Every item passes the training's own checks before anything runs (train.h). */
 static rl_code check_items(const rl_spec *spec, rl_status *st)
 {
-    for (size_t i = 0; i < rl_spec_nitems(spec); i++) {
-        const rl_item *it = rl_spec_item(spec, i);
+    rl_item *it = rl_alloc(1, sizeof *it, st);
+    if (!it) return st->code;
+    rl_code rc = RL_OK;
+    for (size_t i = 0; i < rl_spec_nitems(spec) && !rc; i++) {
+        rl_spec_fill_item(spec, i, it); /* O(1) memory, even for big sweeps */
         if (rl_train_check(&it->params, st) != RL_OK) {
             char msg[sizeof st->msg];
             rl_snprintf(msg, sizeof msg, "%s", st->msg);
             rl_status_clear(st);
-            RL_FAIL(st, RL_EINPUT, "item %zu (id %s): %s", i, it->id, msg);
+            rc = rl_status_fail(st, RL_EINPUT, __FILE__, __LINE__, "item %zu (id %s): %s", i,
+                                it->id, msg);
         }
     }
-    return RL_OK;
+    rl_free(it);
+    return rc;
 }
 
 /* ---- printing (rank 0) ---- */

@@ -6,6 +6,7 @@
 ** to run while a sweep writes the file.
 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -50,6 +51,7 @@ static void print_totals(const rl_store_view *v, const char *path)
 static void print_axes(const rl_store_view *v)
 {
     int width = 8;
+    if (v->ndims == 0) return;
     for (int d = 0; d < v->ndims; d++)
         for (int k = 0; k < v->dim_sizes[d]; k++) {
             int w = (int)(strlen(v->dim_names[d]) + strlen(v->labels[d][k])) + 3;
@@ -92,6 +94,7 @@ int rl_cli_status(int argc, char **argv)
         return 0;
     }
     if (argc != 2) return rl_cli_usage_error("status", usage, "expected one results file");
+    setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0); /* reading: no lock needed (cmd_run.c) */
     if (rl_store_view_open(argv[1], &v, &st) != RL_OK) return rl_cli_report_error(NULL, &st);
     print_totals(v, argv[1]);
     print_axes(v);

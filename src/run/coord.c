@@ -47,6 +47,7 @@ typedef struct coord {
     int stop_level; /* 0 running, 1 stop requested (grace), 2 abandoning */
     double t0, stop_at, abandon_at, last_progress, last_snapshot, last_commit;
     double item_seconds;   /* running mean of dispatch-to-outcome times (sets the poll cap) */
+    rl_item *item;         /* scratch: the item being handed to the local trainer */
     rl_result *res;        /* the last outcome received */
     unsigned char *packed; /* receive buffer, PACKED_MAX bytes */
 } coord;
@@ -71,11 +72,15 @@ static void note(const coord *c, const char *fmt, ...)
 /* "item 12 (task=dms, seed=3)" */
 static void describe(const coord *c, size_t item, char *buf, size_t cap)
 {
-    const rl_item *it = rl_spec_item(c->rc->spec, item);
-    size_t used = (size_t)snprintf(buf, cap, "item %zu (", item);
+    int coords[RL_MAX_DIMS];
+    size_t rest = item, used = (size_t)snprintf(buf, cap, "item %zu (", item);
+    for (int d = c->lay.ndims - 1; d >= 0; d--) { /* row-major, last axis fastest */
+        coords[d] = (int)(rest % (size_t)c->lay.dims[d].size);
+        rest /= (size_t)c->lay.dims[d].size;
+    }
     for (int d = 0; d < c->lay.ndims && used < cap; d++)
         used += (size_t)snprintf(buf + used, cap - used, "%s%s=%s", d ? ", " : "",
-                                 c->lay.dims[d].name, c->lay.dims[d].labels[it->coords[d]]);
+                                 c->lay.dims[d].name, c->lay.dims[d].labels[coords[d]]);
     if (used < cap) snprintf(buf + used, cap - used, ")");
 }
 
@@ -126,6 +131,7 @@ static rl_code start(coord *c, rl_status *st)
     const run_ctx *rc = c->rc;
     if (!(c->res = rl_alloc(1, sizeof *c->res, st))) return st->code;
     if (!(c->packed = rl_alloc(1, PACKED_MAX, st))) return st->code;
+    if (!(c->item = rl_alloc(1, sizeof *c->item, st))) return st->code;
     if (!(c->slots = rl_alloc((size_t)rc->size, sizeof *c->slots, st))) return st->code;
     RL_TRY(rl_store_layout_from_spec(rc->spec, &c->lay, st));
     RL_TRY(rl_store_open(c->o->out_path, &c->lay, rc->size, &c->store, &info, st));
@@ -282,7 +288,8 @@ static rl_code give(coord *c, int r, rl_status *st)
     int attempt = 0;
     RL_TRY(rl_store_begin_attempt(c->store, item, r, &attempt, st));
     if (r == 0) {
-        rl_run_trainer_submit(c->local, &rl_spec_item(c->rc->spec, item)->params, item, 0);
+        rl_spec_fill_item(c->rc->spec, item, c->item);
+        rl_run_trainer_submit(c->local, &c->item->params, item, 0);
     } else {
         msg_item m = {item, attempt, 0};
         RL_MPI(st, MPI_Send(&m, sizeof m, MPI_BYTE, r, TAG_ITEM, c->rc->comm));
@@ -446,6 +453,7 @@ rl_code rl_run_coordinate(const run_ctx *rc, rl_run_summary *sum, rl_status *st)
     rl_store_layout_free(&c.lay);
     rl_free(c.queue);
     rl_free(c.slots);
+    rl_free(c.item);
     rl_free(c.packed);
     rl_free(c.res);
     return code;

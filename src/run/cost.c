@@ -39,9 +39,16 @@ static int longest_first(const void *a, const void *b)
 rl_code rl_run_order(const rl_spec *spec, size_t *items, size_t n, rl_status *st)
 {
     ranked *r = rl_alloc(n, sizeof *r, st);
-    if (!r) return st->code;
-    for (size_t i = 0; i < n; i++)
-        r[i] = (ranked){rl_run_item_cost(&rl_spec_item(spec, items[i])->params), items[i]};
+    rl_item *it = rl_alloc(1, sizeof *it, st);
+    if (!r || !it) {
+        rl_free(r);
+        return st->code;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rl_spec_fill_item(spec, items[i], it); /* O(1) memory for big sweeps */
+        r[i] = (ranked){rl_run_item_cost(&it->params), items[i]};
+    }
+    rl_free(it);
     qsort(r, n, sizeof *r, longest_first);
     for (size_t i = 0; i < n; i++)
         items[i] = r[i].item;

@@ -12,6 +12,7 @@
 typedef struct worker {
     const run_ctx *rc;
     rl_trainer *trainer;
+    rl_item *item; /* scratch: the item being handed to the trainer */
     rl_result *res;
     unsigned char *packed; /* PACKED_MAX bytes */
     bool stop;
@@ -44,8 +45,8 @@ static rl_code on_message(worker *w, const MPI_Status *ms, rl_status *st)
         RL_CHECK(m.item < rl_spec_nitems(w->rc->spec) && !rl_run_trainer_busy(w->trainer), st,
                  RL_EBUG, "rank 0 sent item %llu to a busy or mismatched worker",
                  (unsigned long long)m.item);
-        rl_run_trainer_submit(w->trainer, &rl_spec_item(w->rc->spec, m.item)->params, m.item,
-                              w->rc->rank);
+        rl_spec_fill_item(w->rc->spec, m.item, w->item);
+        rl_run_trainer_submit(w->trainer, &w->item->params, m.item, w->rc->rank);
         w->started = rl_now();
     } else if (ms->MPI_TAG == TAG_ABANDON) {
         rl_run_trainer_abandon(w->trainer);
@@ -102,10 +103,12 @@ rl_code rl_run_work(const run_ctx *rc, rl_status *st)
     w.rc = rc;
     w.res = rl_alloc(1, sizeof *w.res, st);
     w.packed = rl_alloc(1, PACKED_MAX, st);
-    rl_code code = w.res && w.packed ? RL_OK : st->code;
+    w.item = rl_alloc(1, sizeof *w.item, st);
+    rl_code code = w.res && w.packed && w.item ? RL_OK : st->code;
     if (!code) code = rl_run_trainer_create(rc->runner, rl_spec_seed(rc->spec), &w.trainer, st);
     if (!code) code = loop(&w, st);
     rl_run_trainer_destroy(&w.trainer);
+    rl_free(w.item);
     rl_free(w.packed);
     rl_free(w.res);
     return code;

@@ -108,8 +108,8 @@ static rl_code def_coords(int ncid, const rl_store_layout *lay, vars *v, rl_stat
     long long fill = -1;
     NC(st, nc_def_var_fill(ncid, v->curve_iter, 0, &fill));
     return def_text(ncid, v->curve_iter, "long_name",
-                    "training iteration of each loss-curve record (-1: items differ, see "
-                    "train.curve_every)",
+                    "iterations completed at the end of each record's window of "
+                    "train.curve_every iterations (-1: items differ in curve_every)",
                     st);
 }
 
@@ -188,7 +188,8 @@ static rl_code define(int ncid, const rl_store_layout *lay, const cube_meta *met
         RL_TRY(def_text(ncid, v->measure[m], "long_name", mi->long_name, st));
     }
     RL_TRY(def_data(ncid, lay, v, "loss_curve", NC_FLOAT, true, &v->curve, st));
-    RL_TRY(def_text(ncid, v->curve, "long_name", "training loss at each record", st));
+    RL_TRY(def_text(ncid, v->curve, "long_name",
+                    "mean training loss over each record's window of iterations", st));
     RL_TRY(def_bookkeeping(ncid, lay, v, st));
     RL_TRY(def_globals(ncid, lay, meta, st));
     NC(st, nc_enddef(ncid));
@@ -219,7 +220,7 @@ static rl_code put_coords(int ncid, const rl_store_layout *lay, const vars *v, r
     }
     if (nc_rc == NC_NOERR && lay->record_every > 0) {
         for (int r = 0; r < lay->n_record; r++)
-            ints[r] = (long long)r * lay->record_every;
+            ints[r] = (long long)(r + 1) * lay->record_every;
         nc_rc = nc_put_var_longlong(ncid, v->curve_iter, ints);
     }
     rl_free(ints);

@@ -3,9 +3,10 @@
 ** Why a separate file: it is the store's only use of the spec module's
 ** functions, so store code and tests that build a layout by hand link without
 ** the spec parser.
-** The `record` dimension holds iterations 0, K, 2K, ... <= train.iterations
-** (K = train.curve_every), at most RL_CURVE_MAX; a snapshot widens it if a
-** training reports more records than that.
+** The `record` dimension: record r is the mean training loss over iterations
+** [rK, (r+1)K) (K = train.curve_every; train.c), so an item has
+** ceil(iterations / K) records, at most RL_CURVE_MAX; `loss_curve_iteration`
+** holds (r+1)K. A snapshot widens the dimension if a training reports more.
 */
 #include "richlazy/store.h"
 
@@ -14,8 +15,8 @@
 static int curve_records(const rl_params *p)
 {
     long every = p->train.curve_every > 0 ? p->train.curve_every : 1;
-    long n = p->train.iterations / every + 1;
-    return n > RL_CURVE_MAX ? RL_CURVE_MAX : (int)n;
+    long n = (p->train.iterations + every - 1) / every;
+    return n > RL_CURVE_MAX ? RL_CURVE_MAX : n < 1 ? 1 : (int)n;
 }
 
 rl_code rl_store_layout_from_spec(const rl_spec *spec, rl_store_layout *lay, rl_status *st)
@@ -36,10 +37,11 @@ rl_code rl_store_layout_from_spec(const rl_spec *spec, rl_store_layout *lay, rl_
     lay->own_ids = rl_alloc(lay->nitems, RL_ID_LEN, st);
     if (!lay->own_ids) return st->code;
     lay->ids = (const char(*)[RL_ID_LEN])lay->own_ids;
-    lay->n_record = 1;
+    lay->n_record = 1; /* netCDF needs a dimension even when no item records a curve */
+    rl_item *it = rl_alloc(1, sizeof *it, st);
+    if (!it) return st->code;
     for (size_t i = 0; i < lay->nitems; i++) {
-        const rl_item *it = rl_spec_item(spec, i);
-        RL_CHECK(it->index == i, st, RL_EBUG, "spec item %zu reports index %zu", i, it->index);
+        rl_spec_fill_item(spec, i, it); /* O(1) memory: no page of items is kept */
         memcpy(lay->own_ids[i], it->id, RL_ID_LEN);
         int n = curve_records(&it->params);
         lay->n_record = n > lay->n_record ? n : lay->n_record;
@@ -47,6 +49,7 @@ rl_code rl_store_layout_from_spec(const rl_spec *spec, rl_store_layout *lay, rl_
         if (i == 0) lay->record_every = every;
         if (lay->record_every != every) lay->record_every = 0;
     }
+    rl_free(it);
     return RL_OK;
 }
 

@@ -286,6 +286,14 @@ static rl_code set_paths(rl_store *s, const char *nc_path, rl_status *st)
               rl_snprintf(s->journal_tmp, sizeof s->journal_tmp, "%s.journal.tmp", nc_path);
     RL_CHECK(ok && nc_path[0], st, RL_EINPUT,
              "output path '%s' is empty or longer than %d characters", nc_path, RL_PATH_MAX - 1);
+    char dir[RL_PATH_MAX];
+    struct stat sb;
+    rl_snprintf(dir, sizeof dir, "%s", nc_path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0';
+    RL_CHECK(!slash || dir[0] == '\0' || (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode)), st,
+             RL_EINPUT, "the directory of the output file, %s, does not exist; create it first",
+             dir);
     return RL_OK;
 }
 

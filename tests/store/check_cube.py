@@ -26,7 +26,7 @@ checks = [
     (str(ds.failure_reason.sel(task="dms", seed=0).values) == "bad data file 2", "reason kept"),
     (np.array_equal(ds.loss_curve.sel(task="2af", seed=0).values,
                     np.float32([1, 1 / 2, 1 / 3, 1 / 4, 1 / 5])), "loss curve of a done item"),
-    (list(ds.loss_curve_iteration.values) == [0, 10, 20, 30, 40], "curve iterations"),
+    (list(ds.loss_curve_iteration.values) == [10, 20, 30, 40, 50], "curve iterations"),
     (len(ds.attrs["spec_hash"]) == 64 and "spec" in ds.attrs, "spec and hash attributes"),
     (str(ds.item_id.sel(task="cxt", seed=1).values) == "c300000000000001", "item_id of (cxt, 1)"),
 ]
