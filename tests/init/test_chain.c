@@ -82,12 +82,14 @@ static void test_graph_and_weights(void)
         }
     }
     RL_TEST(loops == 0, "chain: no self-loops");
-    RL_TEST(off == 0, "chain: W = A |Z| / sqrt(N), positive exactly on the graph (%d entries off by > 1e-15 rel)",
-            off);
+    RL_TEST(
+        off == 0,
+        "chain: W = A |Z| / sqrt(N), positive exactly on the graph (%d entries off by > 1e-15 rel)",
+        off);
     double p_hat = edges / ((double)N * (N - 1)), se = sqrt(0.1 * 0.9 / (N * (N - 1.0)));
     /* The propensity spread makes the edge count vary more than binomially: 10 SE. */
-    RL_TEST_ABS(p_hat, 0.1, 10 * se, "chain: connection probability p_hat = %.4f vs p = 0.1 (10 SE)",
-                p_hat);
+    RL_TEST_ABS(p_hat, 0.1, 10 * se,
+                "chain: connection probability p_hat = %.4f vs p = 0.1 (10 SE)", p_hat);
     /* Positive weights of mean sqrt(2/pi)/sqrt(N) scale A's Perron eigenvalue by that mean. */
     static double ad[N * N];
     for (int k = 0; k < N * N; k++)

@@ -37,8 +37,9 @@ static void test_signs(void)
                 "dale seed %ld: every column has one sign (%d entries against it), %d excitatory "
                 "columns (want exactly round(0.8 N) = 240)",
                 seed, wrong_sign, exc);
-        RL_TEST(off == 0, "dale seed %ld: W_ij = sign_j k_j |Z_ij| / sqrt(N) (paired with W0; %d off)",
-                seed, off);
+        RL_TEST(off == 0,
+                "dale seed %ld: W_ij = sign_j k_j |Z_ij| / sqrt(N) (paired with W0; %d off)", seed,
+                off);
         free(w);
         free(z);
     }

@@ -81,7 +81,8 @@ static void test_uniform(void)
                 "uniform: N mean(W^2) / g^2 = %.5f vs 1 (same variance as gaussian; 5 SE)", var);
     double kurt = (m4 / count) / ((m2 / count) * (m2 / count));
     RL_TEST_ABS(kurt, 1.8, 0.05,
-                "uniform: kurtosis %.4f vs 9/5 (gaussian would be 3; tolerance 0.05, about 5 SE)", kurt);
+                "uniform: kurtosis %.4f vs 9/5 (gaussian would be 3; tolerance 0.05, about 5 SE)",
+                kurt);
     double worst = 0;
     for (int b = 0; b < 10; b++)
         worst = fmax(worst, fabs(bins[b] / count - 0.1));
@@ -114,7 +115,8 @@ static void test_input_output(void)
         double b = 1 / sqrt((double)NI);
         same += wx[k] == (float)(-b + 2 * b * rl_rng_uniform(&r));
     }
-    RL_TEST(same == (size_t)N * NI, "W_x = U(-1/sqrt(n_in), +) from stream init.w_x (bit-identical)");
+    RL_TEST(same == (size_t)N * NI,
+            "W_x = U(-1/sqrt(n_in), +) from stream init.w_x (bit-identical)");
 
     double bound_o = 1 / sqrt((double)N), m2 = 0;
     size_t inside = 0;

@@ -81,8 +81,8 @@ static void test_svd(void)
                 "svd rank %ld: s_k/s_1 <= %.1e for k > r (1e-10) and s_r/s_1 = %.2g > 1e-8 (rank "
                 "exactly r)",
                 r, tail, s[r - 1] / s[0]);
-        RL_TEST_REL(frob(w, (size_t)N * N), f0, 1e-12, "svd rank %ld: ||W||_F = ||W0||_F (1e-12 rel)",
-                    r);
+        RL_TEST_REL(frob(w, (size_t)N * N), f0, 1e-12,
+                    "svd rank %ld: ||W||_F = ||W0||_F (1e-12 rel)", r);
         double kept = 0;
         for (int k = 0; k < r; k++)
             kept += d.s[k] * d.s[k];
@@ -137,12 +137,13 @@ static void test_softrank(void)
         rl_status st = RL_STATUS_INIT;
         rl_init_singular_values(w, N, s, &st);
         double pr = participation(s, N), exact = (1 / tanh(1 / r)) * (1 - q2n) / (1 + q2n);
-        RL_TEST_REL(pr, exact, 1e-9,
-                    "softrank r = %g: participation ratio %.10g = coth(1/r)(1-q^2N)/(1+q^2N) = %.10g, "
-                    "q = exp(-1/r) (1e-9 rel; coth(1/r) = %.6g)",
-                    r, pr, exact, 1 / tanh(1 / r));
-        RL_TEST_REL(s[1] / s[0], exp(-1 / r), 1e-10, "softrank r = %g: s_2/s_1 = exp(-1/r) (1e-10 rel)",
-                    r);
+        RL_TEST_REL(
+            pr, exact, 1e-9,
+            "softrank r = %g: participation ratio %.10g = coth(1/r)(1-q^2N)/(1+q^2N) = %.10g, "
+            "q = exp(-1/r) (1e-9 rel; coth(1/r) = %.6g)",
+            r, pr, exact, 1 / tanh(1 / r));
+        RL_TEST_REL(s[1] / s[0], exp(-1 / r), 1e-10,
+                    "softrank r = %g: s_2/s_1 = exp(-1/r) (1e-10 rel)", r);
         RL_TEST_REL(frob(w, (size_t)N * N), f0, 1e-12,
                     "softrank r = %g: ||W||_F = ||W0||_F (1e-12 rel)", r);
         double norm = 0;
