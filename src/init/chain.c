@@ -71,12 +71,17 @@ static double alpha_of(const double *a, int n, double p)
 ** Propensities a (n entries, mean 1) whose expected graph has alpha_P = alpha.
 ** alpha_P grows with s (more spread propensities, more 2-paths through hubs);
 ** bisection keeps alpha_P(lo) < alpha <= alpha_P(hi), so it ends on a solution.
-** Without the clip and as N grows, s^2 -> ln(1 + alpha).
-** */
-static rl_code propensities(const rl_params *p, double *z, double *a, rl_status *st)
+** Without the clip and as N grows, s^2 -> ln(1 + alpha). alpha = 0 is s = 0:
+** every a_i = 1, an Erdos-Renyi graph.
+*/
+static rl_code propensities(const rl_params *p, const double *z, double *a, rl_status *st)
 {
     int n = (int)p->model.hidden;
     double alpha = p->init.chain_alpha, zmax = -INFINITY;
+    if (alpha == 0) {
+        propensities_at(z, n, 0.0, 0.0, a);
+        return RL_OK;
+    }
     for (int i = 0; i < n; i++)
         zmax = fmax(zmax, z[i]);
     double lo = 0.0, hi = 0.5;
@@ -90,7 +95,7 @@ static rl_code propensities(const rl_params *p, double *z, double *a, rl_status 
              "and model.hidden = %d; valid: a smaller init.chain_alpha or init.chain_p, or "
              "more neurons",
              alpha, p->init.chain_p, n);
-    while (alpha > 0 && hi - lo > 1e-12 * hi) {
+    while (hi - lo > 1e-12 * hi) {
         double mid = 0.5 * (lo + hi);
         propensities_at(z, n, zmax, mid, a);
         if (alpha_of(a, n, p->init.chain_p) < alpha)
@@ -98,7 +103,7 @@ static rl_code propensities(const rl_params *p, double *z, double *a, rl_status 
         else
             hi = mid;
     }
-    propensities_at(z, n, zmax, alpha > 0 ? hi : 0.0, a);
+    propensities_at(z, n, zmax, hi, a);
     return RL_OK;
 }
 

@@ -116,7 +116,9 @@ static rl_code csv_row(const char *path, long line, const char *s, const char *e
                  path, line, f + 1);
         char *end;
         double v = strtod(s, &end);
-        if (end == s || end > eol) {
+        /* A number must end at a separator: "1.5.2" or "3-4" is not two numbers. */
+        bool ends = end == eol || *end == ',' || *end == ' ' || *end == '\t' || *end == '\r';
+        if (end == s || end > eol || !ends) {
             int shown = (int)strcspn(s, ",\n \t\r");
             RL_FAIL(st, RL_EINPUT,
                     "init.file '%s': line %ld, field %zu: '%.*s' is not a number; valid: "

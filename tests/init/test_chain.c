@@ -5,8 +5,8 @@
 **   alpha_hat = (sum_i d_in(i) d_out(i) - tr A^2) / (N (N-1) (N-2) p_hat^2) - 1,
 ** averaged over 4 seeds, matches the requested alpha_chain (0, 0.2, 0.5) within
 ** 0.025 (over 20 seeds at alpha = 0.5 the per-seed sd was 0.007: about 7 SE); and
-** the Perron outlier of A is N p (1 + alpha_chain) within 3% (4-seed mean; 20 seeds
-** ranged over -3.5% .. -0.3%, the min(1, .) clip pulling it down).
+** the Perron outlier of A is N p (1 + alpha_chain) within 5% (4-seed mean; at
+** alpha = 0.5, 20 seeds ranged over -3.5% .. -0.3%: the min(1, .) clip lowers it).
 */
 #include "initest.h"
 
@@ -57,9 +57,9 @@ static void test_alpha(const char *alpha_text)
                 "chain alpha %s: measured alpha_hat_chain = %.4f (mean of %d seeds at N = 300; "
                 "tolerance 0.025)",
                 alpha_text, sum_alpha / SEEDS, SEEDS);
-    RL_TEST_ABS(sum_ratio / SEEDS, 1, 0.03,
+    RL_TEST_ABS(sum_ratio / SEEDS, 1, 0.05,
                 "chain alpha %s: Perron eigenvalue of A / (N p (1 + alpha)) = %.4f (mean of %d "
-                "seeds; 3%%)",
+                "seeds; 5%%)",
                 alpha_text, sum_ratio / SEEDS, SEEDS);
 }
 
@@ -90,13 +90,16 @@ static void test_graph_and_weights(void)
     /* The propensity spread makes the edge count vary more than binomially: 10 SE. */
     RL_TEST_ABS(p_hat, 0.1, 10 * se,
                 "chain: connection probability p_hat = %.4f vs p = 0.1 (10 SE)", p_hat);
-    /* Positive weights of mean sqrt(2/pi)/sqrt(N) scale A's Perron eigenvalue by that mean. */
+    /*
+    ** Positive weights of mean sqrt(2/pi)/sqrt(N) scale A's Perron eigenvalue by that mean;
+    ** their spread adds a second-order ~ (1 - 2/pi) p (1 + alpha) / (mu lambda_A)^2 ~ 1.3%.
+    */
     static double ad[N * N];
     for (int k = 0; k < N * N; k++)
         ad[k] = a[k];
     double ratio = perron(w) / (perron(ad) * sqrt(two_over_pi / N));
-    RL_TEST_ABS(ratio, 1, 0.03,
-                "chain: Perron outlier of W = sqrt(2/(pi N)) x that of A (ratio %.4f, 3%%): the "
+    RL_TEST_ABS(ratio, 1, 0.05,
+                "chain: Perron outlier of W = sqrt(2/(pi N)) x that of A (ratio %.4f, 5%%): the "
                 "outlier the paper reports",
                 ratio);
     rl_spectrum sw = spectrum_of(w, N);
