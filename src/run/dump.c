@@ -19,7 +19,7 @@
     do {                                                                                           \
         int nc_rc_ = (call);                                                                       \
         if (nc_rc_ != NC_NOERR) {                                                                  \
-            rl_status_fail(st, RL_EIO, __FILE__, __LINE__, "%s: netCDF: %s", path,                \
+            rl_status_fail(st, RL_EIO, __FILE__, __LINE__, "%s: netCDF: %s", path,                 \
                            nc_strerror(nc_rc_));                                                   \
             goto out;                                                                              \
         }                                                                                          \

@@ -33,19 +33,21 @@ typedef struct session {
     rl_task *task;
     rl_task_shape shape;
     rl_rnn *net;
-    float *theta0;    /* the initial parameters, for Eq. 4 */
-    double *w_h0;     /* W_h(0) in double (spectrum, dump) */
-    rl_batch probe;   /* the fixed probe set */
-    rl_batch batch;   /* the current training batch */
+    float *theta0;  /* the initial parameters, for Eq. 4 */
+    double *w_h0;   /* W_h(0) in double (spectrum, dump) */
+    rl_batch probe; /* the fixed probe set */
+    rl_batch batch; /* the current training batch */
     rl_rnn_work *probe_work, *train_work;
     rl_opt *opt;
     float *grad;
     rl_rep *rep0;
     rl_kernel *kernel0;
+    int8_t *signs; /* Dale signs per column when init.dale_keep, else NULL */
 } session;
 
 static void session_destroy(session *s)
 {
+    rl_free(s->signs);
     rl_metrics_kernel_destroy(&s->kernel0);
     rl_metrics_rep_destroy(&s->rep0);
     rl_free(s->grad);
@@ -77,17 +79,11 @@ rl_code rl_train_check(const rl_params *p, rl_status *st)
     return RL_OK;
 }
 
-/* Eq. 1's leak: rho = exp(-dt / tau_m), or 0 (the reference script) when tau_m = 0. */
-static float leak_of(const rl_params *p)
-{
-    return p->model.tau > 0 ? (float)exp(-p->task.dt / p->model.tau) : 0.0f;
-}
-
 static rl_code build_network(session *s, rl_result *out, rl_status *st)
 {
     const rl_params *p = s->p;
     int n = (int)p->model.hidden;
-    RL_TRY(rl_rnn_create(s->shape.n_in, n, s->shape.n_out, leak_of(p), &s->net, st));
+    RL_TRY(rl_rnn_create(s->shape.n_in, n, s->shape.n_out, (float)rl_rnn_rho(p), &s->net, st));
     s->w_h0 = rl_alloc((size_t)n * n, sizeof *s->w_h0, st);
     if (!s->w_h0) return st->code;
     RL_TRY(rl_init_recurrent(p, s->sweep_seed, s->w_h0, st));
@@ -102,6 +98,10 @@ static rl_code build_network(session *s, rl_result *out, rl_status *st)
     out->measure[RL_MEASURE_eff_rank_sv] = spec.eff_rank_sv;
     out->measure[RL_MEASURE_spectral_radius] = spec.radius;
 
+    if (strcmp(p->init.kind, "dale") == 0 && p->init.dale_keep) {
+        if (!(s->signs = rl_alloc((size_t)n, sizeof *s->signs, st))) return st->code;
+        RL_TRY(rl_init_dale_signs(p, s->sweep_seed, s->signs, st));
+    }
     s->theta0 = rl_alloc(s->net->n_params, sizeof(float), st);
     if (!s->theta0) return st->code;
     memcpy(s->theta0, s->net->theta, s->net->n_params * sizeof(float));
@@ -153,8 +153,8 @@ static rl_code measure_initial(session *s, rl_result *out, rl_status *st)
     const rl_params *p = s->p;
     out->measure[RL_MEASURE_initial_loss] = probe_loss(s, NULL);
     RL_TRY(rl_metrics_rep_create(s->net, &s->probe, s->shape.decision_step, &s->rep0, st));
-    RL_TRY(rl_metrics_kernel_create(s->net, &s->probe, (int)p->probe.kernel_trials,
-                                    kernel_wrt(p), kernel_last_only(p), &s->kernel0, st));
+    RL_TRY(rl_metrics_kernel_create(s->net, &s->probe, (int)p->probe.kernel_trials, kernel_wrt(p),
+                                    kernel_last_only(p), &s->kernel0, st));
     return RL_OK;
 }
 
@@ -223,6 +223,8 @@ static rl_code train_loop(session *s, const rl_train_opts *opts, rl_result *out,
         }
         rl_rnn_backward(net, s->batch.x, s->train_work, s->grad);
         rl_opt_step(s->opt, net->theta, s->grad);
+        if (s->signs) /* init.dale_keep: projection by clipping onto the signed set */
+            rl_init_project_signs(net->w_h, s->signs, net->n_hidden);
         window += loss;
         if (++in_window == p->train.curve_every || it + 1 == p->train.iterations) {
             out->loss_curve[out->n_curve++] = (float)(window / (double)in_window);
@@ -271,8 +273,12 @@ static rl_code train_rnn(const rl_params *p, uint64_t sweep_seed, const rl_train
     out->measure[RL_MEASURE_train_seconds] = t2 - t1;
     out->measure[RL_MEASURE_measure_seconds] = (t1 - t0) + (t3 - t2);
     if (rc == RL_OK && opts && opts->dump_path) {
-        rl_dump_in dump = {.p = p, .net = s.net, .theta0 = s.theta0, .probe = &s.probe,
-                           .result = out, .decision_step = s.shape.decision_step};
+        rl_dump_in dump = {.p = p,
+                           .net = s.net,
+                           .theta0 = s.theta0,
+                           .probe = &s.probe,
+                           .result = out,
+                           .decision_step = s.shape.decision_step};
         rc = rl_dump_write(opts->dump_path, &dump, st);
     }
     session_destroy(&s);
