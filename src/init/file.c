@@ -19,18 +19,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* ---- format ---- */
 
+/* "npy", "csv" or "nc" from init.file_format, or from the extension when it is auto; NULL if
+ * neither. */
 static const char *format_of(const rl_params *p)
 {
-    if (strcmp(p->init.file_format, "auto") != 0) return p->init.file_format;
-    const char *dot = strrchr(p->init.file, '.');
-    const char *slash = strrchr(p->init.file, '/');
-    if (!dot || (slash && slash > dot)) return NULL;
     static const char *const known[] = {"npy", "csv", "nc"};
+    const char *name = p->init.file_format;
+    if (strcmp(name, "auto") == 0) {
+        const char *dot = strrchr(p->init.file, '.'), *slash = strrchr(p->init.file, '/');
+        if (!dot || (slash && slash > dot)) return NULL;
+        name = dot + 1;
+    }
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcasecmp(dot + 1, known[i]) == 0) return known[i];
+        if (strcasecmp(name, known[i]) == 0) return known[i];
     return NULL;
 }
 
@@ -39,9 +44,9 @@ rl_code rl_init_check_file(const rl_params *p, rl_status *st)
     RL_CHECK(p->init.file[0] != '\0', st, RL_EINPUT,
              "init.kind = file needs init.file; valid: a path to a .npy, .csv or .nc matrix");
     RL_CHECK(format_of(p) != NULL, st, RL_EINPUT,
-             "init.file '%s': cannot tell its format from the extension; valid: a name ending "
-             "in .npy, .csv or .nc, or init.file_format: npy, csv or nc",
-             p->init.file);
+             "init.file '%s': cannot tell its format (init.file_format = %s); valid: a name "
+             "ending in .npy, .csv or .nc, or init.file_format: npy, csv or nc",
+             p->init.file, p->init.file_format);
     return RL_OK;
 }
 
@@ -62,21 +67,21 @@ rl_code rl_init_slurp(const char *path, unsigned char **buf, size_t *len, rl_sta
     FILE *f = fopen(path, "rb");
     RL_CHECK(f, st, RL_EINPUT, "init.file '%s': cannot open: %s", path, strerror(errno));
     rl_code rc = RL_OK;
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
-    if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
+    struct stat sb;
+    size_t size = 0;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
         rc = rl_status_fail(st, RL_EINPUT, __FILE__, __LINE__,
-                            "init.file '%s': cannot read (not a regular file?)", path);
-    } else if ((*buf = rl_alloc((size_t)size + 1, 1, st)) == NULL) {
+                            "init.file '%s' is not a regular file; valid: a matrix file", path);
+    } else if ((*buf = rl_alloc((size = (size_t)sb.st_size) + 1, 1, st)) == NULL) {
         rc = st->code;
-    } else if (fread(*buf, 1, (size_t)size, f) != (size_t)size) {
+    } else if (fread(*buf, 1, size, f) != size) {
         rc = rl_status_fail(st, RL_EINPUT, __FILE__, __LINE__,
-                            "init.file '%s': read failed after fewer than %ld bytes", path, size);
+                            "init.file '%s': read failed before its %zu bytes", path, size);
         rl_free(*buf);
         *buf = NULL;
     }
     fclose(f);
-    *len = rc == RL_OK ? (size_t)size : 0;
+    *len = rc == RL_OK ? size : 0;
     return rc;
 }
 

@@ -13,6 +13,7 @@
 #include <netcdf.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum { N = 5 };
@@ -251,6 +252,9 @@ static void test_csv(const double *m)
     refused("a 2 x 5 CSV", write_text("short.csv", "1,2,3,4,5\n1,2,3,4,5\n"), N, NULL,
             "holds a 2 x 5 matrix", "needs 5 x 5");
     refused("a missing file", path_of("absent.csv"), N, NULL, "cannot open", NULL);
+    const char *sub = path_of("sub.csv");
+    RL_TEST(mkdir(sub, 0700) == 0, "test setup: mkdir %s", sub);
+    refused("a directory named like a CSV", sub, N, NULL, "not a regular file", NULL);
 }
 
 static const char *write_nc(const char *name, const char *var2, nc_type type, bool partial,
@@ -362,7 +366,7 @@ int main(void)
     test_check_and_norm(m);
     test_v1();
     for (int k = 0; k < n_made; k++)
-        unlink(made[k]);
+        if (unlink(made[k]) != 0) rmdir(made[k]); /* sub.csv is a directory */
     RL_TEST(rmdir(dir) == 0, "temporary directory %s removed", dir);
     return rl_test_done();
 }
