@@ -267,7 +267,7 @@ static int run(int argc, char **argv, int rank, bool *abort_needed)
     if (!rc && !a.o.runner) rc = check_items(spec, &st);
     if (!rc) rc = rl_run_sweep(spec, MPI_COMM_WORLD, &a.o, &sum, &st);
     if (rank == 0 && (rc == RL_OK || rc == RL_ESTOPPED)) print_summary(&sum);
-    if (rc && (rank == 0 || rc == RL_EMPI || rc == RL_EBUG)) {
+    if (rc && (rank == 0 || sum.abort_needed)) { /* other ranks echo rank 0's failures */
         if (rank == 0)
             rl_cli_report_error(NULL, &st);
         else

@@ -255,7 +255,11 @@ static rl_code abandon_all(coord *c, rl_status *st)
     return RL_OK;
 }
 
-/* Returns false once the coordinator gives up waiting for ranks that do not answer. */
+/*
+** Signals -> stop level: the first (on any rank) stops dispatching and starts
+** the grace period; a second one, or the end of the grace period, abandons the
+** running items. *give_up is set once ranks ignore the abandon for ABANDON_WAIT.
+*/
 static rl_code update_stop(coord *c, bool *give_up, rl_status *st)
 {
     int level = rl_run_signals_seen();

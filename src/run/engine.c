@@ -108,6 +108,8 @@ rl_code rl_run_sweep(const rl_spec *spec, MPI_Comm comm_in, const rl_run_opts *o
     if (!code) code = rl_run_signals_install(st);
     if (!code) code = decide_training(rc.comm, rc.size, o, &rc.coordinator_trains, st);
     if (!code) code = rc.rank == 0 ? rl_run_coordinate(&rc, sum, st) : rl_run_work(&rc, st);
+    /* A worker that fails leaves rank 0 waiting for its item: only an abort ends that. */
+    if (code && rc.rank != 0 && rc.size > 1) sum->abort_needed = true;
     sum->ranks = rc.size;
     sum->coordinator_trained = rc.coordinator_trains;
     sum->wall_seconds = rl_now() - t0;
