@@ -95,7 +95,6 @@ static rl_code def_coords(int ncid, const rl_store_layout *lay, vars *v, rl_stat
         char paths[1024] = "";
         NC(st, nc_def_dim(ncid, dim->name, (size_t)dim->size, &v->dim[d]));
         NC(st, nc_def_var(ncid, dim->name, type, 1, &v->dim[d], &v->coord[d]));
-        if (type == NC_STRING) NC(st, nc_def_var_fill(ncid, v->coord[d], NC_NOFILL, NULL));
         for (int k = 0; k < dim->n_paths; k++) {
             size_t used = strlen(paths);
             rl_snprintf(paths + used, sizeof paths - used, "%s%s", k ? " " : "", dim->paths[k]);
