@@ -147,13 +147,9 @@ static rl_code def_bookkeeping(int ncid, const rl_store_layout *lay, vars *v, rl
     RL_TRY(def_text(ncid, v->wall, "units", "s", st));
     RL_TRY(def_data(ncid, lay, v, "worker", NC_INT, false, &v->worker, st));
     RL_TRY(def_text(ncid, v->worker, "long_name", "MPI rank that trained the item", st));
-    /* Strings are written whole, right away: no fill, which HDF5 would first store and
-       then delete from its global heap, string by string. */
     NC(st, nc_def_var(ncid, "item_id", NC_STRING, lay->ndims, v->dim, &v->item_id));
-    NC(st, nc_def_var_fill(ncid, v->item_id, NC_NOFILL, NULL));
     RL_TRY(def_text(ncid, v->item_id, "long_name", "stable item id (hash of its parameters)", st));
     NC(st, nc_def_var(ncid, "failure_reason", NC_STRING, lay->ndims, v->dim, &v->reason));
-    NC(st, nc_def_var_fill(ncid, v->reason, NC_NOFILL, NULL));
     return def_text(ncid, v->reason, "long_name", "why the item failed (empty otherwise)", st);
 }
 
