@@ -14,6 +14,18 @@ typedef struct rl_train_opts {
     const char *dump_path;   /* write initial/final weights and probe set here (NULL: no dump) */
     int verbose;             /* print progress lines to stderr */
     volatile const int *stop; /* if non-NULL and set, stop early (returns RL_ESTOPPED) */
+    /*
+    ** Mid-item checkpoints (NULL: none). If the file exists the training
+    ** continues from it (bitwise as if never stopped); it is rewritten every
+    ** checkpoint_seconds of training (0: 60 s) or checkpoint_iters iterations
+    ** (0: by time only), and at once when `stop` is seen. The caller removes
+    ** it once the result is safe (journaled).
+    */
+    const char *checkpoint_path;
+    double checkpoint_seconds;
+    long checkpoint_iters;
+    /* Stop as if signalled on reaching this iteration (0: never); for tests of resumption. */
+    long stop_at;
 } rl_train_opts;
 
 /*

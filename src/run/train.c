@@ -24,6 +24,7 @@
 #include "richlazy/metrics.h"
 #include "richlazy/model.h"
 #include "richlazy/task.h"
+#include "checkpoint.h"
 #include "dump.h"
 
 /* Everything one training owns; released by session_destroy in any state. */
@@ -200,45 +201,94 @@ static bool all_finite(const float *x, size_t n)
     return acc == 0.0f;
 }
 
-/* The training loop. Sets out->status to done or diverged. */
-static rl_code train_loop(session *s, const rl_train_opts *opts, rl_result *out, rl_status *st)
+/* Ends the item as diverged at iteration it (an outcome, not an error). */
+static rl_code diverged(rl_result *out, long it)
+{
+    out->status = RL_ITEM_DIVERGED;
+    out->measure[RL_MEASURE_diverged_step] = (double)it;
+    return RL_OK;
+}
+
+/* Checkpointing policy of one training: where, how often, and when it last wrote. */
+typedef struct ckpt_policy {
+    const char *path; /* NULL: no checkpoints */
+    uint64_t fingerprint;
+    double every_s, last;
+    long every_iters;
+} ckpt_policy;
+
+static bool ckpt_due(const ckpt_policy *c, long it)
+{
+    if (!c->path) return false;
+    if (c->every_iters > 0 && it % c->every_iters == 0) return true;
+    return rl_now() - c->last >= c->every_s;
+}
+
+/*
+** One iteration: a fresh batch keyed by the iteration, forward, loss, BPTT,
+** optimiser step (and Dale projection). *loss is the batch loss before the step.
+*/
+static rl_code train_step(session *s, long it, double *loss, rl_status *st)
+{
+    rl_rnn *net = s->net;
+    RL_TRY(rl_task_fill_train(s->task, s->sweep_seed, it, &s->batch, st));
+    rl_rnn_forward(net, s->batch.x, s->train_work);
+    *loss = rl_loss_eval(s->shape.loss, &s->batch, rl_rnn_outputs(s->train_work),
+                         rl_rnn_output_grad(s->train_work), NULL, NULL);
+    if (!isfinite(*loss)) return RL_OK;
+    rl_rnn_backward(net, s->batch.x, s->train_work, s->grad);
+    rl_opt_step(s->opt, net->theta, s->grad);
+    if (s->signs) /* init.dale_keep: projection by clipping onto the signed set */
+        rl_init_project_signs(net->w_h, s->signs, net->n_hidden);
+    return RL_OK;
+}
+
+/*
+** The training loop from k->iteration on. Sets out->status to done or diverged;
+** on a stop request saves a checkpoint (when configured) and returns RL_ESTOPPED.
+*/
+static rl_code train_loop(session *s, const rl_train_opts *opts, ckpt_policy *cp,
+                          rl_ckpt_state *k, rl_status *st)
 {
     const rl_params *p = s->p;
-    rl_rnn *net = s->net;
-    double window = 0.0;
-    long in_window = 0;
-    out->n_curve = 0;
-    for (long it = 0; it < p->train.iterations; it++) {
-        if (opts && opts->stop && *opts->stop)
-            RL_FAIL(st, RL_ESTOPPED, "stopped at iteration %ld of %ld", it, p->train.iterations);
-        RL_TRY(rl_task_fill_train(s->task, s->sweep_seed, it, &s->batch, st));
-        rl_rnn_forward(net, s->batch.x, s->train_work);
-        long correct, counted;
-        double loss = rl_loss_eval(s->shape.loss, &s->batch, rl_rnn_outputs(s->train_work),
-                                   rl_rnn_output_grad(s->train_work), &correct, &counted);
-        if (!isfinite(loss)) {
-            out->status = RL_ITEM_DIVERGED;
-            out->measure[RL_MEASURE_diverged_step] = (double)it;
-            return RL_OK;
+    rl_result *out = k->out;
+    long first = k->iteration;
+    for (; k->iteration < p->train.iterations; k->iteration++) {
+        long it = k->iteration;
+        bool stop = opts && ((opts->stop && *opts->stop) ||
+                             (opts->stop_at > 0 && it == opts->stop_at && it != first));
+        if ((stop || (it > 0 && ckpt_due(cp, it))) && cp->path) {
+            RL_TRY(rl_ckpt_save(cp->path, cp->fingerprint, k, st));
+            cp->last = rl_now();
         }
-        rl_rnn_backward(net, s->batch.x, s->train_work, s->grad);
-        rl_opt_step(s->opt, net->theta, s->grad);
-        if (s->signs) /* init.dale_keep: projection by clipping onto the signed set */
-            rl_init_project_signs(net->w_h, s->signs, net->n_hidden);
-        window += loss;
-        if (++in_window == p->train.curve_every || it + 1 == p->train.iterations) {
-            out->loss_curve[out->n_curve++] = (float)(window / (double)in_window);
-            window = 0.0;
-            in_window = 0;
-            if (!all_finite(net->theta, net->n_params)) {
-                out->status = RL_ITEM_DIVERGED;
-                out->measure[RL_MEASURE_diverged_step] = (double)it;
-                return RL_OK;
-            }
+        if (stop) RL_FAIL(st, RL_ESTOPPED, "stopped at iteration %ld of %ld", it,
+                          p->train.iterations);
+        double loss;
+        RL_TRY(train_step(s, it, &loss, st));
+        if (!isfinite(loss)) return diverged(out, it);
+        k->window += loss;
+        if (++k->in_window == p->train.curve_every || it + 1 == p->train.iterations) {
+            out->loss_curve[out->n_curve++] = (float)(k->window / (double)k->in_window);
+            k->window = 0.0;
+            k->in_window = 0;
+            if (!all_finite(s->net->theta, s->net->n_params)) return diverged(out, it);
         }
     }
     out->status = RL_ITEM_DONE;
     return RL_OK;
+}
+
+/* Sets up checkpointing and continues from an existing checkpoint. */
+static rl_code resume(session *s, const rl_train_opts *opts, ckpt_policy *cp, rl_ckpt_state *k,
+                      rl_status *st)
+{
+    *cp = (ckpt_policy){.path = opts ? opts->checkpoint_path : NULL, .last = rl_now()};
+    if (!cp->path) return RL_OK;
+    cp->fingerprint = rl_ckpt_fingerprint(s->p, s->sweep_seed);
+    cp->every_s = opts->checkpoint_seconds > 0 ? opts->checkpoint_seconds : 60.0;
+    cp->every_iters = opts->checkpoint_iters;
+    bool found;
+    return rl_ckpt_load(cp->path, cp->fingerprint, k, &found, st);
 }
 
 static rl_code prepare(session *s, rl_result *out, rl_status *st)
@@ -262,11 +312,15 @@ static rl_code train_rnn(const rl_params *p, uint64_t sweep_seed, const rl_train
                          rl_result *out, rl_status *st)
 {
     session s = {.p = p, .sweep_seed = sweep_seed};
+    out->n_curve = 0;
     rl_code rc = prepare(&s, out, st);
     double t0 = rl_now();
     if (rc == RL_OK) rc = measure_initial(&s, out, st);
     double t1 = rl_now();
-    if (rc == RL_OK) rc = train_loop(&s, opts, out, st);
+    ckpt_policy cp;
+    rl_ckpt_state k = {.out = out, .net = s.net, .opt = s.opt};
+    if (rc == RL_OK) rc = resume(&s, opts, &cp, &k, st);
+    if (rc == RL_OK) rc = train_loop(&s, opts, &cp, &k, st);
     double t2 = rl_now();
     if (rc == RL_OK && out->status == RL_ITEM_DONE) rc = measure_final(&s, out, st);
     double t3 = rl_now();

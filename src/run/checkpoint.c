@@ -1,0 +1,162 @@
+/*
+** checkpoint.c: save and restore one training's state (checkpoint.h).
+** File layout (native byte order: a checkpoint lives and dies on one cluster):
+**   "RLCKPT01"  8 bytes magic
+**   u64 fingerprint, i64 iteration, f64 window, i64 in_window, i64 opt_step,
+**   i32 n_curve, i32 has_v, u64 n_params
+**   f32 curve[n_curve], f32 theta[n], f32 m[n], f32 v[n] if has_v
+**   u64 FNV-1a of every byte above
+** Written to PATH.tmp and renamed, so PATH is always a complete checkpoint or absent.
+*/
+#include "checkpoint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char magic[8] = {'R', 'L', 'C', 'K', 'P', 'T', '0', '1'};
+
+typedef struct header {
+    uint64_t fingerprint;
+    int64_t iteration, in_window, opt_step;
+    double window;
+    int32_t n_curve, has_v;
+    uint64_t n_params;
+} header;
+
+static uint64_t fnv(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *b = data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+#define FNV_INIT 14695981039346656037ull
+
+uint64_t rl_ckpt_fingerprint(const rl_params *p, uint64_t sweep_seed)
+{
+    size_t n;
+    const rl_key *keys = rl_params_keys(&n);
+    uint64_t h = fnv(FNV_INIT, &sweep_seed, sizeof sweep_seed);
+    for (size_t i = 0; i < n; i++) {
+        char line[RL_PATH_MAX + 64];
+        rl_params_format(p, &keys[i], line, sizeof line);
+        h = fnv(h, keys[i].path, strlen(keys[i].path) + 1);
+        h = fnv(h, line, strlen(line) + 1);
+    }
+    return h;
+}
+
+/* One chunk of the body: written and hashed, or read and hashed. */
+typedef struct part {
+    void *data;
+    size_t bytes;
+} part;
+
+static int body_parts(const rl_ckpt_state *s, header *h, part parts[6])
+{
+    size_t n = s->net->n_params;
+    parts[0] = (part){(void *)magic, sizeof magic};
+    parts[1] = (part){h, sizeof *h};
+    parts[2] = (part){s->out->loss_curve, (size_t)h->n_curve * sizeof(float)};
+    parts[3] = (part){s->net->theta, n * sizeof(float)};
+    parts[4] = (part){s->opt->m, n * sizeof(float)};
+    parts[5] = (part){s->opt->v, h->has_v ? n * sizeof(float) : 0};
+    return 6;
+}
+
+static rl_code sync_dir_of(const char *path, rl_status *st)
+{
+    char copy[RL_PATH_MAX + 8];
+    snprintf(copy, sizeof copy, "%s", path);
+    int fd = open(dirname(copy), O_RDONLY);
+    RL_CHECK(fd >= 0, st, RL_EIO, "%s: cannot open its directory: %s", path, strerror(errno));
+    int rc = fsync(fd);
+    close(fd);
+    RL_CHECK(rc == 0, st, RL_EIO, "%s: fsync of its directory failed: %s", path, strerror(errno));
+    return RL_OK;
+}
+
+rl_code rl_ckpt_save(const char *path, uint64_t fingerprint, const rl_ckpt_state *s,
+                     rl_status *st)
+{
+    char tmp[RL_PATH_MAX + 8];
+    RL_CHECK(rl_snprintf(tmp, sizeof tmp, "%s.tmp", path), st, RL_EINPUT,
+             "checkpoint path too long (%s); valid: under %d bytes", path, RL_PATH_MAX);
+    header h = {fingerprint,          s->iteration,   s->in_window, s->opt->step, s->window,
+                s->out->n_curve, s->opt->v != NULL, s->net->n_params};
+    part parts[6];
+    int np = body_parts(s, &h, parts);
+    FILE *f = fopen(tmp, "wb");
+    RL_CHECK(f, st, RL_EIO, "%s: cannot write checkpoint: %s", tmp, strerror(errno));
+    uint64_t sum = FNV_INIT;
+    bool ok = true;
+    for (int i = 0; i < np; i++) {
+        sum = fnv(sum, parts[i].data, parts[i].bytes);
+        ok = ok && fwrite(parts[i].data, 1, parts[i].bytes, f) == parts[i].bytes;
+    }
+    ok = ok && fwrite(&sum, sizeof sum, 1, f) == 1 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        int err = errno;
+        remove(tmp);
+        RL_FAIL(st, RL_EIO, "%s: cannot write checkpoint: %s", path, strerror(err));
+    }
+    return sync_dir_of(path, st);
+}
+
+static rl_code read_header(FILE *f, const char *path, uint64_t fingerprint,
+                           const rl_ckpt_state *s, header *h, rl_status *st)
+{
+    char m[8];
+    RL_CHECK(fread(m, 1, 8, f) == 8 && memcmp(m, magic, 8) == 0 && fread(h, sizeof *h, 1, f) == 1,
+             st, RL_EIO, "%s: not a richlazy checkpoint (bad magic or truncated); delete it to "
+             "restart the item from the beginning", path);
+    RL_CHECK(h->fingerprint == fingerprint, st, RL_EIO,
+             "%s: checkpoint of a different item or parameters; delete it to restart the item",
+             path);
+    RL_CHECK(h->n_params == s->net->n_params && h->n_curve >= 0 && h->n_curve <= RL_CURVE_MAX &&
+                 (h->has_v != 0) == (s->opt->v != NULL),
+             st, RL_EIO, "%s: checkpoint shapes do not match the item; delete it to restart",
+             path);
+    return RL_OK;
+}
+
+rl_code rl_ckpt_load(const char *path, uint64_t fingerprint, rl_ckpt_state *s, bool *found,
+                     rl_status *st)
+{
+    *found = false;
+    FILE *f = fopen(path, "rb");
+    if (!f && errno == ENOENT) return RL_OK;
+    RL_CHECK(f, st, RL_EIO, "%s: cannot read checkpoint: %s", path, strerror(errno));
+    header h;
+    rl_code rc = read_header(f, path, fingerprint, s, &h, st);
+    if (rc != RL_OK) {
+        fclose(f);
+        return rc;
+    }
+    s->out->n_curve = h.n_curve;
+    part parts[6];
+    int np = body_parts(s, &h, parts);
+    uint64_t sum = fnv(fnv(FNV_INIT, magic, sizeof magic), &h, sizeof h), stored;
+    bool ok = true;
+    for (int i = 2; i < np; i++) {
+        ok = ok && fread(parts[i].data, 1, parts[i].bytes, f) == parts[i].bytes;
+        sum = fnv(sum, parts[i].data, parts[i].bytes);
+    }
+    ok = ok && fread(&stored, sizeof stored, 1, f) == 1 && stored == sum && fgetc(f) == EOF;
+    fclose(f);
+    RL_CHECK(ok, st, RL_EIO, "%s: checkpoint damaged (checksum); delete it to restart the item",
+             path);
+    s->iteration = h.iteration;
+    s->window = h.window;
+    s->in_window = h.in_window;
+    s->opt->step = h.opt_step;
+    *found = true;
+    return RL_OK;
+}

@@ -1,0 +1,233 @@
+/*
+** test_train.c: one item end to end (run/train.c) — determinism, zero
+** iterations, divergence as an outcome, the dump file, and mid-item
+** checkpoints that resume to a bitwise-identical result.
+*/
+#include <netcdf.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "richlazy/init.h"
+#include "trainutil.h"
+
+static rl_code train(const rl_params *p, const rl_train_opts *o, rl_result *r, rl_status *st)
+{
+    rl_result_clear(r, 0);
+    rl_status_clear(st);
+    return rl_train_item(p, 3, o, r, st);
+}
+
+static void test_determinism(void)
+{
+    rl_params p;
+    small_params(&p, "dms");
+    rl_result a, b;
+    rl_status st = RL_STATUS_INIT;
+    train(&p, NULL, &a, &st);
+    train(&p, NULL, &b, &st);
+    RL_TEST(a.status == RL_ITEM_DONE && same_result(&a, &b),
+            "the same item twice gives bitwise identical measures and loss curve");
+    p.init.gain = 1.5;
+    train(&p, NULL, &b, &st);
+    RL_TEST(!same_result(&a, &b), "a different gain gives different measures");
+}
+
+static void test_zero_iterations(void)
+{
+    rl_params p;
+    small_params(&p, "2af");
+    p.train.iterations = 0;
+    rl_result r;
+    rl_status st = RL_STATUS_INIT;
+    rl_code rc = train(&p, NULL, &r, &st);
+    RL_TEST(rc == RL_OK && r.status == RL_ITEM_DONE, "zero iterations is a valid item");
+    RL_TEST(r.measure[RL_MEASURE_weight_change] == 0.0 && r.measure[RL_MEASURE_weight_change_all] == 0,
+            "zero iterations: weight change exactly 0");
+    RL_TEST_ABS(r.measure[RL_MEASURE_rep_alignment], 1.0, 1e-12, "zero iterations: RA = 1 (1e-12)");
+    RL_TEST_ABS(r.measure[RL_MEASURE_kernel_alignment], 1.0, 1e-12,
+                "zero iterations: KA = 1 (1e-12)");
+    RL_TEST(r.measure[RL_MEASURE_final_loss] == r.measure[RL_MEASURE_initial_loss],
+            "zero iterations: final loss equals initial loss");
+}
+
+static void test_divergence(void)
+{
+    rl_params p;
+    small_params(&p, "2af");
+    p.init.gain = 40;
+    p.train.lr = 50;
+    rl_result r;
+    rl_status st = RL_STATUS_INIT;
+    rl_code rc = train(&p, NULL, &r, &st);
+    RL_TEST(rc == RL_OK && r.status == RL_ITEM_DIVERGED,
+            "gain 40 and lr 50 diverge, recorded as an outcome (status %s)",
+            rl_item_status_name((rl_item_status)r.status));
+    double step = r.measure[RL_MEASURE_diverged_step];
+    RL_TEST(step >= 0 && step < p.train.iterations, "the divergence step is recorded (%g)", step);
+}
+
+static void test_lowrank_spectrum(void)
+{
+    rl_params p;
+    small_params(&p, "2af");
+    p.init.rank = 1;
+    p.train.iterations = 0;
+    rl_result r;
+    rl_status st = RL_STATUS_INIT;
+    train(&p, NULL, &r, &st);
+    RL_TEST_ABS(r.measure[RL_MEASURE_eff_rank_sv], 1.0 / 48, 1e-6,
+                "rank 1: singular-value effective rank 1/N (1e-6)");
+}
+
+/* The dump holds W_h(0) exactly as init built it, and the probe set's shape. */
+static void test_dump(void)
+{
+    rl_params p;
+    small_params(&p, "cxt");
+    p.train.iterations = 20;
+    char path[] = "/tmp/rl_dump_XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    rl_train_opts o = {.dump_path = path};
+    rl_result r;
+    rl_status st = RL_STATUS_INIT;
+    rl_code rc = train(&p, &o, &r, &st);
+    RL_TEST(rc == RL_OK, "train with --dump succeeds (%s)", rc ? st.msg : "ok");
+    int nc, var;
+    size_t n = 48 * 48;
+    float *got = malloc(n * sizeof *got);
+    double *want = malloc(n * sizeof *want);
+    int ok = nc_open(path, NC_NOWRITE, &nc) == NC_NOERR && nc_inq_varid(nc, "W_h_init", &var) == 0 &&
+             nc_get_var_float(nc, var, got) == 0;
+    rl_init_recurrent(&p, 3, want, &st);
+    int same = ok;
+    for (size_t i = 0; ok && i < n; i++)
+        same &= got[i] == (float)want[i];
+    RL_TEST(same, "dump: W_h_init equals the init module's W_h(0) rounded to float, bitwise");
+    size_t dims[3] = {0, 0, 0};
+    int dimids[3], nd = 0;
+    ok = ok && nc_inq_varid(nc, "probe_x", &var) == 0 && nc_inq_varndims(nc, var, &nd) == 0 &&
+         nd == 3 && nc_inq_vardimid(nc, var, dimids) == 0;
+    for (int d = 0; ok && d < 3; d++)
+        nc_inq_dimlen(nc, dimids[d], &dims[d]);
+    RL_TEST(ok && dims[0] == 8 && dims[1] == 64 && dims[2] == 7,
+            "dump: probe_x is (time 8, trial 64, input 7) for cxt (got %zu, %zu, %zu)", dims[0],
+            dims[1], dims[2]);
+    double rho = -1;
+    ok = ok && nc_get_att_double(nc, NC_GLOBAL, "rho", &rho) == 0;
+    RL_TEST(ok && rho == 0.0, "dump: attribute rho = 0 (the reference script's form)");
+    nc_close(nc);
+    free(got);
+    free(want);
+    remove(path);
+}
+
+/* ---- checkpoints ---- */
+
+typedef struct stopper {
+    volatile int flag;
+    long delay_us;
+} stopper;
+
+static void *stop_later(void *arg)
+{
+    stopper *s = arg;
+    struct timespec ts = {s->delay_us / 1000000, (s->delay_us % 1000000) * 1000};
+    nanosleep(&ts, NULL);
+    s->flag = 1;
+    return NULL;
+}
+
+/*
+** Trains p to the end through repeated stops `delay_us` after each (re)start,
+** the delay growing by half each time so that every restart makes progress
+** however slow the build; returns the number of interruptions, -1 on an error.
+*/
+static int train_interrupted(const rl_params *p, const char *ckpt, long delay_us, rl_result *r)
+{
+    int stops = 0;
+    for (;;) {
+        stopper s = {0, delay_us};
+        pthread_t th;
+        pthread_create(&th, NULL, stop_later, &s);
+        rl_train_opts o = {.stop = &s.flag, .checkpoint_path = ckpt, .checkpoint_seconds = 1e9};
+        rl_status st = RL_STATUS_INIT;
+        rl_code rc = train(p, &o, r, &st);
+        pthread_join(th, NULL);
+        if (rc == RL_OK) return stops;
+        if (rc != RL_ESTOPPED || stops > 1000) {
+            printf("unexpected: %s\n", st.msg);
+            return -1;
+        }
+        stops++;
+        delay_us += delay_us / 2;
+    }
+}
+
+static void test_checkpoint(void)
+{
+    rl_params p;
+    small_params(&p, "2af");
+    strcpy(p.train.optimizer, "adam");
+    p.train.iterations = 400;
+    p.train.curve_every = 7;
+    rl_result ref, r;
+    rl_status st = RL_STATUS_INIT;
+    train(&p, NULL, &ref, &st);
+    char ckpt[] = "/tmp/rl_ckpt_XXXXXX";
+    int fd = mkstemp(ckpt);
+    close(fd);
+    remove(ckpt);
+
+    /* Deterministic points: the first step, mid-window, window boundaries, the last step. */
+    long points[] = {1, 57, 70, 133, 399, 0};
+    rl_code rc = RL_OK;
+    int stops = 0;
+    for (int i = 0; points[i] >= 0; i++) {
+        rl_train_opts o = {.checkpoint_path = ckpt, .checkpoint_seconds = 1e9, .stop_at = points[i]};
+        rc = train(&p, &o, &r, &st);
+        stops += rc == RL_ESTOPPED;
+        if (points[i] == 0) break;
+    }
+    RL_TEST(stops == 5 && rc == RL_OK && same_result(&ref, &r),
+            "Adam, 400 iterations, stopped at iterations 1, 57, 70, 133, 399 (%d stops) and "
+            "resumed from its checkpoint each time: bitwise identical to an uninterrupted run",
+            stops);
+
+    /* Asynchronous stops, as a signal delivers them, at whatever iteration they land. */
+    long delays[] = {5000, 20000};
+    for (int i = 0; i < 2; i++) {
+        remove(ckpt);
+        int n = train_interrupted(&p, ckpt, delays[i], &r);
+        RL_TEST(n >= 0 && same_result(&ref, &r),
+                "stopped by another thread every %ld ms (%d times) and resumed: bitwise identical",
+                delays[i] / 1000, n);
+    }
+
+    /* A checkpoint of another item is refused, never used silently. */
+    rl_params q = p;
+    q.init.gain = 2.0;
+    rl_train_opts o = {.checkpoint_path = ckpt};
+    stopper s = {1, 0};
+    o.stop = &s.flag;
+    train(&p, &o, &r, &st); /* leaves a checkpoint of p at iteration 0 */
+    o.stop = NULL;
+    rc = train(&q, &o, &r, &st);
+    RL_TEST(rc == RL_EIO && strstr(st.msg, "different item"),
+            "a checkpoint of different parameters is refused (%s)", st.msg);
+    remove(ckpt);
+}
+
+int main(void)
+{
+    test_determinism();
+    test_zero_iterations();
+    test_divergence();
+    test_lowrank_spectrum();
+    test_dump();
+    test_checkpoint();
+    return rl_test_done();
+}
