@@ -22,6 +22,7 @@ static const command commands[] = {
     {"status", rl_cli_status, "progress and failures of a results file, by axis value"},
     {"train", rl_cli_train, "train one item of a sweep in this process"},
     {"params", rl_cli_params, "every parameter a spec can set, with defaults"},
+    {"report", rl_cli_report, "mean +- sd per setting and rank trends of a results file"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
