@@ -292,8 +292,10 @@ static rl_code give(coord *c, int r, rl_status *st)
     int attempt = 0;
     RL_TRY(rl_store_begin_attempt(c->store, item, r, &attempt, st));
     if (r == 0) {
+        trainer_job job;
         rl_spec_fill_item(c->rc->spec, item, c->item);
-        rl_run_trainer_submit(c->local, &c->item->params, item, 0);
+        rl_run_item_job(c->rc, c->item, 0, &job);
+        rl_run_trainer_submit(c->local, &job);
     } else {
         msg_item m = {item, attempt, 0};
         RL_MPI(st, MPI_Send(&m, sizeof m, MPI_BYTE, r, TAG_ITEM, c->rc->comm));

@@ -56,6 +56,15 @@ rl_code rl_run_wait(MPI_Request *req, rl_status *st)
     }
 }
 
+void rl_run_item_job(const run_ctx *rc, const rl_item *it, int worker, trainer_job *job)
+{
+    (void)rc; /* the output path will name checkpoint files */
+    memset(job, 0, sizeof *job);
+    job->params = &it->params;
+    job->item = it->index;
+    job->worker = worker;
+}
+
 /*
 ** Rank 0 trains too when every rank of its node has a core of its own: then an
 ** idle-polling coordinator costs ~nothing and its core would otherwise be

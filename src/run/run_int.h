@@ -93,8 +93,16 @@ rl_code rl_run_trainer_create(rl_run_item_fn fn, uint64_t sweep_seed, rl_trainer
                               rl_status *st);
 /* Joins the thread; the running item (if any) is abandoned first. Safe on NULL. */
 void rl_run_trainer_destroy(rl_trainer **t);
-/* Starts item `item` with parameters p (copied). The trainer must be idle. */
-void rl_run_trainer_submit(rl_trainer *t, const rl_params *p, uint64_t item, int worker);
+/* One item for the trainer; rl_run_trainer_submit copies all of it, strings included. */
+typedef struct trainer_job {
+    const rl_params *params;
+    uint64_t item;
+    int worker;
+    rl_train_opts opts; /* opts.stop is replaced by the trainer's own abandon flag */
+} trainer_job;
+
+/* Starts a job. The trainer must be idle. */
+void rl_run_trainer_submit(rl_trainer *t, const trainer_job *job);
 /* Asks the running item to stop (train.h opts.stop). */
 void rl_run_trainer_abandon(rl_trainer *t);
 bool rl_run_trainer_busy(const rl_trainer *t);
@@ -121,6 +129,13 @@ typedef struct run_ctx {
     int rank, size;
     bool coordinator_trains;
 } run_ctx;
+
+/*
+** The job for item `it` on rank `worker`: the one place where per-item training
+** options are chosen, on rank 0 and the workers alike (mid-item checkpoints,
+** issue 8, set job->opts.checkpoint_path here, e.g. OUT.nc.ckpt/<id>).
+*/
+void rl_run_item_job(const run_ctx *rc, const rl_item *it, int worker, trainer_job *job);
 
 /* Rank 0. Runs the sweep; fills sum. */
 rl_code rl_run_coordinate(const run_ctx *rc, rl_run_summary *sum, rl_status *st);

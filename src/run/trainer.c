@@ -34,10 +34,12 @@ struct rl_trainer {
     rl_run_item_fn fn;
     uint64_t sweep_seed;
     volatile int abandon; /* opts.stop of the running item */
-    /* the job */
+    /* the job (copied at submit) */
     rl_params params;
     uint64_t item;
     int worker;
+    rl_train_opts opts;
+    char dump_path[RL_PATH_MAX], checkpoint_path[RL_PATH_MAX];
     rl_code code;
     rl_result result;
     char message[sizeof(((rl_status *)0)->msg)];
@@ -69,11 +71,8 @@ static void settle(struct rl_trainer *t, rl_code rc, const rl_status *st)
 static void run_job(struct rl_trainer *t)
 {
     rl_status st = RL_STATUS_INIT;
-    rl_train_opts opts;
-    memset(&opts, 0, sizeof opts);
-    opts.stop = &t->abandon;
     rl_result_clear(&t->result, t->item);
-    rl_code rc = t->fn(&t->params, t->sweep_seed, &opts, &t->result, &st);
+    rl_code rc = t->fn(&t->params, t->sweep_seed, &t->opts, &t->result, &st);
     settle(t, rc, &st);
 }
 
@@ -143,12 +142,25 @@ void rl_run_trainer_destroy(rl_trainer **pt)
     *pt = NULL;
 }
 
-void rl_run_trainer_submit(rl_trainer *t, const rl_params *p, uint64_t item, int worker)
+/* Copies a caller's string into the trainer, so the job never points into caller memory. */
+static const char *keep(char *own, size_t cap, const char *s)
+{
+    if (!s) return NULL;
+    rl_snprintf(own, cap, "%s", s);
+    return own;
+}
+
+void rl_run_trainer_submit(rl_trainer *t, const trainer_job *job)
 {
     pthread_mutex_lock(&t->mu);
-    t->params = *p;
-    t->item = item;
-    t->worker = worker;
+    t->params = *job->params;
+    t->item = job->item;
+    t->worker = job->worker;
+    t->opts = job->opts;
+    t->opts.dump_path = keep(t->dump_path, sizeof t->dump_path, job->opts.dump_path);
+    t->opts.checkpoint_path =
+        keep(t->checkpoint_path, sizeof t->checkpoint_path, job->opts.checkpoint_path);
+    t->opts.stop = &t->abandon;
     t->abandon = 0;
     t->state = T_POSTED;
     pthread_cond_signal(&t->posted);

@@ -45,8 +45,10 @@ static rl_code on_message(worker *w, const MPI_Status *ms, rl_status *st)
         RL_CHECK(m.item < rl_spec_nitems(w->rc->spec) && !rl_run_trainer_busy(w->trainer), st,
                  RL_EBUG, "rank 0 sent item %llu to a busy or mismatched worker",
                  (unsigned long long)m.item);
+        trainer_job job;
         rl_spec_fill_item(w->rc->spec, m.item, w->item);
-        rl_run_trainer_submit(w->trainer, &w->item->params, m.item, w->rc->rank);
+        rl_run_item_job(w->rc, w->item, w->rc->rank, &job);
+        rl_run_trainer_submit(w->trainer, &job);
         w->started = rl_now();
     } else if (ms->MPI_TAG == TAG_ABANDON) {
         rl_run_trainer_abandon(w->trainer);

@@ -22,6 +22,16 @@ static rl_params fake_params(double gain, long iterations_us)
     return p;
 }
 
+static void submit(rl_trainer *t, const rl_params *p, uint64_t item, int worker)
+{
+    trainer_job job;
+    memset(&job, 0, sizeof job);
+    job.params = p;
+    job.item = item;
+    job.worker = worker;
+    rl_run_trainer_submit(t, &job);
+}
+
 /* Polls until an outcome arrives (at most ~10 s). */
 static trainer_outcome wait_outcome(rl_trainer *t, rl_result *r, uint64_t *item)
 {
@@ -41,39 +51,39 @@ static void test_trainer(void)
     RL_TEST(rl_run_trainer_create(rl_run_fake_item, 9, &t, &st) == RL_OK, "trainer thread starts");
     if (!t) return;
     rl_params p = fake_params(1.0, 5000);
-    rl_run_trainer_submit(t, &p, 17, 4);
+    submit(t, &p, 17, 4);
     RL_TEST(rl_run_trainer_busy(t), "busy after submit");
     RL_TEST(wait_outcome(t, &r, &item) == TRAINER_RESULT && item == 17 && r.item == 17 &&
                 r.worker == 4 && r.status == RL_ITEM_DONE && r.n_curve == 5,
             "a 5 ms item comes back done, tagged with item 17 and worker 4, 5 curve records");
     RL_TEST(!rl_run_trainer_busy(t), "idle once its outcome was collected");
-    rl_run_trainer_submit(t, &p, 17, 1);
+    submit(t, &p, 17, 1);
     wait_outcome(t, &again, &item);
     RL_TEST(memcmp(r.measure, again.measure, sizeof r.measure) == 0 &&
                 memcmp(r.loss_curve, again.loss_curve, sizeof r.loss_curve) == 0,
             "the same parameters give bitwise the same measures and curve on another worker");
 
     p = fake_params(600.0, 0);
-    rl_run_trainer_submit(t, &p, 3, 0);
+    submit(t, &p, 3, 0);
     RL_TEST(wait_outcome(t, &r, &item) == TRAINER_RESULT && r.status == RL_ITEM_FAILED &&
                 strstr(r.reason, "asks for an error") && isnan(r.measure[0]),
             "a runner error becomes status failed with its message: '%s'", r.reason);
 
     p = fake_params(200.0, 0);
-    rl_run_trainer_submit(t, &p, 4, 0);
+    submit(t, &p, 4, 0);
     wait_outcome(t, &r, &item);
     RL_TEST(r.status == RL_ITEM_DIVERGED && r.reason[0] == '\0',
             "a diverged item is an outcome, not a failure");
 
     p = fake_params(1.0, 20 * 1000 * 1000); /* 20 s unless abandoned */
-    rl_run_trainer_submit(t, &p, 5, 0);
+    submit(t, &p, 5, 0);
     nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL); /* let it start */
     double t0 = rl_now();
     rl_run_trainer_abandon(t);
     RL_TEST(wait_outcome(t, &r, &item) == TRAINER_ABANDONED && item == 5 && rl_now() - t0 < 1,
             "abandon stops a 20 s item within 1 s (%.3f s) and reports it abandoned",
             rl_now() - t0);
-    rl_run_trainer_submit(t, &p, 6, 0);
+    submit(t, &p, 6, 0);
     t0 = rl_now();
     rl_run_trainer_destroy(&t);
     RL_TEST(t == NULL && rl_now() - t0 < 1, "destroy abandons a running item and joins (%.3f s)",
