@@ -8,6 +8,7 @@
 ** RICHLAZY_FAKE_RUNNER=1 swaps training for rl_run_fake_item (engine tests,
 ** overhead benchmark).
 */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -133,7 +134,7 @@ static int parse(int argc, char **argv, run_args *a, bool loud)
 static rl_code read_text(const char *path, char **text, long *len, rl_status *st)
 {
     FILE *fp = fopen(path, "rb");
-    RL_CHECK(fp, st, RL_EINPUT, "cannot read spec %s", path);
+    RL_CHECK(fp, st, RL_EINPUT, "cannot read spec %s: %s", path, strerror(errno));
     fseek(fp, 0, SEEK_END);
     *len = ftell(fp);
     rewind(fp);
