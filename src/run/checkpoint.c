@@ -82,14 +82,13 @@ static rl_code sync_dir_of(const char *path, rl_status *st)
     return RL_OK;
 }
 
-rl_code rl_ckpt_save(const char *path, uint64_t fingerprint, const rl_ckpt_state *s,
-                     rl_status *st)
+rl_code rl_ckpt_save(const char *path, uint64_t fingerprint, const rl_ckpt_state *s, rl_status *st)
 {
     char tmp[RL_PATH_MAX + 8];
     RL_CHECK(rl_snprintf(tmp, sizeof tmp, "%s.tmp", path), st, RL_EINPUT,
              "checkpoint path too long (%s); valid: under %d bytes", path, RL_PATH_MAX);
-    header h = {fingerprint,          s->iteration,   s->in_window, s->opt->step, s->window,
-                s->out->n_curve, s->opt->v != NULL, s->net->n_params};
+    header h = {fingerprint, s->iteration,    s->in_window,      s->opt->step,
+                s->window,   s->out->n_curve, s->opt->v != NULL, s->net->n_params};
     part parts[6];
     int np = body_parts(s, &h, parts);
     FILE *f = fopen(tmp, "wb");
@@ -110,20 +109,21 @@ rl_code rl_ckpt_save(const char *path, uint64_t fingerprint, const rl_ckpt_state
     return sync_dir_of(path, st);
 }
 
-static rl_code read_header(FILE *f, const char *path, uint64_t fingerprint,
-                           const rl_ckpt_state *s, header *h, rl_status *st)
+static rl_code read_header(FILE *f, const char *path, uint64_t fingerprint, const rl_ckpt_state *s,
+                           header *h, rl_status *st)
 {
     char m[8];
     RL_CHECK(fread(m, 1, 8, f) == 8 && memcmp(m, magic, 8) == 0 && fread(h, sizeof *h, 1, f) == 1,
-             st, RL_EIO, "%s: not a richlazy checkpoint (bad magic or truncated); delete it to "
-             "restart the item from the beginning", path);
+             st, RL_EIO,
+             "%s: not a richlazy checkpoint (bad magic or truncated); delete it to "
+             "restart the item from the beginning",
+             path);
     RL_CHECK(h->fingerprint == fingerprint, st, RL_EIO,
              "%s: checkpoint of a different item or parameters; delete it to restart the item",
              path);
     RL_CHECK(h->n_params == s->net->n_params && h->n_curve >= 0 && h->n_curve <= RL_CURVE_MAX &&
                  (h->has_v != 0) == (s->opt->v != NULL),
-             st, RL_EIO, "%s: checkpoint shapes do not match the item; delete it to restart",
-             path);
+             st, RL_EIO, "%s: checkpoint shapes do not match the item; delete it to restart", path);
     return RL_OK;
 }
 

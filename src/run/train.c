@@ -247,8 +247,8 @@ static rl_code train_step(session *s, long it, double *loss, rl_status *st)
 ** The training loop from k->iteration on. Sets out->status to done or diverged;
 ** on a stop request saves a checkpoint (when configured) and returns RL_ESTOPPED.
 */
-static rl_code train_loop(session *s, const rl_train_opts *opts, ckpt_policy *cp,
-                          rl_ckpt_state *k, rl_status *st)
+static rl_code train_loop(session *s, const rl_train_opts *opts, ckpt_policy *cp, rl_ckpt_state *k,
+                          rl_status *st)
 {
     const rl_params *p = s->p;
     rl_result *out = k->out;
@@ -261,8 +261,8 @@ static rl_code train_loop(session *s, const rl_train_opts *opts, ckpt_policy *cp
             RL_TRY(rl_ckpt_save(cp->path, cp->fingerprint, k, st));
             cp->last = rl_now();
         }
-        if (stop) RL_FAIL(st, RL_ESTOPPED, "stopped at iteration %ld of %ld", it,
-                          p->train.iterations);
+        if (stop)
+            RL_FAIL(st, RL_ESTOPPED, "stopped at iteration %ld of %ld", it, p->train.iterations);
         double loss;
         RL_TRY(train_step(s, it, &loss, st));
         if (!isfinite(loss)) return diverged(out, it);
