@@ -95,6 +95,26 @@ rl_code rl_ng_resolve(const rl_params *p, const rl_ng_period *per, int n_per, co
 rl_task_shape rl_ng_shape(const rl_ng *ng);
 /* Copies ng into newly allocated state for rl_task_kind.build. */
 rl_code rl_ng_build(const rl_ng *ng, void **state, rl_status *st);
+/*
+** The registry entry of a NeuroGym kind: its shape and build entries are the
+** same two steps around the kind's own resolve() (periods, coherences), so the
+** macro writes them once. Use at file scope: RL_NG_KIND(2af, "2af", resolve, fill).
+*/
+#define RL_NG_KIND(id, name, resolve_fn, fill_fn)                                                  \
+    static rl_code shape(const rl_params *p, rl_task_shape *out, rl_status *st)                   \
+    {                                                                                              \
+        rl_ng ng;                                                                                  \
+        RL_TRY(resolve_fn(p, &ng, st));                                                            \
+        *out = rl_ng_shape(&ng);                                                                   \
+        return RL_OK;                                                                              \
+    }                                                                                              \
+    static rl_code build(const rl_params *p, void **state, rl_status *st)                         \
+    {                                                                                              \
+        rl_ng ng;                                                                                  \
+        RL_TRY(resolve_fn(p, &ng, st));                                                            \
+        return rl_ng_build(&ng, state, st);                                                        \
+    }                                                                                              \
+    const rl_task_kind rl_task_kind_##id = {name, shape, build, rl_ng_release, fill_fn}
 void rl_ng_release(void *state);
 
 /* Sets channel ch to v over a period's steps in trial `row`. */

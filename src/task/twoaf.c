@@ -25,21 +25,6 @@ static rl_code resolve(const rl_params *p, rl_ng *ng, rl_status *st)
     return rl_ng_resolve(p, per, N_PERIODS, coh, 5, N_IN, ng, st);
 }
 
-static rl_code shape(const rl_params *p, rl_task_shape *out, rl_status *st)
-{
-    rl_ng ng;
-    RL_TRY(resolve(p, &ng, st));
-    *out = rl_ng_shape(&ng);
-    return RL_OK;
-}
-
-static rl_code build(const rl_params *p, void **state, rl_status *st)
-{
-    rl_ng ng;
-    RL_TRY(resolve(p, &ng, st));
-    return rl_ng_build(&ng, state, st);
-}
-
 static void trial(const rl_ng *ng, rl_rng *r, rl_batch *b, int row)
 {
     int gt = (int)rl_rng_below(r, 2);
@@ -59,4 +44,4 @@ static rl_code fill(const rl_task *t, rl_task_draw *d, rl_batch *b, rl_status *s
     return RL_OK;
 }
 
-const rl_task_kind rl_task_kind_2af = {"2af", shape, build, rl_ng_release, fill};
+RL_NG_KIND(2af, "2af", resolve, fill);
