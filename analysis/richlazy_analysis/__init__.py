@@ -1,0 +1,18 @@
+"""richlazy_analysis: read richlazy results cubes and draw the paper's figures from them.
+
+Why a package and not notebook code: the notebooks (fig1, fig2, fig3, theorem1,
+sweep_health) and the tests share one reader, one set of statistics and one set
+of plots, so a figure and the numbers quoted beside it cannot disagree.
+Use: `sys.path.insert(0, "<repo>/analysis")`, then `from richlazy_analysis import *`.
+Needs numpy, xarray (+ netCDF4), scipy and matplotlib (Debian's python3-* packages).
+Modules: sweep (open_sweep and axis helpers), stats (Spearman trends, effect
+sizes), plots (the standard figures), dumps (saved networks and their spectra).
+"""
+from .dumps import effective_rank, eigenvalues, find_richlazy, open_dump, write_dumps
+from .plots import (plot_grid, plot_loss_curves, plot_spectra, plot_spectrum, plot_status,
+                    plot_vs, plot_vs_null, plot_wall_time, save_figure)
+from .stats import bootstrap_interval, cohen_d, effect_sizes, spearman_trends, welch_interval
+from .sweep import (STATUS_NAMES, axes, failures, find_axis, items, measures, open_sweep,
+                    rank_axis, status_counts, values)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,217 @@
+"""The standard figures of a sweep (matplotlib), shared by the notebooks.
+
+Every plot shows the data, not only a summary: each item is a dot (jittered a
+little along x so that seeds do not hide each other) and the mean over seeds is
+drawn on top, so a reader sees the spread and any outlier seed at once. Axis
+values are drawn at evenly spaced positions labelled with their values: ranks
+such as 1, 30, 100, 300 are neither linear nor exactly logarithmic, and a
+categorical axis (task, structure) works the same way.
+
+A plot takes the axes it shows and pools `seed`; any other axis must be
+selected first (`ds.sel(task="dms")`) — the functions refuse to average over
+an axis silently. Unfinished items are NaN after `open_sweep`, so they drop out.
+"""
+import os
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .dumps import eigenvalues, effective_rank
+from .sweep import STATUS_NAMES, axes, rank_axis, values
+
+STATUS_COLORS = {"pending": "0.75", "done": "tab:green", "diverged": "tab:orange",
+                 "failed": "tab:red"}
+LABELS = {"weight_change": "‖ΔW_h‖_F (Eq. 4)", "weight_change_all": "‖Δθ‖ (Eq. 4, all)",
+          "rep_alignment": "rep. alignment (Eq. 5)", "kernel_alignment": "kernel alignment (Eq. 6)",
+          "eff_rank_eig": "effective rank of W_h(0)", "final_loss": "final loss"}
+JITTER = 0.06  # half-width of the horizontal scatter of the dots, in axis-value steps
+
+
+def label(measure):
+    """A short axis label for a measure (its name when there is no better one)."""
+    return LABELS.get(measure, measure.replace("_", " "))
+
+
+def _require_only(da, allowed):
+    extra = [d for d in da.dims if d not in allowed]
+    if extra:
+        raise ValueError(f"{da.name}: axes {extra} would be averaged over; select one value each "
+                         f"first, e.g. ds.sel({extra[0]}={values(da, extra[0])[0]!r})")
+
+
+def _nanmean(array, axis):
+    with warnings.catch_warnings():  # an all-NaN column (nothing finished) is a gap, not an error
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(array, axis=axis)
+
+
+def _value_ticks(ax, positions, labels):
+    """Axis values as tick labels, slanted when they would run into each other."""
+    text = [str(v) for v in labels]
+    ax.set_xticks(list(positions), text)
+    if sum(len(t) + 1 for t in text) > 24:
+        ax.tick_params(axis="x", labelrotation=30)
+
+
+def plot_vs(ds, measure, x=None, hue=None, ax=None, pool=("seed",)):
+    """`measure` against axis `x` (default: the rank axis): items as dots, means as lines.
+
+    With `hue`, one colour per value of that axis, dodged slightly apart. Returns ax.
+    """
+    x = x or rank_axis(ds)
+    da = ds[measure]
+    _require_only(da, [x, hue, *pool])
+    ax = ax if ax is not None else plt.figure().gca()
+    xs = values(ds, x)
+    hues = [None] if hue is None else values(ds, hue)
+    rng = np.random.default_rng(0)  # the same jitter every time the figure is drawn
+    for k, h in enumerate(hues):
+        sub = da if h is None else da.sel({hue: h})
+        vals = sub.transpose(x, ...).values.reshape(len(xs), -1)
+        pos = np.arange(len(xs)) + (k - (len(hues) - 1) / 2) * 2.5 * JITTER
+        jitter = rng.uniform(-JITTER, JITTER, vals.shape)
+        color = f"C{k}"
+        ax.scatter((pos[:, None] + jitter).ravel(), vals.ravel(), s=10, alpha=0.55, color=color,
+                   linewidths=0)
+        ax.plot(pos, _nanmean(vals, 1), color=color, lw=2, marker="o", ms=4,
+                label=f"{hue} = {h}" if h is not None else "mean over seeds")
+    _value_ticks(ax, np.arange(len(xs)), xs)
+    ax.set_xlabel(x)
+    ax.set_ylabel(label(measure))
+    return ax
+
+
+def plot_grid(ds, measures, x=None, col=None, hue=None, pool=("seed",), panel=(3.2, 2.5)):
+    """A grid of plot_vs panels: one row per measure, one column per value of `col`."""
+    cols = [None] if col is None else values(ds, col)
+    fig, grid = plt.subplots(len(measures), len(cols), squeeze=False,
+                             figsize=(panel[0] * len(cols), panel[1] * len(measures)))
+    for i, measure in enumerate(measures):
+        for j, c in enumerate(cols):
+            sub = ds if c is None else ds.sel({col: c})
+            plot_vs(sub, measure, x=x, hue=hue, ax=grid[i, j], pool=pool)
+            if i == 0 and c is not None:
+                grid[i, j].set_title(f"{col} = {c}")
+            if j > 0:
+                grid[i, j].set_ylabel("")
+    if hue is not None:
+        grid[0, -1].legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_vs_null(ds, measure, axis="structure", null="gaussian", ax=None, pool=("seed",)):
+    """A box per value of `axis` (items as dots), the null first in grey with its median dashed."""
+    da = ds[measure]
+    _require_only(da, [axis, *pool])
+    ax = ax if ax is not None else plt.figure().gca()
+    order = [null] + [v for v in values(ds, axis) if v != null]
+    data = [np.asarray(da.sel({axis: v}).values, float).ravel() for v in order]
+    data = [d[np.isfinite(d)] for d in data]
+    boxes = ax.boxplot(data, positions=range(len(order)), widths=0.5, showfliers=False,
+                       patch_artist=True)
+    rng = np.random.default_rng(0)
+    for k, (d, box) in enumerate(zip(data, boxes["boxes"])):
+        color = "0.6" if k == 0 else f"C{k}"
+        box.set(facecolor=color, alpha=0.35)
+        ax.scatter(k + rng.uniform(-JITTER, JITTER, len(d)), d, s=12, color=color, zorder=3)
+    if len(data[0]):
+        ax.axhline(np.median(data[0]), color="0.4", ls="--", lw=1, label=f"{null} median")
+    _value_ticks(ax, range(len(order)), order)
+    ax.set_ylabel(label(measure))
+    return ax
+
+
+def plot_spectrum(w, ax=None, title=None, color="C0"):
+    """Eigenvalues of the square matrix w in the complex plane, with the unit circle."""
+    ax = ax if ax is not None else plt.figure().gca()
+    lam = eigenvalues(w)
+    ax.scatter(lam.real, lam.imag, s=6, color=color, linewidths=0)
+    t = np.linspace(0, 2 * np.pi, 200)
+    ax.plot(np.cos(t), np.sin(t), color="0.5", lw=0.8, ls="--")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xlabel("Re λ")
+    ax.set_ylabel("Im λ")
+    ax.set_title(f"{title + ': ' if title else ''}eff. rank {effective_rank(lam):.2f}",
+                 fontsize="medium")
+    return ax
+
+
+def plot_spectra(matrices, panel=2.6):
+    """One plot_spectrum panel per entry of {label: matrix}, side by side. Returns the figure."""
+    fig, grid = plt.subplots(1, len(matrices), squeeze=False,
+                             figsize=(panel * len(matrices), panel + 0.4))
+    for k, (name, w) in enumerate(matrices.items()):
+        plot_spectrum(w, ax=grid[0, k], title=str(name), color="0.5" if k == 0 else f"C{k}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_loss_curves(ds, hue=None, ax=None, logy=True):
+    """Training loss: every item thin, the mean per value of `hue` thick (all else pooled)."""
+    curve = ds["loss_curve"]
+    ax = ax if ax is not None else plt.figure().gca()
+    x = ds["iteration"].values if "iteration" in ds.coords else np.arange(ds.sizes["record"])
+    hues = [None] if hue is None else values(ds, hue)
+    for k, h in enumerate(hues):
+        sub = curve if h is None else curve.sel({hue: h})
+        lines = sub.transpose(..., "record").values.reshape(-1, len(x))
+        ax.plot(x, lines.T, color=f"C{k}", lw=0.5, alpha=0.3)
+        ax.plot(x, _nanmean(lines, 0), color=f"C{k}", lw=2,
+                label=f"{hue} = {h}" if h is not None else "mean")
+    ax.set_xlabel("iteration" if "iteration" in ds.coords else "record")
+    ax.set_ylabel("training loss")
+    if logy:
+        ax.set_yscale("log")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_status(ds, panel=(3.0, 2.4)):
+    """Items per status for every value of every axis (stacked bars). Returns the figure."""
+    dims = axes(ds)
+    fig, grid = plt.subplots(1, len(dims), squeeze=False, figsize=(panel[0] * len(dims), panel[1]))
+    for ax, axis in zip(grid[0], dims):
+        bottom = np.zeros(ds.sizes[axis])
+        for name in STATUS_NAMES:
+            counts = ds[name].astype(int).sum([a for a in dims if a != axis]).values
+            ax.bar(range(len(counts)), counts, bottom=bottom, color=STATUS_COLORS[name],
+                   label=name)
+            bottom += counts
+        _value_ticks(ax, range(ds.sizes[axis]), values(ds, axis))
+        ax.set_xlabel(axis)
+    grid[0, 0].set_ylabel("items")
+    grid[0, -1].legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_wall_time(ds, panel=(3.0, 2.4)):
+    """Wall time of each item against every axis (dots, median line). Returns the figure."""
+    dims = axes(ds)
+    fig, grid = plt.subplots(1, len(dims), squeeze=False, figsize=(panel[0] * len(dims), panel[1]),
+                             sharey=True)
+    rng = np.random.default_rng(0)
+    wall = ds["wall_seconds"]
+    for ax, axis in zip(grid[0], dims):
+        vals = wall.transpose(axis, ...).values.reshape(ds.sizes[axis], -1)
+        pos = np.arange(ds.sizes[axis])
+        ax.scatter((pos[:, None] + rng.uniform(-JITTER, JITTER, vals.shape)).ravel(),
+                   vals.ravel(), s=8, alpha=0.6, linewidths=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ax.plot(pos, np.nanmedian(vals, 1), color="k", lw=1.5, marker="_", ms=12)
+        _value_ticks(ax, pos, values(ds, axis))
+        ax.set_xlabel(axis)
+    grid[0, 0].set_ylabel("wall time per item (s)")
+    fig.tight_layout()
+    return fig
+
+
+def save_figure(fig, name, directory="."):
+    """Saves fig as DIRECTORY/NAME.png (directory created if needed) and returns the path."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, f"{name}.png")
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    return path
