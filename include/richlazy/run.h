@@ -13,9 +13,17 @@
 ** MPI must be initialised with at least MPI_THREAD_FUNNELED (only main threads
 ** call MPI). Determinism: an item's values depend only on its parameters and
 ** the sweep seed (never on P, order or resumption): the engine passes nothing else.
-** Stop: SIGTERM, SIGINT or SIGUSR1 (on any rank) stops dispatching and gives
-** running items `grace` seconds; a second signal abandons them at once. Either
-** way everything journaled is kept and the result is RL_ESTOPPED (exit 3).
+** Stop: SIGTERM, SIGINT or SIGUSR1 (on any rank) stops dispatching. Running
+** items that checkpoint (below) are told to stop at once: each saves its state
+** and comes back unfinished. Items that cannot checkpoint get `grace` seconds;
+** a second signal abandons them at once. Either way everything journaled is
+** kept, a stopped item stays pending without using up an attempt, and the
+** result is RL_ESTOPPED (exit 3).
+** Mid-item checkpoints (issue 8): OUT.nc.ckpt/<item id>.ckpt, written by the
+** training rank (train.h) every checkpoint_every seconds and on a stop; rank 0
+** removes one once the item's result is committed, and the directory once it is
+** empty. A rerun continues each item from its checkpoint, bitwise as if never
+** stopped. The directory must be writable from every rank (checked at start).
 */
 #ifndef RICHLAZY_RUN_H
 #define RICHLAZY_RUN_H
@@ -41,14 +49,16 @@ typedef struct rl_run_progress {
 } rl_run_progress;
 
 typedef struct rl_run_opts {
-    const char *out_path;   /* OUT.nc (journal OUT.nc.journal next to it) */
-    int max_attempts;       /* runs of an item lost in flight before it is failed (2) */
-    double grace;           /* seconds running items get after a stop signal (60) */
-    double progress_every;  /* seconds between progress reports (30) */
-    double snapshot_every;  /* least seconds between cube rewrites (10; more if they are slow) */
-    bool retry_failed;      /* run items recorded as failed again */
-    int coordinator_trains; /* -1 auto, 0 never, 1 always */
-    rl_run_item_fn runner;  /* NULL: rl_train_item */
+    const char *out_path;    /* OUT.nc (journal OUT.nc.journal next to it) */
+    int max_attempts;        /* runs of an item lost in flight before it is failed (2) */
+    double grace;            /* seconds running items get after a stop signal (60) */
+    double progress_every;   /* seconds between progress reports (30) */
+    double snapshot_every;   /* least seconds between cube rewrites (10; more if they are slow) */
+    double checkpoint_every; /* seconds of training between an item's checkpoints (60) */
+    long checkpoint_iters;   /* ... or iterations (0: by time only); both 0: no checkpoints */
+    bool retry_failed;       /* run items recorded as failed again */
+    int coordinator_trains;  /* -1 auto, 0 never, 1 always */
+    rl_run_item_fn runner;   /* NULL: rl_train_item */
     /* Rank 0 only; may be NULL. Called from the coordinator's thread. */
     void (*progress)(void *ctx, const rl_run_progress *p);
     void (*note)(void *ctx, const char *msg); /* one-line events: resume, failure, stop */

@@ -22,7 +22,8 @@
 
 static const char usage[] =
     "richlazy run SPEC -o OUT.nc [--resume] [--retry-failed] [--max-attempts N] [--grace S]\n"
-    "                  [--progress-every S] [--snapshot-every S]";
+    "                  [--checkpoint-every S] [--checkpoint-iters K] [--progress-every S]\n"
+    "                  [--snapshot-every S]";
 
 static void print_help(void)
 {
@@ -37,8 +38,14 @@ static void print_help(void)
            "  --resume              say that OUT.nc may exist (resuming is automatic anyway)\n"
            "  --retry-failed        run items recorded as failed again\n"
            "  --max-attempts N      runs of an item lost in flight before it is failed (2)\n"
-           "  --grace S             after SIGTERM/SIGINT/SIGUSR1, seconds running items get\n"
-           "                        to finish (60); a second signal abandons them at once\n"
+           "  --grace S             after SIGTERM/SIGINT/SIGUSR1, seconds running items that\n"
+           "                        cannot checkpoint get to finish (60); a second signal\n"
+           "                        abandons them at once\n"
+           "  --checkpoint-every S  seconds of training between an item's checkpoints in\n"
+           "                        OUT.nc.ckpt/ (60); a stop signal makes running items\n"
+           "                        checkpoint at once, and a rerun continues them bitwise\n"
+           "  --checkpoint-iters K  also checkpoint every K iterations (0: by time only);\n"
+           "                        --checkpoint-every 0 with K = 0: no checkpoints\n"
            "  --progress-every S    seconds between progress lines when stderr is not a\n"
            "                        terminal (30); a terminal gets a live line\n"
            "  --snapshot-every S    least seconds between rewrites of OUT.nc (10)\n"
@@ -87,6 +94,12 @@ static bool apply(int c, const char *arg, run_args *a)
         return parse_number(arg, 0.01, &a->o.progress_every);
     case 's':
         return parse_number(arg, 0, &a->o.snapshot_every);
+    case 'c':
+        return parse_number(arg, 0, &a->o.checkpoint_every);
+    case 'k':
+        if (!parse_number(arg, 0, &v) || v != floor(v) || v > 1e15) return false;
+        a->o.checkpoint_iters = (long)v;
+        return true;
     default: /* 'r': --resume changes nothing: an existing journal is always resumed */
         return true;
     }
@@ -102,6 +115,8 @@ static int parse(int argc, char **argv, run_args *a, bool loud)
                                          {"grace", required_argument, NULL, 'g'},
                                          {"progress-every", required_argument, NULL, 'p'},
                                          {"snapshot-every", required_argument, NULL, 's'},
+                                         {"checkpoint-every", required_argument, NULL, 'c'},
+                                         {"checkpoint-iters", required_argument, NULL, 'k'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c;
@@ -118,8 +133,9 @@ static int parse(int argc, char **argv, run_args *a, bool loud)
         if (!apply(c, optarg, a))
             return loud ? rl_cli_usage_error("run", usage,
                                              "bad value '%s' (--max-attempts: an integer >= 1; "
+                                             "--checkpoint-iters: an integer >= 0; "
                                              "--progress-every: seconds > 0; --grace, "
-                                             "--snapshot-every: seconds >= 0)",
+                                             "--snapshot-every, --checkpoint-every: seconds >= 0)",
                                              optarg)
                         : 2;
     }

@@ -10,7 +10,9 @@
 ** them and only a machine crash can cost the uncommitted ones a rerun;
 ** (2) every dispatched item has an attempt record, so a kill leaves it "in
 ** flight" for the next run; (3) at the start, items in flight when a previous
-** job died are retried, or failed once they have used --max-attempts runs.
+** job died are retried, or failed once they have used --max-attempts runs;
+** (4) an item's checkpoint is removed only after a commit made its result
+** durable, so a kill at any instant leaves either the result or the checkpoint.
 ** Slot r is rank r; slot 0 is rank 0's own trainer when it trains.
 */
 #include "run_int.h"
@@ -19,9 +21,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define ABANDON_WAIT   10.0 /* s: after asking to abandon, how long before giving up on a rank */
 #define COMMIT_SPACING 0.02 /* s: least time between fsyncs while results keep arriving */
+#define JOURNALED_MAX  64   /* results whose checkpoints await a commit, beyond one per rank */
 
 typedef enum slot_state { S_STARTING, S_IDLE, S_BUSY, S_STOPPED } slot_state;
 
@@ -30,7 +34,9 @@ typedef struct slot {
     size_t item;
     double started;
     bool abandon_sent;
-    int signals; /* stop signals this rank reported */
+    int signals;       /* stop signals this rank reported */
+    bool checkpoints;  /* the item saves its state when stopped: stopping it loses nothing */
+    double give_up_at; /* asked to stop: abort the job if it has not by then */
 } slot;
 
 typedef struct coord {
@@ -45,8 +51,10 @@ typedef struct coord {
     size_t running, finished_now, unsnapped;
     bool uncommitted;
     int stop_level; /* 0 running, 1 stop requested (grace), 2 abandoning */
-    double t0, stop_at, abandon_at, last_progress, last_snapshot, last_commit;
-    double item_seconds;   /* running mean of dispatch-to-outcome times (sets the poll cap) */
+    double t0, stop_at, last_progress, last_snapshot, last_commit;
+    double item_seconds;  /* running mean of dispatch-to-outcome times (sets the poll cap) */
+    bool ckpt_dir_exists; /* checkpoints may exist: remove them as items are journaled */
+    size_t *journaled, njournaled, journaled_cap; /* results not yet committed (invariant 4) */
     rl_item *item;         /* scratch: the item being handed to the local trainer */
     rl_result *res;        /* the last outcome received */
     unsigned char *packed; /* receive buffer, PACKED_MAX bytes */
@@ -125,6 +133,24 @@ static rl_code build_queue(coord *c, rl_status *st)
     return rl_run_order(c->rc->spec, c->queue, c->nqueue, st);
 }
 
+/* Start-up: invariant (4) after a kill, and the user hears which items continue mid-way. */
+static rl_code tidy_checkpoints(coord *c, rl_status *st)
+{
+    const run_ctx *rc = c->rc;
+    size_t resumable = 0;
+    c->journaled_cap = (size_t)rc->size + JOURNALED_MAX;
+    if (!(c->journaled = rl_alloc(c->journaled_cap, sizeof *c->journaled, st))) return st->code;
+    RL_TRY(rl_run_ckpt_tidy(rc, c->store, &c->lay, &c->ckpt_dir_exists, &resumable, st));
+    if (resumable && rc->checkpoints)
+        note(c, "%zu pending items continue from their checkpoints in %s", resumable, rc->ckpt_dir);
+    else if (resumable)
+        note(c,
+             "%zu checkpoints in %s are not used (--checkpoint-every 0): their items start "
+             "over, and each is removed once its item is journaled",
+             resumable, rc->ckpt_dir);
+    return RL_OK;
+}
+
 static rl_code start(coord *c, rl_status *st)
 {
     rl_store_open_info info;
@@ -149,15 +175,34 @@ static rl_code start(coord *c, rl_status *st)
     c->slots[0].state = c->local ? S_IDLE : S_STOPPED;
     for (int r = 1; r < rc->size; r++)
         c->slots[r].state = S_STARTING;
-    return RL_OK;
+    return tidy_checkpoints(c, st);
 }
 
 /* ---- outcomes ---- */
+
+/* fsyncs the journal (invariant 1), then removes the now-redundant checkpoints (invariant 4). */
+static rl_code commit(coord *c, rl_status *st)
+{
+    char path[RL_PATH_MAX];
+    if (!c->uncommitted) return RL_OK;
+    RL_TRY(rl_store_commit(c->store, st));
+    c->uncommitted = false;
+    c->last_commit = now();
+    for (size_t k = 0; k < c->njournaled; k++)
+        if (rl_run_ckpt_path(c->rc, c->lay.ids[c->journaled[k]], path))
+            unlink(path); /* ENOENT: the item never saved one; other errors: tidied next start */
+    c->njournaled = 0;
+    return RL_OK;
+}
 
 static rl_code on_result(coord *c, int rank, rl_result *r, rl_status *st)
 {
     slot *s = &c->slots[rank];
     RL_CHECK(s->state == S_BUSY, st, RL_EBUG, "rank %d sent a result but had no item", rank);
+    if (c->ckpt_dir_exists) {
+        if (c->njournaled == c->journaled_cap) RL_TRY(commit(c, st)); /* empties the list */
+        c->journaled[c->njournaled++] = s->item;
+    }
     r->item = s->item;
     r->worker = rank;
     double took = now() - s->started;
@@ -238,31 +283,58 @@ static rl_code collect(coord *c, double wait, bool *active, rl_status *st)
 
 /* ---- stopping ---- */
 
-static rl_code abandon_all(coord *c, rl_status *st)
+/*
+** Sets the stop flag (train.h opts.stop) of running items: only those that
+** checkpoint, or all. Each must be back by now + wait or the job is aborted;
+** one already asked gets the tighter of its deadlines. *asked counts new requests.
+*/
+static rl_code ask_to_stop(coord *c, bool checkpointing_only, double wait, size_t *asked,
+                           rl_status *st)
 {
     int zero = 0;
+    double t = now();
+    *asked = 0;
     for (int r = 0; r < c->rc->size; r++) {
         slot *s = &c->slots[r];
-        if (s->state != S_BUSY || s->abandon_sent) continue;
+        if (s->state != S_BUSY || (checkpointing_only && !s->checkpoints)) continue;
+        if (s->abandon_sent) {
+            s->give_up_at = fmin(s->give_up_at, t + wait);
+            continue;
+        }
         if (r == 0)
             rl_run_trainer_abandon(c->local);
         else
             RL_MPI(st, MPI_Send(&zero, 1, MPI_INT, r, TAG_ABANDON, c->rc->comm));
         s->abandon_sent = true;
+        s->give_up_at = t + wait;
+        (*asked)++;
     }
-    c->abandon_at = now();
-    c->stop_level = 2;
     return RL_OK;
 }
 
+static void note_stop(coord *c, size_t checkpointing)
+{
+    char rest[256] = "";
+    size_t others = c->running - checkpointing;
+    if (others)
+        rl_snprintf(rest, sizeof rest,
+                    "; %zu without checkpoints get up to %g s to finish (a second signal abandons "
+                    "them)",
+                    others, c->o->grace);
+    note(c, "stop requested: no new items; %zu running items save a checkpoint and stop%s",
+         checkpointing, rest);
+}
+
 /*
-** Signals -> stop level: the first (on any rank) stops dispatching and starts
-** the grace period; a second one, or the end of the grace period, abandons the
-** running items. *give_up is set once ranks ignore the abandon for ABANDON_WAIT.
+** Signals -> stop level. The first (on any rank) stops dispatching; items that
+** checkpoint stop at once (they lose at most the iteration under way), the
+** others get the grace period. A second signal, or the end of the grace period,
+** abandons what still runs. *give_up is set once a rank overruns its deadline.
 */
 static rl_code update_stop(coord *c, bool *give_up, rl_status *st)
 {
     int level = rl_run_signals_seen();
+    size_t asked = 0;
     for (int r = 1; r < c->rc->size; r++)
         level = c->slots[r].signals > level ? c->slots[r].signals : level;
     if (level >= 1 && c->stop_level == 0) {
@@ -270,17 +342,22 @@ static rl_code update_stop(coord *c, bool *give_up, rl_status *st)
         c->stop_at = now() + c->o->grace;
         c->last_snapshot = -INFINITY; /* bring the cube up to date right away */
         c->unsnapped++;
-        note(c,
-             "stop requested: no new items; waiting up to %g s for %zu running items (a "
-             "second signal abandons them)",
-             c->o->grace, c->running);
+        /* Reaching the next iteration may take a while (setup, a long step): grace covers it. */
+        RL_TRY(ask_to_stop(c, true, c->o->grace + ABANDON_WAIT, &asked, st));
+        note_stop(c, asked);
     }
-    if (c->stop_level == 1 && (level >= 2 || (c->running > 0 && now() >= c->stop_at))) {
-        note(c, "%s: abandoning %zu running items (they will rerun on resume)",
-             level >= 2 ? "second signal" : "grace period over", c->running);
-        RL_TRY(abandon_all(c, st));
+    if (c->stop_level == 1 && (level >= 2 || now() >= c->stop_at)) {
+        RL_TRY(ask_to_stop(c, false, ABANDON_WAIT, &asked, st));
+        if (asked)
+            note(c, "%s: abandoning %zu running items (they will rerun on resume)",
+                 level >= 2 ? "second signal" : "grace period over", asked);
+        c->stop_level = 2;
     }
-    *give_up = c->stop_level == 2 && c->running > 0 && now() - c->abandon_at > ABANDON_WAIT;
+    *give_up = false;
+    for (int r = 0; r < c->rc->size; r++) {
+        const slot *s = &c->slots[r];
+        *give_up |= s->state == S_BUSY && s->abandon_sent && now() > s->give_up_at;
+    }
     return RL_OK;
 }
 
@@ -290,17 +367,22 @@ static rl_code give(coord *c, int r, rl_status *st)
 {
     size_t item = c->queue[c->head++];
     int attempt = 0;
+    trainer_job job;
     RL_TRY(rl_store_begin_attempt(c->store, item, r, &attempt, st));
+    rl_spec_fill_item(c->rc->spec, item, c->item);
+    rl_run_item_job(c->rc, c->item, r, &job); /* a worker makes the same choice: stop policy */
     if (r == 0) {
-        trainer_job job;
-        rl_spec_fill_item(c->rc->spec, item, c->item);
-        rl_run_item_job(c->rc, c->item, 0, &job);
         rl_run_trainer_submit(c->local, &job);
     } else {
         msg_item m = {item, attempt, 0};
         RL_MPI(st, MPI_Send(&m, sizeof m, MPI_BYTE, r, TAG_ITEM, c->rc->comm));
     }
-    c->slots[r] = (slot){S_BUSY, item, now(), false, c->slots[r].signals};
+    c->slots[r] = (slot){.state = S_BUSY,
+                         .item = item,
+                         .started = now(),
+                         .signals = c->slots[r].signals,
+                         .checkpoints = job.opts.checkpoint_path != NULL,
+                         .give_up_at = INFINITY};
     c->running++;
     return RL_OK;
 }
@@ -354,15 +436,6 @@ static void report(coord *c, bool final)
     if (c->o->progress) c->o->progress(c->o->ctx, &p);
 }
 
-static rl_code commit(coord *c, rl_status *st)
-{
-    if (!c->uncommitted) return RL_OK;
-    RL_TRY(rl_store_commit(c->store, st));
-    c->uncommitted = false;
-    c->last_commit = now();
-    return RL_OK;
-}
-
 /* Commits at most every COMMIT_SPACING (at once when nothing runs); then cube and progress. */
 static rl_code clocks(coord *c, rl_status *st)
 {
@@ -394,8 +467,8 @@ static rl_code loop(coord *c, rl_status *st)
         RL_TRY(update_stop(c, &give_up, st));
         if (give_up) {
             c->sum->abort_needed = true;
-            note(c, "%zu ranks did not abandon their items within %g s; aborting the job",
-                 c->running, ABANDON_WAIT);
+            note(c, "a rank did not stop its item in time after being asked; aborting the job "
+                    "(journaled results and saved checkpoints are kept)");
             break;
         }
         RL_TRY(dispatch(c, st));
@@ -455,9 +528,13 @@ rl_code rl_run_coordinate(const run_ctx *rc, rl_run_summary *sum, rl_status *st)
     if ((code && code != RL_ESTOPPED) || sum->abort_needed) stop_workers(&c);
     sum->coordinator_cpu_seconds = thread_cpu() - cpu0;
     rl_run_trainer_destroy(&c.local);
+    /* Gone once empty (rmdir refuses otherwise). Only while holding the journal's lock, or
+       if this run made it: a refused second run must not remove the running one's. */
+    if (c.store || rc->ckpt_created) rmdir(rc->ckpt_dir);
     rl_store_close(&c.store);
     rl_store_layout_free(&c.lay);
     rl_free(c.queue);
+    rl_free(c.journaled);
     rl_free(c.slots);
     rl_free(c.item);
     rl_free(c.packed);

@@ -6,13 +6,27 @@
 ** starts at POLL_MIN after activity (low latency under load) and doubles up to
 ** a cap tied to the items' duration (run_int.h), so rank 0 can share a core
 ** with training and trivial items still flow.
+** Also here: the checkpoint directory OUT.nc.ckpt (run.h). Its path is decided
+** by rank 0 and broadcast as an absolute path, because workers may start in
+** another directory or on another node; a rank that cannot write there would
+** fail every item it trains, so that is found out together before any item runs.
 */
 #include "run_int.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#define CKPT_SUFFIX ".ckpt"     /* OUT.nc.ckpt/<id>.ckpt */
+#define CKPT_TMP    ".ckpt.tmp" /* what a kill during a save leaves (checkpoint.c writes PATH.tmp) */
+/* Longest directory path + 1 that leaves room for "/<id>.ckpt.tmp" within RL_PATH_MAX. */
+#define CKPT_DIR_MAX (RL_PATH_MAX - RL_ID_LEN - sizeof CKPT_TMP)
 
 void rl_run_opts_default(rl_run_opts *o)
 {
@@ -21,6 +35,7 @@ void rl_run_opts_default(rl_run_opts *o)
     o->grace = 60;
     o->progress_every = 30;
     o->snapshot_every = 10;
+    o->checkpoint_every = 60;
     o->coordinator_trains = -1;
 }
 
@@ -56,13 +71,144 @@ rl_code rl_run_wait(MPI_Request *req, rl_status *st)
     }
 }
 
+/*
+** Items that continue from a checkpoint: real training of an RNN. linear2 items
+** (seconds each) do not checkpoint, and other runners (the fake one) write none,
+** so a stop must give them the grace period instead.
+*/
+static bool checkpointable(const run_ctx *rc, const rl_params *p)
+{
+    return rc->checkpoints && rc->runner == rl_train_item && strcmp(p->model.kind, "linear2") != 0;
+}
+
 void rl_run_item_job(const run_ctx *rc, const rl_item *it, int worker, trainer_job *job)
 {
-    (void)rc; /* the output path will name checkpoint files */
+    const rl_run_opts *o = rc->o;
     memset(job, 0, sizeof *job);
     job->params = &it->params;
     job->item = it->index;
     job->worker = worker;
+    if (!checkpointable(rc, &it->params) || !rl_run_ckpt_path(rc, it->id, job->checkpoint_path))
+        return; /* the length was checked at start-up, so only the first test decides */
+    job->opts.checkpoint_path = job->checkpoint_path;
+    /* train.h reads 0 seconds as 60: "by iterations only" is an interval never reached */
+    job->opts.checkpoint_seconds = o->checkpoint_every > 0 ? o->checkpoint_every : HUGE_VAL;
+    job->opts.checkpoint_iters = o->checkpoint_iters;
+}
+
+/* ---- the checkpoint directory ---- */
+
+bool rl_run_ckpt_path(const run_ctx *rc, const char *id, char *buf)
+{
+    return rl_snprintf(buf, RL_PATH_MAX, "%s/%s" CKPT_SUFFIX, rc->ckpt_dir, id);
+}
+
+/* Creates dir (or accepts an existing directory) and makes its path absolute; false with why. */
+static bool make_dir(char *dir, bool *created, char *why, size_t cap)
+{
+    struct stat sb;
+    *created = mkdir(dir, 0777) == 0;
+    if (!*created && errno != EEXIST) {
+        rl_snprintf(why, cap, "%s", strerror(errno));
+        return false;
+    }
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        rl_snprintf(why, cap, "it exists and is not a directory");
+        return false;
+    }
+    char cwd[RL_PATH_MAX], abs[RL_PATH_MAX];
+    if (dir[0] == '/') return true;
+    if (!getcwd(cwd, sizeof cwd) || !rl_snprintf(abs, CKPT_DIR_MAX, "%s/%s", cwd, dir)) {
+        rl_snprintf(why, cap, "its absolute path is longer than %zu bytes", CKPT_DIR_MAX - 1);
+        return false;
+    }
+    memcpy(dir, abs, sizeof abs);
+    return true;
+}
+
+/*
+** Collective. Rank 0 creates OUT.nc.ckpt and broadcasts its absolute path; then
+** every rank must be able to write there, or none starts (the message names the
+** first rank that cannot). With checkpoints off only rank 0's relative path is
+** set, for removing checkpoints left by earlier runs.
+*/
+static rl_code prepare_checkpoints(run_ctx *rc, rl_status *st)
+{
+    const rl_run_opts *o = rc->o;
+    char why[256] = "";
+    int ok = 1;
+    RL_CHECK(rl_snprintf(rc->ckpt_dir, CKPT_DIR_MAX, "%s.ckpt", o->out_path), st, RL_EINPUT,
+             "output path too long to name its checkpoint files; valid: under %zu bytes",
+             CKPT_DIR_MAX - sizeof ".ckpt");
+    rc->checkpoints = o->checkpoint_every > 0 || o->checkpoint_iters > 0;
+    if (!rc->checkpoints) return RL_OK;
+    if (rc->rank == 0) ok = make_dir(rc->ckpt_dir, &rc->ckpt_created, why, sizeof why);
+    RL_MPI(st, MPI_Bcast(&ok, 1, MPI_INT, 0, rc->comm));
+    RL_MPI(st, MPI_Bcast(rc->ckpt_dir, RL_PATH_MAX, MPI_CHAR, 0, rc->comm));
+    RL_CHECK(ok, st, RL_EIO,
+             "cannot create the checkpoint directory %s: %s (or run with --checkpoint-every 0)",
+             rc->ckpt_dir, rc->rank == 0 ? why : "see rank 0");
+    int mine = access(rc->ckpt_dir, W_OK | X_OK) == 0 ? rc->size : rc->rank, first = 0;
+    RL_MPI(st, MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, rc->comm));
+    RL_CHECK(first == rc->size, st, RL_EIO,
+             "rank %d cannot write to the checkpoint directory %s: put OUT.nc on a file system "
+             "every node shares, or run with --checkpoint-every 0",
+             first, rc->ckpt_dir);
+    return RL_OK;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* The ids of dir's "<id>.ckpt" files, sorted (*n of them); "<id>.ckpt.tmp" files are removed. */
+static rl_code list_checkpoints(DIR *d, const char *dir, char (**ids)[RL_ID_LEN], size_t *n,
+                                rl_status *st)
+{
+    struct dirent *e;
+    size_t cap = 0;
+    *n = 0;
+    while ((e = readdir(d)))
+        cap++;
+    rewinddir(d);
+    if (!(*ids = rl_alloc(cap + 1, RL_ID_LEN, st))) return st->code;
+    while ((e = readdir(d)) && *n < cap) {
+        size_t len = strlen(e->d_name);
+        if (len == RL_ID_LEN - 1 + strlen(CKPT_SUFFIX) &&
+            strcmp(e->d_name + RL_ID_LEN - 1, CKPT_SUFFIX) == 0) {
+            memcpy((*ids)[*n], e->d_name, RL_ID_LEN - 1);
+            (*ids)[(*n)++][RL_ID_LEN - 1] = '\0';
+        } else if (len == RL_ID_LEN - 1 + strlen(CKPT_TMP) &&
+                   strcmp(e->d_name + RL_ID_LEN - 1, CKPT_TMP) == 0) {
+            char path[RL_PATH_MAX];
+            if (rl_snprintf(path, sizeof path, "%s/%s", dir, e->d_name)) unlink(path);
+        }
+    }
+    qsort(*ids, *n, RL_ID_LEN, compare_ids);
+    return RL_OK;
+}
+
+rl_code rl_run_ckpt_tidy(const run_ctx *rc, const rl_store *store, const rl_store_layout *lay,
+                         bool *exists, size_t *resumable, rl_status *st)
+{
+    char(*ids)[RL_ID_LEN] = NULL, path[RL_PATH_MAX];
+    size_t n = 0;
+    *resumable = 0;
+    DIR *d = opendir(rc->ckpt_dir);
+    *exists = d != NULL;
+    if (!d) return RL_OK; /* none yet (or unreadable: the first save will say why) */
+    rl_code code = list_checkpoints(d, rc->ckpt_dir, &ids, &n, st);
+    closedir(d);
+    for (size_t i = 0; i < lay->nitems && n > 0 && !code; i++) {
+        if (!bsearch(lay->ids[i], ids, n, RL_ID_LEN, compare_ids)) continue;
+        if (rl_store_cell(store, i).status == RL_ITEM_PENDING)
+            (*resumable)++;
+        else if (rl_run_ckpt_path(rc, lay->ids[i], path))
+            unlink(path); /* its result is journaled: the checkpoint is dead weight */
+    }
+    rl_free(ids);
+    return code;
 }
 
 /*
@@ -93,6 +239,8 @@ static rl_code check_opts(const rl_run_opts *o, rl_status *st)
              o->max_attempts);
     RL_CHECK(o->grace >= 0 && o->progress_every > 0 && o->snapshot_every >= 0, st, RL_EINPUT,
              "--grace and --snapshot-every must be >= 0 and --progress-every > 0 seconds");
+    RL_CHECK(o->checkpoint_every >= 0 && o->checkpoint_iters >= 0, st, RL_EINPUT,
+             "--checkpoint-every (seconds) and --checkpoint-iters must be >= 0 (0: not by that)");
     return RL_OK;
 }
 
@@ -116,9 +264,14 @@ rl_code rl_run_sweep(const rl_spec *spec, MPI_Comm comm_in, const rl_run_opts *o
         code = rl_status_fail(st, RL_EMPI, __FILE__, __LINE__, "MPI_Comm_rank/size failed");
     if (!code) code = rl_run_signals_install(st);
     if (!code) code = decide_training(rc.comm, rc.size, o, &rc.coordinator_trains, st);
+    bool agreed = false; /* every rank failed the same check: they all stop cleanly */
+    if (!code) {
+        code = prepare_checkpoints(&rc, st);
+        agreed = code == RL_EINPUT || code == RL_EIO; /* its checks follow a broadcast */
+    }
     if (!code) code = rc.rank == 0 ? rl_run_coordinate(&rc, sum, st) : rl_run_work(&rc, st);
     /* A worker that fails leaves rank 0 waiting for its item: only an abort ends that. */
-    if (code && rc.rank != 0 && rc.size > 1) sum->abort_needed = true;
+    if (code && !agreed && rc.rank != 0 && rc.size > 1) sum->abort_needed = true;
     sum->ranks = rc.size;
     sum->coordinator_trained = rc.coordinator_trains;
     sum->wall_seconds = rl_now() - t0;

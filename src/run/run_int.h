@@ -98,7 +98,8 @@ typedef struct trainer_job {
     const rl_params *params;
     uint64_t item;
     int worker;
-    rl_train_opts opts; /* opts.stop is replaced by the trainer's own abandon flag */
+    rl_train_opts opts;                /* opts.stop is replaced by the trainer's own abandon flag */
+    char checkpoint_path[RL_PATH_MAX]; /* storage behind opts.checkpoint_path */
 } trainer_job;
 
 /* Starts a job. The trainer must be idle. */
@@ -128,14 +129,30 @@ typedef struct run_ctx {
     MPI_Comm comm;         /* duplicated, MPI_ERRORS_RETURN */
     int rank, size;
     bool coordinator_trains;
+    bool checkpoints;           /* items that can checkpoint get a path in ckpt_dir */
+    bool ckpt_created;          /* rank 0 created ckpt_dir in this run */
+    char ckpt_dir[RL_PATH_MAX]; /* OUT.nc.ckpt, absolute once it exists (all ranks) */
 } run_ctx;
 
 /*
 ** The job for item `it` on rank `worker`: the one place where per-item training
-** options are chosen, on rank 0 and the workers alike (mid-item checkpoints,
-** issue 8, set job->opts.checkpoint_path here, e.g. OUT.nc.ckpt/<id>).
+** options are chosen, on rank 0 and the workers alike. job->opts.checkpoint_path
+** is set (ckpt_dir/<id>.ckpt) exactly when the item checkpoints: then a stop
+** loses nothing and rank 0 asks it to stop at once.
 */
 void rl_run_item_job(const run_ctx *rc, const rl_item *it, int worker, trainer_job *job);
+
+/* ---- engine.c: the checkpoint directory ---- */
+
+/* ckpt_dir/<id>.ckpt into buf (RL_PATH_MAX bytes); false if it does not fit. */
+bool rl_run_ckpt_path(const run_ctx *rc, const char *id, char *buf);
+/*
+** Rank 0, at start-up: removes the checkpoints of items that already have a
+** result (a kill between commit and removal leaves one) and counts those of
+** pending items, which will continue from them. *exists: the directory is there.
+*/
+rl_code rl_run_ckpt_tidy(const run_ctx *rc, const rl_store *store, const rl_store_layout *lay,
+                         bool *exists, size_t *resumable, rl_status *st);
 
 /* Rank 0. Runs the sweep; fills sum. */
 rl_code rl_run_coordinate(const run_ctx *rc, rl_run_summary *sum, rl_status *st);
