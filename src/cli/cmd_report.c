@@ -217,6 +217,21 @@ static double pearson(const double *a, const double *b, size_t n)
     return saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : NAN; /* undefined for a constant */
 }
 
+/*
+** True if y is constant to 12 significant digits. Ranking noise in the last bits
+** would give a "significant" rho (seen: KA of the aligned linear init, 1 - 1e-15);
+** analysis/ applies the same rule.
+*/
+static bool flat(const double *y, size_t n)
+{
+    double lo = y[0], hi = y[0];
+    for (size_t i = 1; i < n; i++) {
+        lo = fmin(lo, y[i]);
+        hi = fmax(hi, y[i]);
+    }
+    return hi - lo <= 1e-12 * fmax(fabs(lo), fabs(hi));
+}
+
 /* ---- reading ---- */
 
 #define NCR(st, r, call)                                                                           \
@@ -425,9 +440,12 @@ static rl_code print_trend(const report *r, int m, rl_status *st)
             }
         average_ranks(x, k, tmp, rx);
         average_ranks(y, k, tmp, ry);
-        double rho = k >= 3 ? pearson(rx, ry, k) : NAN;
+        double rho = k >= 3 && !flat(y, k) ? pearson(rx, ry, k) : NAN;
         print_group(v, g, skip, width);
-        printf("%5zu %+8.4f %11.4g\n", k, rho, rho_p_value(rho, k));
+        if (isnan(rho))
+            printf("%5zu %8s %11s\n", k, "-", "-");
+        else
+            printf("%5zu %+8.4f %11.4g\n", k, rho, rho_p_value(rho, k));
     }
     rl_free(xy);
     rl_free(tmp);

@@ -154,6 +154,9 @@ def mode_stats():
     flat = synthetic_cube(np.ones((1, 5, 4)), ("task", "rank", "seed"),
                           {"task": ["flat"], "rank": ranks, "seed": seeds})
     check(math.isnan(ra.spearman_trends(flat, ["m"])["rho"][0]), "a constant measure has rho NaN, not an error")
+    flat["m"] = flat["m"] - np.arange(5.0)[:, None] * 1e-16  # falls with rank, in the last bits only
+    check(math.isnan(ra.spearman_trends(flat, ["m"])["rho"][0]),
+          "a measure constant to 12 digits (1 - k*1e-16) has rho NaN, not a 'significant' -1")
     effects_exact()
     effects_sampled()
 
@@ -356,10 +359,10 @@ def compare_trends(ds, measure, rows, worst):
     t = ra.spearman_trends(ds, [measure]).set_index("task")
     for task, n, rho, p in rows:
         want = t.loc[task]
-        if int(n) != want["n"] or (rho == "nan") != math.isnan(want["rho"]):
+        if int(n) != want["n"] or (rho == "-") != math.isnan(want["rho"]):
             check(False, f"{measure} {task}: n {n} vs {want['n']}, rho {rho} vs {want['rho']}")
             continue
-        if rho != "nan":
+        if rho != "-":
             worst["rho"] = max(worst["rho"], abs(float(rho) - want["rho"]))
             worst["p"] = max(worst["p"], abs(float(p) - want["p"]) / max(want["p"], 1e-12))
 
