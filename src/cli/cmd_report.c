@@ -46,25 +46,20 @@ static void print_help(void)
 
 typedef struct report {
     const char *path;
-    rl_store_view *view;           /* axes, labels, status: OUT.nc or its newer journal */
-    bool chosen[RL_NMEASURES];     /* asked for (all when no --measure) */
-    bool named;                    /* --measure given: say so when one has no values */
-    double *value[RL_NMEASURES];   /* per item; NaN unless done; NULL: not chosen or absent */
-    const char *trend_name;        /* --trend, or NULL to look for the rank axis */
-    int seed_dim, trend_dim;       /* -1 if absent */
-    double *trend_x;               /* numeric coordinates of the trend axis */
-    size_t *setting, *trend_group; /* per item: its group without seed / without seed+trend */
+    rl_store_view *view;            /* axes, labels, status: OUT.nc or its newer journal */
+    bool chosen[RL_NMEASURES];      /* asked for (all when no --measure) */
+    bool named;                     /* --measure given: say so when one has no values */
+    double *value[RL_NMEASURES];    /* per item; NaN unless done; NULL: not chosen or absent */
+    const char *trend_name;         /* --trend, or NULL to look for the rank axis */
+    int seed_dim, trend_dim;        /* -1 if absent */
+    double *trend_x;                /* numeric coordinates of the trend axis */
+    size_t *setting;                /* per item: its setting (group of all axes but seed) */
+    size_t *by_trend, *trend_start; /* items sorted by trend group (all but seed and trend);
+                                    ** group g is by_trend[trend_start[g] .. trend_start[g+1]) */
+    int *trend_k;                   /* per item: its index along the trend axis */
 } report;
 
 /* ---- grouping items by the axes they do not vary along ---- */
-
-/* Coordinate of item i along dimension d (row-major, last dimension fastest). */
-static int coord_of(const rl_store_view *v, size_t i, int d)
-{
-    for (int e = v->ndims - 1; e > d; e--)
-        i /= (size_t)v->dim_sizes[e];
-    return (int)(i % (size_t)v->dim_sizes[d]);
-}
 
 /* Number of groups when the dimensions in the bit mask `skip` are pooled. */
 static size_t ngroups(const rl_store_view *v, unsigned skip)
@@ -84,15 +79,42 @@ static int kept_dims(const rl_store_view *v, unsigned skip)
     return kept;
 }
 
-/* Fills group[i] with item i's index among the ngroups(v, skip) groups. */
-static void assign_groups(const rl_store_view *v, unsigned skip, size_t *group)
+/* Index of the item at coordinates c among the ngroups(v, skip) groups. */
+static size_t group_index(const rl_store_view *v, const int *c, unsigned skip)
 {
+    size_t g = 0;
+    for (int d = 0; d < v->ndims; d++)
+        if (!(skip >> d & 1)) g = g * (size_t)v->dim_sizes[d] + (size_t)c[d];
+    return g;
+}
+
+/*
+** One pass over the items (coordinates advance like an odometer, last axis
+** fastest): each item's setting and trend index, and a counting sort of the
+** items by trend group into by_trend/trend_start (trend_group: n scratch).
+*/
+static void assign_groups(report *r, size_t *trend_group)
+{
+    const rl_store_view *v = r->view;
+    unsigned seed = r->seed_dim >= 0 ? 1u << r->seed_dim : 0;
+    unsigned pooled = seed | (r->trend_dim >= 0 ? 1u << r->trend_dim : 0);
+    size_t ng = ngroups(v, pooled);
+    int c[RL_MAX_DIMS] = {0};
     for (size_t i = 0; i < v->nitems; i++) {
-        size_t g = 0;
-        for (int d = 0; d < v->ndims; d++)
-            if (!(skip >> d & 1)) g = g * (size_t)v->dim_sizes[d] + (size_t)coord_of(v, i, d);
-        group[i] = g;
+        r->setting[i] = group_index(v, c, seed);
+        trend_group[i] = group_index(v, c, pooled);
+        r->trend_k[i] = r->trend_dim >= 0 ? c[r->trend_dim] : 0;
+        r->trend_start[trend_group[i] + 1]++;
+        for (int d = v->ndims - 1; d >= 0 && ++c[d] == v->dim_sizes[d]; d--)
+            c[d] = 0;
     }
+    for (size_t g = 0; g < ng; g++)
+        r->trend_start[g + 1] += r->trend_start[g];
+    for (size_t i = 0; i < v->nitems; i++) /* each start moves to its group's end */
+        r->by_trend[r->trend_start[trend_group[i]]++] = i;
+    for (size_t g = ng; g > 0; g--) /* back to starts: group g starts where g-1 ends */
+        r->trend_start[g] = r->trend_start[g - 1];
+    r->trend_start[0] = 0;
 }
 
 /* Column width of each kept dimension: its name or its longest label. */
@@ -433,11 +455,12 @@ static rl_code print_trend(const report *r, int m, rl_status *st)
     for (size_t g = 0; !rc && g < ng; g++) {
         double *x = xy, *y = xy + n, *rx = xy + 2 * n, *ry = xy + 3 * n;
         size_t k = 0;
-        for (size_t i = 0; i < n; i++)
-            if (r->trend_group[i] == g && !isnan(r->value[m][i])) {
-                x[k] = r->trend_x[coord_of(v, i, r->trend_dim)];
-                y[k++] = r->value[m][i];
-            }
+        for (size_t j = r->trend_start[g]; j < r->trend_start[g + 1]; j++) {
+            size_t i = r->by_trend[j];
+            if (isnan(r->value[m][i])) continue;
+            x[k] = r->trend_x[r->trend_k[i]];
+            y[k++] = r->value[m][i];
+        }
         average_ranks(x, k, tmp, rx);
         average_ranks(y, k, tmp, ry);
         double rho = k >= 3 && !flat(y, k) ? pearson(rx, ry, k) : NAN;
@@ -457,11 +480,14 @@ static rl_code print_measures(report *r, rl_status *st)
     const rl_store_view *v = r->view;
     size_t n = v->nitems ? v->nitems : 1;
     r->setting = rl_alloc(n, sizeof *r->setting, st);
-    r->trend_group = rl_alloc(n, sizeof *r->trend_group, st);
-    if (!r->setting || !r->trend_group) return st->code;
-    unsigned seed = r->seed_dim >= 0 ? 1u << r->seed_dim : 0;
-    assign_groups(v, seed, r->setting);
-    if (r->trend_dim >= 0) assign_groups(v, seed | 1u << r->trend_dim, r->trend_group);
+    r->by_trend = rl_alloc(n, sizeof *r->by_trend, st);
+    r->trend_start = rl_alloc(n + 1, sizeof *r->trend_start, st); /* ngroups <= nitems */
+    r->trend_k = rl_alloc(n, sizeof *r->trend_k, st);
+    size_t *scratch = rl_alloc(n, sizeof *scratch, st);
+    if (scratch && r->setting && r->by_trend && r->trend_start && r->trend_k)
+        assign_groups(r, scratch);
+    rl_free(scratch);
+    if (st->code) return st->code;
     for (int m = 0; m < RL_NMEASURES; m++) {
         const rl_measure_info *mi = rl_measure_get((rl_measure)m);
         if (!has_value(r, m)) {
@@ -482,7 +508,9 @@ static void report_free(report *r)
     for (int m = 0; m < RL_NMEASURES; m++)
         rl_free(r->value[m]);
     rl_free(r->setting);
-    rl_free(r->trend_group);
+    rl_free(r->by_trend);
+    rl_free(r->trend_start);
+    rl_free(r->trend_k);
     rl_free(r->trend_x);
     rl_store_view_destroy(&r->view);
 }
