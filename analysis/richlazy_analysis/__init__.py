@@ -15,4 +15,11 @@ from .stats import bootstrap_interval, cohen_d, effect_sizes, spearman_trends, w
 from .sweep import (STATUS_NAMES, axes, failures, find_axis, items, measures, open_sweep,
                     rank_axis, status_counts, values)
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+__all__ = [
+    "STATUS_NAMES", "axes", "failures", "find_axis", "items", "measures", "open_sweep",
+    "rank_axis", "status_counts", "values",
+    "bootstrap_interval", "cohen_d", "effect_sizes", "spearman_trends", "welch_interval",
+    "plot_grid", "plot_loss_curves", "plot_spectra", "plot_spectrum", "plot_status", "plot_vs",
+    "plot_vs_null", "plot_wall_time", "save_figure",
+    "effective_rank", "eigenvalues", "find_richlazy", "open_dump", "write_dumps",
+]

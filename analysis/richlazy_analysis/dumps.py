@@ -8,6 +8,7 @@ results file, using the spec text the file carries (global attribute `spec`), so
 a notebook needs nothing but the results file and the richlazy binary.
 """
 import os
+import shutil
 import subprocess
 
 import numpy as np
@@ -22,9 +23,7 @@ def find_richlazy():
     for path in candidates:
         if path and os.access(path, os.X_OK):
             return path
-    from shutil import which
-
-    found = which("richlazy")
+    found = shutil.which("richlazy")
     if not found:
         raise FileNotFoundError("richlazy not found: build it (meson setup build && ninja -C build) "
                                 "or set RICHLAZY_BIN to the executable")

@@ -95,9 +95,9 @@ def execute_notebook(name, results, figures):
            os.path.join(REPO, "analysis", name + ".ipynb")]
     start = time.monotonic()
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
-    return check(done.returncode == 0,
-                 f"{name}.ipynb executed on {os.path.basename(results)} in "
-                 f"{time.monotonic() - start:.1f} s{'' if done.returncode == 0 else ': ' + done.stderr[-800:]}")
+    why = "" if done.returncode == 0 else ": " + done.stderr[-800:]
+    return check(done.returncode == 0, f"{name}.ipynb executed on {os.path.basename(results)} "
+                 f"in {time.monotonic() - start:.1f} s{why}")
 
 
 def png_size(file):
@@ -140,11 +140,13 @@ def mode_stats():
     # x's tie-averaged ranks with 1..20: computed here from its definition, not by scipy.
     x_ranks = np.repeat(np.arange(5) * 4 + 2.5, 4)
     expect = np.corrcoef(x_ranks, np.arange(1, 21))[0, 1]
-    check(close(t.loc["up", "rho"], expect, abs_=1e-12) and close(t.loc["down", "rho"], -expect, abs_=1e-12),
+    check(close(t.loc["up", "rho"], expect, abs_=1e-12)
+          and close(t.loc["down", "rho"], -expect, abs_=1e-12),
           f"monotone rise/fall: rho = +/-{expect:.6f} (ties within ranks averaged), within 1e-12")
     r, n = t.loc["up", "rho"], 20
     p_t = 2 * scipy.stats.t.sf(abs(r) * math.sqrt((n - 2) / (1 - r * r)), n - 2)
-    check(close(t.loc["up", "p"], p_t, rel=1e-9), f"p is the t approximation with n-2 df ({p_t:.3g}), rel 1e-9")
+    check(close(t.loc["up", "p"], p_t, rel=1e-9),
+          f"p is the t approximation with n-2 df ({p_t:.3g}), rel 1e-9")
     check(t.loc["noise", "n"] == 20 and abs(t.loc["noise", "rho"]) < 0.5,
           f"pure noise: n = 20, |rho| = {abs(t.loc['noise', 'rho']):.3f} < 0.5 (fixed seed 7)")
     masked = ds.copy()
@@ -153,7 +155,8 @@ def mode_stats():
           "NaN items (unfinished) leave the trend: n = 15 of 20")
     flat = synthetic_cube(np.ones((1, 5, 4)), ("task", "rank", "seed"),
                           {"task": ["flat"], "rank": ranks, "seed": seeds})
-    check(math.isnan(ra.spearman_trends(flat, ["m"])["rho"][0]), "a constant measure has rho NaN, not an error")
+    check(math.isnan(ra.spearman_trends(flat, ["m"])["rho"][0]),
+          "a constant measure has rho NaN, not an error")
     flat["m"] = flat["m"] - np.arange(5.0)[:, None] * 1e-16  # falls with rank, in the last bits only
     check(math.isnan(ra.spearman_trends(flat, ["m"])["rho"][0]),
           "a measure constant to 12 digits (1 - k*1e-16) has rho NaN, not a 'significant' -1")
@@ -170,16 +173,19 @@ def effects_exact():
     # df = (4/3)^2 / ((1/3)^2/2 + 1/2) = 3.2.
     half = scipy.stats.t.ppf(0.975, 3.2) * math.sqrt(4 / 3)
     check(close(row["diff"], 1.0, abs_=1e-12) and close(row["cohen_d"], 1 / math.sqrt(2), rel=1e-12),
-          f"a = [1,2,3] vs b = [0,0,3]: diff 1, Cohen's d 1/sqrt(2) (got {row['diff']}, {row['cohen_d']:.6f})")
+          f"a = [1,2,3] vs b = [0,0,3]: diff 1, Cohen's d 1/sqrt(2) "
+          f"(got {row['diff']}, {row['cohen_d']:.6f})")
     check(close(row["ci_low"], 1 - half, rel=1e-9) and close(row["ci_high"], 1 + half, rel=1e-9),
-          f"... Welch 95% interval 1 +/- t(0.975, df 3.2) sqrt(4/3) = [{1 - half:.4f}, {1 + half:.4f}], rel 1e-9")
+          f"... Welch 95% interval 1 +/- t(0.975, df 3.2) sqrt(4/3) = "
+          f"[{1 - half:.4f}, {1 + half:.4f}], rel 1e-9")
 
 
 def effects_sampled():
     n, shift = 400, 0.5
     rng = np.random.default_rng(11)
     cube = np.stack([rng.normal(0, 1, n), rng.normal(shift, 1, n)])
-    ds = synthetic_cube(cube, ("structure", "seed"), {"structure": ["gaussian", "chain"], "seed": np.arange(n)})
+    ds = synthetic_cube(cube, ("structure", "seed"),
+                        {"structure": ["gaussian", "chain"], "seed": np.arange(n)})
     boot = ra.effect_sizes(ds, ["m"]).iloc[0]
     welch = ra.effect_sizes(ds, ["m"], method="welch").iloc[0]
     se = math.sqrt(2 / n)
@@ -189,7 +195,8 @@ def effects_sampled():
           f"... both 95% intervals cover 0.5 (bootstrap [{boot['ci_low']:.3f}, {boot['ci_high']:.3f}])")
     widths = [(r["ci_high"] - r["ci_low"]) for r in (boot, welch)]
     check(close(widths[0], widths[1], rel=0.15),
-          f"... bootstrap and Welch widths agree within 15% at n = {n} ({widths[0]:.3f} vs {widths[1]:.3f})")
+          f"... bootstrap and Welch widths agree within 15% at n = {n} "
+          f"({widths[0]:.3f} vs {widths[1]:.3f})")
     se_d = math.sqrt(2 / n + shift ** 2 / (4 * n))
     check(abs(boot["cohen_d"] - shift) < 5 * se_d,
           f"... Cohen's d {boot['cohen_d']:.3f} within 5 SE ({5 * se_d:.3f}) of 0.5")
@@ -242,10 +249,12 @@ def mode_open_sweep():
     want = {"sane0": "done", "sane1": "done", "wild": "diverged", "broken": "failed", "slow": "pending"}
     check(names == want, f"status_name decoded from the CF flags: {names}")
     masks = {s: [c for c, v in zip(ra.values(ds, "case"), ds[s].values) if v] for s in ra.STATUS_NAMES}
-    check(masks == {"pending": ["slow"], "done": ["sane0", "sane1"], "diverged": ["wild"], "failed": ["broken"]},
+    check(masks == {"pending": ["slow"], "done": ["sane0", "sane1"], "diverged": ["wild"],
+                    "failed": ["broken"]},
           f"boolean masks done/diverged/failed/pending: {masks}")
     done = ds.sel(case=["sane0", "sane1"])
-    check(all(np.isfinite(done[m]).all() for m in ("weight_change", "rep_alignment", "kernel_alignment")),
+    shown = ("weight_change", "rep_alignment", "kernel_alignment")
+    check(all(np.isfinite(done[m]).all() for m in shown),
           "done items keep finite weight_change, rep_alignment, kernel_alignment")
     wild = ds.sel(case="wild")
     trained = [m for m in ra.measures(ds) if m not in ra.sweep.KEPT_WHEN_DIVERGED]
@@ -267,7 +276,8 @@ def mode_open_sweep():
     check(list(fails["case"]) == ["broken"] and "truncated" in fails["failure_reason"][0],
           "failures() lists the failed item with its reason")
     counts = ra.status_counts(ds, "case").loc["wild"].to_dict()
-    check(counts == {"pending": 0, "done": 0, "diverged": 1, "failed": 0}, f"status_counts per axis value: wild {counts}")
+    check(counts == {"pending": 0, "done": 0, "diverged": 1, "failed": 0},
+          f"status_counts per axis value: wild {counts}")
     errors_of_open_sweep()
     report_mixed(out)
     if importable("nbconvert"):
@@ -290,16 +300,19 @@ def errors_of_open_sweep():
 
 
 def report_mixed(out):
-    r = subprocess.run([EXE, "report", out, "--measure", "final_loss"], env=ENV, capture_output=True, text=True)
+    r = subprocess.run([EXE, "report", out, "--measure", "final_loss"], env=ENV,
+                       capture_output=True, text=True)
     check(r.returncode == 0 and "5 items: 2 done, 1 diverged, 1 failed, 1 pending" in r.stdout
-          and "truncated" in r.stdout, "`richlazy report` on it: the status totals and the failure reason")
+          and "truncated" in r.stdout,
+          "`richlazy report` on it: the status totals and the failure reason")
     rows = dict(re.findall(r"^\s+(sane0|sane1|wild|broken|slow)\s+(\d+)\s", r.stdout, re.M))
     check(rows == {"sane0": "1", "sane1": "1", "wild": "0", "broken": "0", "slow": "0"},
           f"... statistics over done items only (n per case {rows})")
 
 
 def importable(module):
-    return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0
+    done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True)
+    return done.returncode == 0
 
 
 # ---- report: the numbers against xarray and scipy ----
@@ -322,11 +335,13 @@ def mode_report():
     need(shutil.which("mpirun"), "mpirun not found")
     out = run_sweep(os.path.join(REPO, "sweeps", "smoke.yaml"), path("smoke.nc"))
     r = subprocess.run([EXE, "report", out], env=ENV, capture_output=True, text=True)
-    check(r.returncode == 0 and "18 items: 18 done" in r.stdout, f"report on smoke.nc: exit {r.returncode}, 18 done")
+    check(r.returncode == 0 and "18 items: 18 done" in r.stdout,
+          f"report on smoke.nc: exit {r.returncode}, 18 done")
     ds = ra.open_sweep(out)
     got = parse_report(r.stdout, ra.measures(ds))
     expected = [m for m in ra.measures(ds) if np.isfinite(ds[m]).any()]
-    check(sorted(got) == sorted(expected), f"a section for each of the {len(expected)} measures with values")
+    check(sorted(got) == sorted(expected),
+          f"a section for each of the {len(expected)} measures with values")
     worst = {"mean": 0.0, "sd": 0.0, "rho": 0.0, "p": 0.0}
     for m in expected:
         compare_settings(ds, m, got[m][0], worst)
@@ -335,7 +350,8 @@ def mode_report():
           f"every mean and sd (6 digits printed) equals xarray's within rel 1e-5, sd at least "
           f"1e-7 of the mean (worst {worst['mean']:.1e}, {worst['sd']:.1e})")
     check(worst["rho"] <= 6e-5 and worst["p"] <= 1e-3,
-          f"every rho (abs 6e-5) and p (rel 1e-3) equals scipy.stats.spearmanr's (worst {worst['rho']:.1e}, {worst['p']:.1e})")
+          f"every rho (abs 6e-5) and p (rel 1e-3) equals scipy.stats.spearmanr's "
+          f"(worst {worst['rho']:.1e}, {worst['p']:.1e})")
     report_errors(out)
 
 
@@ -369,8 +385,10 @@ def compare_trends(ds, measure, rows, worst):
 
 def report_errors(out):
     cases = [(["--help"], 0, "--help"), ([path("missing.nc")], 2, "a missing file"),
-             ([path("junk.nc")], 2, "a file that is not netCDF"), ([path("other.nc")], 2, "another netCDF file"),
-             ([out, "--measure", "nope"], 2, "an unknown --measure"), ([out, "--trend", "task"], 2, "a non-numeric --trend"),
+             ([path("junk.nc")], 2, "a file that is not netCDF"),
+             ([path("other.nc")], 2, "another netCDF file"),
+             ([out, "--measure", "nope"], 2, "an unknown --measure"),
+             ([out, "--trend", "task"], 2, "a non-numeric --trend"),
              ([out, "--trend", "seed"], 2, "--trend seed"), ([], 2, "no file")]
     with open(path("junk.nc"), "w") as f:
         f.write("not netCDF\n")
@@ -395,14 +413,16 @@ def mode_notebooks():
         "theorem1": run_sweep(os.path.join(HERE, "theorem1_smoke.yaml"), path("theorem1.nc")),
     }
     results["sweep_health"] = results["fig1"]
-    found = sorted(os.path.basename(p)[:-6] for p in glob.glob(os.path.join(REPO, "analysis", "*.ipynb")))
+    notebooks = glob.glob(os.path.join(REPO, "analysis", "*.ipynb"))
+    found = sorted(os.path.basename(p)[: -len(".ipynb")] for p in notebooks)
     check(found == sorted(NOTEBOOK_PNGS), f"the notebooks are {found}")
     for name in found:
         figures = path("figs_" + name)
         if execute_notebook(name, results[name], figures):
             check_pngs(name, figures)
     dumps = glob.glob(path("fig2_dumps/*.nc"))
-    check(len(dumps) == 4, f"fig2.ipynb re-created one network per structure with richlazy train --dump ({len(dumps)})")
+    check(len(dumps) == 4,
+          f"fig2.ipynb re-created one network per structure with richlazy train --dump ({len(dumps)})")
 
 
 def main():
