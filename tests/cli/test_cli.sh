@@ -20,7 +20,7 @@ check "richlazy --help exits 0" "$rl" --help
 check "richlazy --version names the git commit" bash -c "'$rl' --version | grep -q 'git '"
 check "no subcommand exits 2" status_is 2 "$rl"
 check "an unknown subcommand exits 2" status_is 2 "$rl" frobnicate
-for c in plan train run status params; do
+for c in plan train run status report params; do
   check "richlazy $c --help exits 0 and shows usage" bash -c "'$rl' $c --help | grep -q 'usage: richlazy $c'"
   check "richlazy $c --no-such-option exits 2" status_is 2 "$rl" $c --no-such-option
 done
