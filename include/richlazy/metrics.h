@@ -4,7 +4,7 @@
 ** saved networks can reuse it. Everything is computed and accumulated in double,
 ** whatever precision the network runs in.
 **   Eq. 4  weight change      ||W_h(f) - W_h(0)||_F (and over all parameters)
-**   Eq. 5  representation alignment RA = Tr(R_f R_0)/(||R_f||_F ||R_0||_F), R = H^T H,
+**   Eq. 5  representation alignment RA = Tr(R_f R_0)/(||R_f||_F ||R_0||_F), R = H H^T,
 **          H = hidden activity at the decision step of the probe trials (rows = trials)
 **   Eq. 6  kernel alignment KA = Tr(K_f K_0)/(||K_f||_F ||K_0||_F), K = J J^T,
 **          J = d outputs / d W_h (the reference script) or all parameters
@@ -39,9 +39,10 @@ rl_code rl_metrics_weight_change(const rl_rnn *n0, const rl_rnn *nf, rl_weight_c
 
 /*
 ** H (P trials x N units) for one network, in double, with each unit's mean over
-** trials. Eq. 5 uses R = H^T H (N x N), but Tr(R_f R_0) = ||H_f H_0^T||_F^2 and
-** ||R||_F = ||H H^T||_F, so RA is computed from P x P products when P < N and from
-** N x N ones otherwise, tile by tile, without allocating.
+** trials. Eq. 5's R is the P x P trial gram H H^T (the reference script's
+** act @ act.T); Tr(R_f R_0) = ||H_f^T H_0||_F^2 and ||R||_F = ||H^T H||_F, so RA is
+** computed from P x P products when P <= N and from N x N ones otherwise, tile
+** by tile, without allocating.
 */
 typedef struct rl_rep rl_rep;
 /* Runs net on every probe trial and keeps r_step (0 <= step < probe->steps). */

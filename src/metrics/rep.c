@@ -1,15 +1,18 @@
 /*
 ** rep.c: Eq. 5, representation alignment, from the probe trials' hidden states
 ** at the decision step (module: metrics).
-**     RA = Tr(R_f R_0) / (||R_f||_F ||R_0||_F),   R = H^T H,   H: P trials x N units.
-** Why two routes: R is N x N, but Tr(R_f R_0) = ||H_f H_0^T||_F^2 and
-** ||R||_F = ||H H^T||_F (same non-zero spectrum), so with P < N trials the P x P
-** products are cheaper; otherwise the N x N ones. Both run in double via dgemm on
-** TILE x TILE blocks kept on the stack, so RA allocates nothing and cannot fail.
+**     RA = Tr(R_f R_0) / (||R_f||_F ||R_0||_F),   R = H H^T,   H: P trials x N units,
+** i.e. R is the P x P trial-by-trial similarity of the representation, exactly
+** as the authors' reference script (KR = act @ act.T over the batch). The
+** paper writes R = H^T H with H as units x trials: the same matrix.
+** Why two routes: Tr(R_f R_0) = ||H_0^T H_f||_F^2 and ||R||_F = ||H^T H||_F (same
+** non-zero spectrum), so with P <= N the P x P grams are formed block by block;
+** otherwise the N x N cross products. Both run in double via dgemm on TILE x TILE
+** blocks kept on the stack, so RA allocates nothing and cannot fail.
 ** Uncentred as in the paper; `centred` subtracts each unit's mean over trials
-** (stored at creation) inside the products: (h - mu).(g - nu) = h.g - h.nu - mu.g
-** + mu.nu, and R_c = R - P mu mu^T. This loses digits only when the means dwarf
-** the spread across trials, far from what relu states do.
+** (stored at creation) inside the products: (h - mu).(g - mu) = h.g - h.mu - mu.g
+** + mu.mu, and (H - 1 mu^T)^T (G - 1 nu^T) = H^T G - P mu nu^T. This loses digits
+** only when the means dwarf the spread across trials, far from what relu states do.
 */
 #include "richlazy/metrics.h"
 
@@ -129,41 +132,41 @@ static int min_int(int a, int b)
     return a < b ? a : b;
 }
 
-/* ||A B^T||_F^2 for the P x N states of a and b (centred: rows minus the unit means). */
-static double trial_cross(const rl_rep *a, const rl_rep *b, bool centred)
+/* Block (I, J) of the trial gram R = H H^T (centred: of H minus its unit means) into t. */
+static void trial_block(const rl_rep *r, bool centred, int i0, int ni, int j0, int nj, double *t)
+{
+    int n = r->cols;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ni, nj, n, 1.0, r->h + (size_t)i0 * n, n,
+                r->h + (size_t)j0 * n, n, 0.0, t, TILE);
+    if (!centred) return;
+    double mm = dot(r->mean, r->mean, (size_t)n), ri[TILE], rj[TILE];
+    for (int i = 0; i < ni; i++)
+        ri[i] = dot(r->h + (size_t)(i0 + i) * n, r->mean, (size_t)n);
+    for (int j = 0; j < nj; j++)
+        rj[j] = dot(r->h + (size_t)(j0 + j) * n, r->mean, (size_t)n);
+    for (int i = 0; i < ni; i++)
+        for (int j = 0; j < nj; j++)
+            t[i * TILE + j] += mm - ri[i] - rj[j];
+}
+
+/* ||A^T B||_F^2 over units = Tr(R_a R_b) for trial grams (centred: minus P mu_a nu_b^T). */
+static double unit_cross(const rl_rep *a, const rl_rep *b, bool centred)
 {
     int p = a->rows, n = a->cols;
-    double tile[TILE * TILE], ra[TILE] = {0}, rb[TILE] = {0}, sum = 0.0;
-    double mm = centred ? dot(a->mean, b->mean, (size_t)n) : 0.0;
-    for (int i0 = 0; i0 < p; i0 += TILE) {
-        int ni = min_int(TILE, p - i0);
-        for (int i = 0; i < ni && centred; i++)
-            ra[i] = dot(a->h + (size_t)(i0 + i) * n, b->mean, (size_t)n);
-        for (int j0 = 0; j0 < p; j0 += TILE) {
-            int nj = min_int(TILE, p - j0);
-            for (int j = 0; j < nj && centred; j++)
-                rb[j] = dot(a->mean, b->h + (size_t)(j0 + j) * n, (size_t)n);
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ni, nj, n, 1.0,
-                        a->h + (size_t)i0 * n, n, b->h + (size_t)j0 * n, n, 0.0, tile, TILE);
+    double tile[TILE * TILE], sum = 0.0;
+    for (int i0 = 0; i0 < n; i0 += TILE)
+        for (int j0 = 0; j0 < n; j0 += TILE) {
+            int ni = min_int(TILE, n - i0), nj = min_int(TILE, n - j0);
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ni, nj, p, 1.0, a->h + i0, n,
+                        b->h + j0, n, 0.0, tile, TILE);
             for (int i = 0; i < ni; i++)
                 for (int j = 0; j < nj; j++) {
-                    double v = tile[i * TILE + j] - ra[i] - rb[j] + mm;
+                    double v = tile[i * TILE + j];
+                    if (centred) v -= p * a->mean[i0 + i] * b->mean[j0 + j];
                     sum += v * v;
                 }
         }
-    }
     return sum;
-}
-
-/* Block (I, J) of R = H^T H (centred: minus P mu_I mu_J) into t (row stride TILE). */
-static void unit_block(const rl_rep *r, bool centred, int i0, int ni, int j0, int nj, double *t)
-{
-    int p = r->rows, n = r->cols;
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ni, nj, p, 1.0, r->h + i0, n, r->h + j0, n,
-                0.0, t, TILE);
-    for (int i = 0; i < ni && centred; i++)
-        for (int j = 0; j < nj; j++)
-            t[i * TILE + j] -= p * r->mean[i0 + i] * r->mean[j0 + j];
 }
 
 double rl_metrics_rep_alignment(const rl_rep *r0, const rl_rep *rf, bool centred)
@@ -171,17 +174,13 @@ double rl_metrics_rep_alignment(const rl_rep *r0, const rl_rep *rf, bool centred
     if (r0->rows != rf->rows || r0->cols != rf->cols) return NAN;
     int p = r0->rows, n = r0->cols;
     double tr = 0.0, ff = 0.0, oo = 0.0;
-    if (p < n) { /* trial space: Tr(R_f R_0) = ||H_f H_0^T||^2, ||R||^2 = ||H H^T||^2 */
-        tr = trial_cross(rf, r0, centred);
-        ff = trial_cross(rf, rf, centred);
-        oo = trial_cross(r0, r0, centred);
-    } else { /* unit space: R block by block; Tr(R_f R_0) = sum R_f o R_0 (R symmetric) */
+    if (p <= n) { /* trial space: the P x P grams block by block, Tr = sum R_f o R_0 */
         double bf[TILE * TILE], b0[TILE * TILE];
-        for (int i0 = 0; i0 < n; i0 += TILE)
-            for (int j0 = 0; j0 < n; j0 += TILE) {
-                int ni = min_int(TILE, n - i0), nj = min_int(TILE, n - j0);
-                unit_block(rf, centred, i0, ni, j0, nj, bf);
-                unit_block(r0, centred, i0, ni, j0, nj, b0);
+        for (int i0 = 0; i0 < p; i0 += TILE)
+            for (int j0 = 0; j0 < p; j0 += TILE) {
+                int ni = min_int(TILE, p - i0), nj = min_int(TILE, p - j0);
+                trial_block(rf, centred, i0, ni, j0, nj, bf);
+                trial_block(r0, centred, i0, ni, j0, nj, b0);
                 for (int i = 0; i < ni; i++)
                     for (int j = 0; j < nj; j++) {
                         double f = bf[i * TILE + j], o = b0[i * TILE + j];
@@ -190,6 +189,10 @@ double rl_metrics_rep_alignment(const rl_rep *r0, const rl_rep *rf, bool centred
                         oo += o * o;
                     }
             }
+    } else { /* unit space: Tr(R_f R_0) = ||H_f^T H_0||^2, ||R||^2 = ||H^T H||^2 */
+        tr = unit_cross(rf, r0, centred);
+        ff = unit_cross(rf, rf, centred);
+        oo = unit_cross(r0, r0, centred);
     }
     if (ff == 0.0 || oo == 0.0) return NAN;
     return tr / (sqrt(ff) * sqrt(oo));

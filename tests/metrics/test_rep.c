@@ -1,18 +1,19 @@
 /*
 ** test_rep.c: Eq. 5, representation alignment (rep.c), against a direct
 ** evaluation of its definition, and weight change (Eq. 4) on known numbers.
-** Why: rep.c never forms R = H^T H when the trials are fewer than the units (it
-** uses Tr(R_f R_0) = ||H_f H_0^T||_F^2); the test forms R literally in unit space
-** for both P < N and P > N, centred and uncentred, and checks that RA ignores a
-** rescaling of H (RA is a cosine between R's) and that bad shapes are refused.
+** Why: rep.c never forms the trial gram R = H H^T when the trials outnumber the
+** units (it uses Tr(R_f R_0) = ||H_f^T H_0||_F^2); the test forms R literally in
+** trial space, as the reference script does (KR = act @ act.T), for both P < N
+** and P > N, centred and uncentred, and checks that RA ignores a rescaling of H
+** (RA is a cosine between R's) and that bad shapes are refused.
 */
 #include "mfix.h"
 #include "rltest.h"
 
-/* Eq. 5 by its definition: R = H^T H (n x n), Tr(R_f R_0)/(||R_f|| ||R_0||). */
+/* Eq. 5 by its definition: R = H H^T (p x p trial gram), Tr(R_f R_0)/(||R_f|| ||R_0||). */
 static double ra_direct(const double *h0, const double *hf, int p, int n, bool centred)
 {
-    double *r0 = calloc((size_t)n * n, sizeof(double)), *rf = calloc((size_t)n * n, sizeof(double));
+    double *r0 = calloc((size_t)p * p, sizeof(double)), *rf = calloc((size_t)p * p, sizeof(double));
     double *m0 = calloc((size_t)n, sizeof(double)), *mf = calloc((size_t)n, sizeof(double));
     for (int i = 0; i < p && centred; i++)
         for (int a = 0; a < n; a++) {
@@ -20,17 +21,17 @@ static double ra_direct(const double *h0, const double *hf, int p, int n, bool c
             mf[a] += hf[i * n + a] / p;
         }
     for (int i = 0; i < p; i++)
-        for (int a = 0; a < n; a++)
-            for (int b = 0; b < n; b++) {
-                r0[a * n + b] += (h0[i * n + a] - m0[a]) * (h0[i * n + b] - m0[b]);
-                rf[a * n + b] += (hf[i * n + a] - mf[a]) * (hf[i * n + b] - mf[b]);
+        for (int j = 0; j < p; j++)
+            for (int a = 0; a < n; a++) {
+                r0[i * p + j] += (h0[i * n + a] - m0[a]) * (h0[j * n + a] - m0[a]);
+                rf[i * p + j] += (hf[i * n + a] - mf[a]) * (hf[j * n + a] - mf[a]);
             }
     double tr = 0.0, n0 = 0.0, nf = 0.0;
-    for (int a = 0; a < n; a++)
-        for (int b = 0; b < n; b++) {
-            tr += rf[a * n + b] * r0[b * n + a]; /* Tr(R_f R_0) literally */
-            n0 += r0[a * n + b] * r0[a * n + b];
-            nf += rf[a * n + b] * rf[a * n + b];
+    for (int i = 0; i < p; i++)
+        for (int j = 0; j < p; j++) {
+            tr += rf[i * p + j] * r0[j * p + i]; /* Tr(R_f R_0) literally */
+            n0 += r0[i * p + j] * r0[i * p + j];
+            nf += rf[i * p + j] * rf[i * p + j];
         }
     free(r0);
     free(rf);
@@ -57,7 +58,7 @@ static void check_shape(int p, int n)
                got = rl_metrics_rep_alignment(a, b, centred);
         RL_TEST_ABS(got, want, 1e-12,
                     "P = %d trials, N = %d units, %s: RA = %.12f matches "
-                    "Tr(R_f R_0)/(||R_f|| ||R_0||) formed in unit space (%.12f, tol 1e-12)",
+                    "Tr(R_f R_0)/(||R_f|| ||R_0||), R = H H^T formed in trial space (%.12f, tol 1e-12)",
                     p, n, centred ? "centred" : "uncentred", got, want);
         RL_TEST(want < 0.99, "  ... and is not trivially 1 (%.4f)", want);
     }
