@@ -10,11 +10,15 @@
 ** values decay geometrically with ratio q = exp(-1/r), so the participation ratio
 ** (sum s^2)^2 / sum s^4 = coth(1/r) (1 - q^2N)/(1 + q^2N) ~ r, matching hard rank r
 ** on that measure while keeping every direction.
+** init.base uniform (appendix "uniform init"): the triplets of W0's uniform twin
+** sqrt(3) erf(Z / sqrt 2) / sqrt(N) — the same draw through the normal CDF, so
+** the uniform base is paired with the Gaussian one and has its variance.
 */
 #include "internal.h"
 
 #include <cblas.h>
 #include <math.h>
+#include <string.h>
 
 rl_code rl_init_check_lowrank(const rl_params *p, rl_status *st)
 {
@@ -36,9 +40,15 @@ static void assemble(int n, int r, double *u, const double *s, const double *vt,
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, r, 1.0, u, n, vt, n, 0.0, w, n);
 }
 
-/* The singular triplets of Z / sqrt(n) (those of W0 up to the factor g). */
-static rl_code svd_of_w0(const double *z, int n, double **u, double **s, double **vt, rl_status *st)
+/*
+** The singular triplets of the base matrix: Z / sqrt(n) (those of W0 up to the
+** factor g) or, for init.base uniform, its uniform twin of the same variance.
+*/
+static rl_code svd_of_w0(const rl_params *p, const double *z, double **u, double **s,
+                         double **vt, rl_status *st)
 {
+    int n = (int)p->model.hidden;
+    bool uniform = strcmp(p->init.base, "uniform") == 0;
     size_t nn = (size_t)n * (size_t)n;
     *u = rl_alloc(3 * nn + (size_t)n, sizeof **u, st);
     if (!*u) return st->code;
@@ -46,8 +56,8 @@ static rl_code svd_of_w0(const double *z, int n, double **u, double **s, double 
     double *w0 = *u + 2 * nn;
     *s = *u + 3 * nn;
     double c = 1.0 / sqrt((double)n);
-    for (size_t k = 0; k < nn; k++)
-        w0[k] = c * z[k];
+    for (size_t k = 0; k < nn; k++) /* Var(sqrt(3) erf(z / sqrt 2)) = 1 */
+        w0[k] = uniform ? c * sqrt(3.0) * erf(z[k] / sqrt(2.0)) : c * z[k];
     rl_code rc = rl_init_svd(w0, n, *u, *s, *vt, st);
     if (rc != RL_OK) rl_free(*u);
     return rc;
@@ -64,7 +74,7 @@ rl_code rl_init_gen_svd(const rl_params *p, uint64_t sweep_seed, const double *z
     (void)sweep_seed;
     int n = (int)p->model.hidden;
     double *u, *s, *vt;
-    RL_TRY(svd_of_w0(z, n, &u, &s, &vt, st));
+    RL_TRY(svd_of_w0(p, z, &u, &s, &vt, st));
     assemble(n, effective_r(p), u, s, vt, w);
     rl_free(u);
     return RL_OK;
@@ -77,7 +87,7 @@ rl_code rl_init_gen_softrank(const rl_params *p, uint64_t sweep_seed, const doub
     int n = (int)p->model.hidden;
     double r = (double)effective_r(p);
     double *u, *s, *vt;
-    RL_TRY(svd_of_w0(z, n, &u, &s, &vt, st));
+    RL_TRY(svd_of_w0(p, z, &u, &s, &vt, st));
     for (int k = 0; k < n; k++)
         s[k] = exp(-(double)k / r); /* s_i = exp(-(i - 1)/r), i = k + 1 */
     assemble(n, n, u, s, vt, w);

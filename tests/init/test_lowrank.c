@@ -175,6 +175,33 @@ static void test_spectral_norm(void)
     free(w0);
 }
 
+/* init.base uniform: the kept triplets are those of the uniform twin of W0. */
+static void test_uniform_base(void)
+{
+    rl_params full = params_for("svd", N, 3), uni = params_for("uniform", N, 3);
+    set_param(&full, "init.base", "uniform");
+    double *w = build(&full), *u = build(&uni), err = 0.0, scale = 0.0;
+    for (size_t k = 0; k < (size_t)N * N; k++) {
+        err = fmax(err, fabs(w[k] - u[k]));
+        scale = fmax(scale, fabs(u[k]));
+    }
+    RL_TEST(err <= 1e-10 * scale,
+            "svd full rank of the uniform base equals kind uniform (max diff %.2g of %.2g, "
+            "1e-10 rel)",
+            err, scale);
+    rl_params low = full;
+    set_param(&low, "init.rank", "5");
+    double *wl = build(&low);
+    svd d = svd_of(wl);
+    RL_TEST(d.s[5] <= 1e-12 * d.s[0],
+            "svd rank 5 of the uniform base has rank exactly 5 (s_6/s_1 = %.2g <= 1e-12)",
+            d.s[5] / d.s[0]);
+    svd_free(&d);
+    free(w);
+    free(u);
+    free(wl);
+}
+
 static void test_check(void)
 {
     rl_params p = params_for("svd", N, 3);
@@ -189,6 +216,7 @@ int main(void)
     test_svd();
     test_softrank();
     test_spectral_norm();
+    test_uniform_base();
     test_check();
     return rl_test_done();
 }
