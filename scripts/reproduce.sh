@@ -26,3 +26,15 @@ for s in "${sweeps[@]}"; do
 done
 /usr/bin/python3 analysis/reproduction.py analysis/results > analysis/results/tables.md
 echo "reproduce: statistics in analysis/results/tables.md"
+# The figures: each notebook on its results file, PNGs into analysis/results/figures/<sweep>/.
+export PYDEVD_DISABLE_FILE_VALIDATION=1
+for pair in fig1:fig1_lowrank_quick fig1:fig1_smnist_quick fig2:fig2_quick fig2:fig2_em_quick \
+            fig3:fig3_quick theorem1:theorem1_quick; do
+  nb=${pair%%:*} res=${pair##*:}
+  [ -f "analysis/results/$res.nc" ] || continue
+  (cd analysis && RICHLAZY_RESULTS="results/$res.nc" RICHLAZY_FIGURES="results/figures/$res" \
+     RICHLAZY_DUMPS="$(mktemp -d)" jupyter nbconvert --to notebook --execute \
+     --output "$(mktemp -d)/$nb.ipynb" "$nb.ipynb" >/dev/null 2>&1) &&
+    echo "reproduce: figures of $res in analysis/results/figures/$res" ||
+    echo "reproduce: notebook $nb failed on $res"
+done
