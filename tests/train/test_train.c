@@ -20,16 +20,54 @@ static rl_code train(const rl_params *p, const rl_train_opts *o, rl_result *r, r
     return rl_train_item(p, 3, o, r, st);
 }
 
+/* Every variable of a dump file, concatenated (NULL on error); *bytes gets the length. */
+static unsigned char *dump_bytes(const char *path, size_t *bytes)
+{
+    int nc, nvars;
+    unsigned char *all = NULL;
+    *bytes = 0;
+    if (nc_open(path, NC_NOWRITE, &nc) != NC_NOERR) return NULL;
+    nc_inq_nvars(nc, &nvars);
+    for (int v = 0; v < nvars; v++) {
+        int ndims, dims[NC_MAX_VAR_DIMS];
+        nc_type type;
+        size_t n = 1, len, size;
+        nc_inq_var(nc, v, NULL, &type, &ndims, dims, NULL);
+        for (int d = 0; d < ndims; d++) {
+            nc_inq_dimlen(nc, dims[d], &len);
+            n *= len;
+        }
+        nc_inq_type(nc, type, NULL, &size);
+        all = realloc(all, *bytes + n * size);
+        nc_get_var(nc, v, all + *bytes);
+        *bytes += n * size;
+    }
+    nc_close(nc);
+    return all;
+}
+
 static void test_determinism(void)
 {
     rl_params p;
     small_params(&p, "dms");
     rl_result a, b;
     rl_status st = RL_STATUS_INIT;
-    train(&p, NULL, &a, &st);
-    train(&p, NULL, &b, &st);
+    char pa[] = "/tmp/rl_det_a_XXXXXX", pb[] = "/tmp/rl_det_b_XXXXXX";
+    close(mkstemp(pa));
+    close(mkstemp(pb));
+    rl_train_opts oa = {.dump_path = pa}, ob = {.dump_path = pb};
+    train(&p, &oa, &a, &st);
+    train(&p, &ob, &b, &st);
     RL_TEST(a.status == RL_ITEM_DONE && same_result(&a, &b),
             "the same item twice gives bitwise identical measures and loss curve");
+    size_t na, nb;
+    unsigned char *da = dump_bytes(pa, &na), *db = dump_bytes(pb, &nb);
+    RL_TEST(da && db && na == nb && na > 0 && memcmp(da, db, na) == 0,
+            "the same item twice gives bitwise identical dumps (every variable, %zu bytes)", na);
+    free(da);
+    free(db);
+    remove(pa);
+    remove(pb);
     p.init.gain = 1.5;
     train(&p, NULL, &b, &st);
     RL_TEST(!same_result(&a, &b), "a different gain gives different measures");
