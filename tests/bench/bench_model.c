@@ -156,25 +156,44 @@ typedef struct bench_result {
     double it_per_s, gflops, phase[4], loss; /* phase: fraction of time in fwd, loss, bwd, step */
 } bench_result;
 
-/* Runs one configuration for at least min_seconds (and 3 iterations). */
-static rl_code run_config(const bench_cfg *c, double min_seconds, bench_result *out, rl_status *st)
+/* How a configuration is timed: best of `reps` windows of >= `seconds` (and >= 3
+** iterations) each, or, with iters > 0, exactly `iters` iterations once (for
+** callgrind and perf, whose counts must not depend on the clock). */
+typedef struct bench_opts {
+    int reps;
+    double seconds;
+    long iters;
+} bench_opts;
+
+/* One timing window after the warm-up; fills r if it beats r's rate. */
+static void time_window(bench_state *s, const bench_cfg *c, const bench_opts *o, bench_result *r)
+{
+    double phase[4] = {0}, loss = 0.0, t0 = rl_now(), elapsed = 0.0;
+    long iters = 0;
+    while (o->iters > 0 ? iters < o->iters : iters < 3 || elapsed < o->seconds) {
+        loss = iterate(s, phase);
+        iters++;
+        elapsed = rl_now() - t0;
+    }
+    if (iters / elapsed <= r->it_per_s) return;
+    r->it_per_s = iters / elapsed;
+    r->gflops = iter_flops(c) * r->it_per_s * 1e-9;
+    for (int k = 0; k < 4; k++)
+        r->phase[k] = phase[k] / elapsed;
+    r->loss = loss;
+}
+
+/* Runs one configuration: one warm-up iteration, then the windows of o. */
+static rl_code run_config(const bench_cfg *c, const bench_opts *o, bench_result *out, rl_status *st)
 {
     bench_state s;
     rl_code rc = state_init(c, &s, st);
     if (rc == RL_OK) {
-        double phase[4] = {0}, warm[4] = {0};
-        double loss = iterate(&s, warm), t0 = rl_now(), elapsed = 0.0;
-        long iters = 0;
-        while (iters < 3 || elapsed < min_seconds) {
-            loss = iterate(&s, phase);
-            iters++;
-            elapsed = rl_now() - t0;
-        }
-        out->it_per_s = iters / elapsed;
-        out->gflops = iter_flops(c) * out->it_per_s * 1e-9;
-        for (int k = 0; k < 4; k++)
-            out->phase[k] = phase[k] / elapsed;
-        out->loss = loss;
+        double warm[4] = {0};
+        iterate(&s, warm);
+        *out = (bench_result){0};
+        for (int r = 0; r < (o->iters > 0 ? 1 : o->reps); r++)
+            time_window(&s, c, o, out);
     }
     state_free(&s);
     return rc;
@@ -183,13 +202,36 @@ static rl_code run_config(const bench_cfg *c, double min_seconds, bench_result *
 static void print_result(const bench_cfg *c, const bench_result *r, double peak)
 {
     printf("N=%4d B=%3d T=%2d n_in=%2d n_out=%2d | %8.2f it/s | %6.1f GFLOP/s | %5.1f%% of peak | "
-           "fwd %4.1f%% loss %4.1f%% bwd %4.1f%% step %4.1f%% | loss %.4f\n",
+           "fwd %4.1f%% loss %4.1f%% bwd %4.1f%% step %4.1f%% | loss %.9g\n",
            c->n, c->batch, c->steps, c->n_in, c->n_out, r->it_per_s, r->gflops,
            100.0 * r->gflops / peak, 100.0 * r->phase[0], 100.0 * r->phase[1], 100.0 * r->phase[2],
            100.0 * r->phase[3], r->loss);
 }
 
-/* No arguments: the three standard configurations; "N B T n_in n_out": that one only. */
+/* Reads the options in front of the optional "N B T n_in n_out"; returns the index of
+** the first positional argument, or -1 on a malformed option. */
+static int parse_opts(int argc, char **argv, bench_opts *o)
+{
+    int i = 1;
+    for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+        if (strcmp(argv[i], "--reps") == 0)
+            o->reps = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--seconds") == 0)
+            o->seconds = atof(argv[i + 1]);
+        else if (strcmp(argv[i], "--iters") == 0)
+            o->iters = atol(argv[i + 1]);
+        else
+            return -1;
+    }
+    return o->reps >= 1 && o->seconds >= 0.0 && o->iters >= 0 ? i : -1;
+}
+
+/*
+** bench_model [--reps R] [--seconds S] [--iters K] [N B T n_in n_out]
+** No configuration: the three standard ones; else that one only. Defaults: best
+** of 5 windows of 0.5 s. --iters K times exactly K iterations and skips the
+** peak (for callgrind/perf: instruction counts independent of the clock).
+*/
 int main(int argc, char **argv)
 {
     static const bench_cfg cfgs[] = {
@@ -199,31 +241,40 @@ int main(int argc, char **argv)
     };
     enum { PEAK_SIZE = 1024, PEAK_REPS = 10 };
     rl_status st = RL_STATUS_INIT;
+    bench_opts opts = {5, 0.5, 0};
     bench_cfg one;
     const bench_cfg *list = cfgs;
     size_t count = sizeof cfgs / sizeof cfgs[0];
     bench_result res[sizeof cfgs / sizeof cfgs[0]];
-    if (argc == 6) {
-        one =
-            (bench_cfg){atoi(argv[1]), atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5])};
+    int first = parse_opts(argc, argv, &opts);
+    if (first > 0 && argc - first == 5) {
+        char **a = argv + first;
+        one = (bench_cfg){atoi(a[0]), atoi(a[1]), atoi(a[2]), atoi(a[3]), atoi(a[4])};
         list = &one;
         count = 1;
-    } else if (argc != 1) {
-        fprintf(stderr, "usage: bench_model [N B T n_in n_out]\n");
+    } else if (first < 0 || argc != first) {
+        fprintf(stderr, "usage: bench_model [--reps R] [--seconds S] [--iters K] "
+                        "[N B T n_in n_out]\n");
         return 2;
     }
     openblas_set_num_threads(1); /* one BLAS thread per rank, as the sweeps run */
     const char *core = openblas_get_corename(), *env = getenv("OPENBLAS_CORETYPE");
-    printf("OpenBLAS core %s (OPENBLAS_CORETYPE=%s), 1 thread\n", core, env ? env : "unset");
+    printf("OpenBLAS core %s (OPENBLAS_CORETYPE=%s), 1 thread; %s\n", core, env ? env : "unset",
+           openblas_get_config());
     if (strcmp(core, "Prescott") == 0)
         printf("note: generic SSE3 kernels: OpenBLAS did not recognise this CPU; set "
                "OPENBLAS_CORETYPE (Haswell, SkylakeX) for 3-6x faster sgemm\n");
+    if (opts.iters > 0)
+        printf("timing exactly %ld iterations per configuration; peak not measured\n", opts.iters);
+    else
+        printf("timing: best of %d windows of >= %.2f s per configuration\n", opts.reps,
+               opts.seconds);
     /* The peak is measured before and after the runs and the larger kept, so a
     ** busy neighbour during one measurement does not inflate the fractions. */
-    double peak = sgemm_peak(PEAK_SIZE, PEAK_REPS, &st);
+    double peak = opts.iters > 0 ? NAN : sgemm_peak(PEAK_SIZE, PEAK_REPS, &st);
     for (size_t i = 0; i < count && st.code == RL_OK; i++)
-        run_config(&list[i], 2.0, &res[i], &st);
-    double peak2 = st.code == RL_OK ? sgemm_peak(PEAK_SIZE, PEAK_REPS, &st) : 0.0;
+        run_config(&list[i], &opts, &res[i], &st);
+    double peak2 = opts.iters > 0 || st.code != RL_OK ? NAN : sgemm_peak(PEAK_SIZE, PEAK_REPS, &st);
     if (st.code != RL_OK) {
         fprintf(stderr, "bench_model: %s\n", st.msg);
         return 1;
