@@ -34,7 +34,10 @@ typedef struct rl_status {
 } rl_status;
 
 /* An rl_status with no failure recorded. */
-#define RL_STATUS_INIT {RL_OK, {0}, NULL, 0}
+#define RL_STATUS_INIT                                                                             \
+    {                                                                                              \
+        RL_OK, {0}, NULL, 0                                                                        \
+    }
 
 /* Records the failure unless one is already recorded; returns code. */
 rl_code rl_status_fail(rl_status *st, rl_code code, const char *file, int line, const char *fmt,

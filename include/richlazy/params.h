@@ -18,8 +18,8 @@
 
 #include "richlazy/core.h"
 
-#define RL_NAME_MAX 32   /* longest NAME value + 1 */
-#define RL_PATH_MAX 512  /* longest PATH value + 1 */
+#define RL_NAME_MAX  32  /* longest NAME value + 1 */
+#define RL_PATH_MAX  512 /* longest PATH value + 1 */
 #define RL_REALS_MAX 16  /* most elements in a REALS value */
 
 typedef struct rl_reals {
@@ -27,12 +27,12 @@ typedef struct rl_reals {
     double v[RL_REALS_MAX];
 } rl_reals;
 
-#define RL_FIELD_INT(name) long name;
-#define RL_FIELD_REAL(name) double name;
-#define RL_FIELD_BOOL(name) bool name;
-#define RL_FIELD_NAME(name) char name[RL_NAME_MAX];
-#define RL_FIELD_PATH(name) char name[RL_PATH_MAX];
-#define RL_FIELD_REALS(name) rl_reals name;
+#define RL_FIELD_INT(name)                                 long name;
+#define RL_FIELD_REAL(name)                                double name;
+#define RL_FIELD_BOOL(name)                                bool name;
+#define RL_FIELD_NAME(name)                                char name[RL_NAME_MAX];
+#define RL_FIELD_PATH(name)                                char name[RL_PATH_MAX];
+#define RL_FIELD_REALS(name)                               rl_reals name;
 #define RL_P(sec, name, type, min, max, def, choices, doc) RL_FIELD_##type(name)
 
 /* All resolved parameters of one item. A plain value: copy it freely. */
@@ -71,7 +71,7 @@ typedef enum rl_key_type {
 
 /* One declared parameter. */
 typedef struct rl_key {
-    const char *path;    /* "model.hidden"; "seed" has no section */
+    const char *path; /* "model.hidden"; "seed" has no section */
     rl_key_type type;
     size_t offset;       /* of the field in rl_params */
     double min, max;     /* inclusive range (INT, REAL, REALS elements) */

@@ -23,15 +23,15 @@ typedef enum rl_measure {
 } rl_measure;
 #undef RL_M
 
-#define RL_CURVE_MAX 1024  /* most loss-curve records per item */
+#define RL_CURVE_MAX  1024 /* most loss-curve records per item */
 #define RL_REASON_MAX 256
 
 typedef struct rl_result {
-    uint64_t item;                  /* index in the cube */
-    int32_t status;                 /* rl_item_status */
-    int32_t attempts;               /* runs started, this one included */
-    int32_t worker;                 /* MPI rank that trained it */
-    int32_t n_curve;                /* valid entries of loss_curve */
+    uint64_t item;    /* index in the cube */
+    int32_t status;   /* rl_item_status */
+    int32_t attempts; /* runs started, this one included */
+    int32_t worker;   /* MPI rank that trained it */
+    int32_t n_curve;  /* valid entries of loss_curve */
     double wall_seconds;
     double measure[RL_NMEASURES];   /* NaN where not computed */
     float loss_curve[RL_CURVE_MAX]; /* training loss every train.curve_every iterations */

@@ -11,8 +11,8 @@
 #include "richlazy/result.h"
 
 typedef struct rl_train_opts {
-    const char *dump_path;   /* write initial/final weights and probe set here (NULL: no dump) */
-    int verbose;             /* print progress lines to stderr */
+    const char *dump_path;    /* write initial/final weights and probe set here (NULL: no dump) */
+    int verbose;              /* print progress lines to stderr */
     volatile const int *stop; /* if non-NULL and set, stop early (returns RL_ESTOPPED) */
     /*
     ** Mid-item checkpoints (NULL: none). If the file exists the training

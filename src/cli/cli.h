@@ -15,7 +15,8 @@ int rl_cli_train(int argc, char **argv);
 int rl_cli_params(int argc, char **argv);
 int rl_cli_report(int argc, char **argv);
 
-/* Prints "richlazy: <msg>" (or "richlazy <cmd>: <msg>") to stderr and returns the exit status for st. */
+/* Prints "richlazy: <msg>" (or "richlazy <cmd>: <msg>") to stderr and returns the exit status for
+ * st. */
 int rl_cli_report_error(const char *cmd, const rl_status *st);
 /* Prints a usage error and the one-line usage, returns 2. */
 int rl_cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)

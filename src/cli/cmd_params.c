@@ -45,9 +45,8 @@ static void format_valid(const rl_key *k, char *buf, size_t cap)
 
 int rl_cli_params(int argc, char **argv)
 {
-    static const struct option opts[] = {{"markdown", no_argument, NULL, 'm'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"markdown", no_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int markdown = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -61,14 +60,15 @@ int rl_cli_params(int argc, char **argv)
     if (optind != argc) return rl_cli_usage_error("params", usage, "no arguments expected");
     size_t n;
     const rl_key *keys = rl_params_keys(&n);
-    if (markdown) printf("| parameter | type | valid | default | meaning |\n|---|---|---|---|---|\n");
+    if (markdown)
+        printf("| parameter | type | valid | default | meaning |\n|---|---|---|---|---|\n");
     for (size_t i = 0; i < n; i++) {
         char valid[256];
         format_valid(&keys[i], valid, sizeof valid);
         const char *def = keys[i].def[0] ? keys[i].def : "(none)";
         if (markdown)
-            printf("| `%s` | %s | %s | `%s` | %s |\n", keys[i].path,
-                   rl_key_type_name(keys[i].type), valid, def, keys[i].doc);
+            printf("| `%s` | %s | %s | `%s` | %s |\n", keys[i].path, rl_key_type_name(keys[i].type),
+                   valid, def, keys[i].doc);
         else
             printf("%-22s %-13s %-28s default %-10s %s\n", keys[i].path,
                    rl_key_type_name(keys[i].type), valid, def, keys[i].doc);

@@ -18,19 +18,20 @@ static const char usage[] =
 
 static void print_help(void)
 {
-    printf("usage: %s\n\n"
-           "Trains item I of the sweep SPEC in this process (no MPI) and prints `key: value`\n"
-           "lines: status, every measure, wall time and iterations/s.\n\n"
-           "options:\n"
-           "  --item I          the item: its index in the cube (0-based, row-major) or its id\n"
-           "                    (see `richlazy plan --list`); default 0\n"
-           "  --set PATH=VALUE  override one parameter (repeatable), e.g. --set train.iterations=100\n"
-           "  --dump FILE.nc    write initial and final weights, the probe set and the model\n"
-           "                    constants to FILE.nc (README \"Dump files\")\n"
-           "  --curve           also print the loss curve\n"
-           "  --help            this text\n"
-           "exit status: 0 trained (done or diverged), 1 internal error, 2 bad input or usage\n",
-           usage);
+    printf(
+        "usage: %s\n\n"
+        "Trains item I of the sweep SPEC in this process (no MPI) and prints `key: value`\n"
+        "lines: status, every measure, wall time and iterations/s.\n\n"
+        "options:\n"
+        "  --item I          the item: its index in the cube (0-based, row-major) or its id\n"
+        "                    (see `richlazy plan --list`); default 0\n"
+        "  --set PATH=VALUE  override one parameter (repeatable), e.g. --set train.iterations=100\n"
+        "  --dump FILE.nc    write initial and final weights, the probe set and the model\n"
+        "                    constants to FILE.nc (README \"Dump files\")\n"
+        "  --curve           also print the loss curve\n"
+        "  --help            this text\n"
+        "exit status: 0 trained (done or diverged), 1 internal error, 2 bad input or usage\n",
+        usage);
 }
 
 static void print_result(const rl_item *it, const rl_params *p, const rl_result *r, int curve)
@@ -53,12 +54,10 @@ static void print_result(const rl_item *it, const rl_params *p, const rl_result 
 
 int rl_cli_train(int argc, char **argv)
 {
-    static const struct option opts[] = {{"item", required_argument, NULL, 'i'},
-                                         {"set", required_argument, NULL, 's'},
-                                         {"dump", required_argument, NULL, 'd'},
-                                         {"curve", no_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"item", required_argument, NULL, 'i'}, {"set", required_argument, NULL, 's'},
+        {"dump", required_argument, NULL, 'd'}, {"curve", no_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
     const char *item = "0", *dump = NULL;
     const char *sets[256];
     int nsets = 0, curve = 0, c;

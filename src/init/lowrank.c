@@ -44,8 +44,8 @@ static void assemble(int n, int r, double *u, const double *s, const double *vt,
 ** The singular triplets of the base matrix: Z / sqrt(n) (those of W0 up to the
 ** factor g) or, for init.base uniform, its uniform twin of the same variance.
 */
-static rl_code svd_of_w0(const rl_params *p, const double *z, double **u, double **s,
-                         double **vt, rl_status *st)
+static rl_code svd_of_w0(const rl_params *p, const double *z, double **u, double **s, double **vt,
+                         rl_status *st)
 {
     int n = (int)p->model.hidden;
     bool uniform = strcmp(p->init.base, "uniform") == 0;

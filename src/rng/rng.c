@@ -42,8 +42,7 @@ uint32_t rl_rng_hash_name(const char *name)
     return h;
 }
 
-void rl_rng_init(rl_rng *r, uint64_t sweep_seed, const char *name, uint64_t item_seed,
-                 uint64_t sub)
+void rl_rng_init(rl_rng *r, uint64_t sweep_seed, const char *name, uint64_t item_seed, uint64_t sub)
 {
     memset(r, 0, sizeof *r);
     r->key[0] = (uint32_t)sweep_seed;

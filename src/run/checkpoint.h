@@ -16,20 +16,20 @@
 #include "richlazy/result.h"
 
 typedef struct rl_ckpt_state {
-    long iteration;   /* the next iteration to run */
-    double window;    /* sum of the training losses of the open curve window */
-    long in_window;   /* iterations in it */
-    rl_result *out;   /* loss_curve and n_curve */
-    rl_rnn *net;      /* theta */
-    rl_opt *opt;      /* step, m, v */
+    long iteration; /* the next iteration to run */
+    double window;  /* sum of the training losses of the open curve window */
+    long in_window; /* iterations in it */
+    rl_result *out; /* loss_curve and n_curve */
+    rl_rnn *net;    /* theta */
+    rl_opt *opt;    /* step, m, v */
 } rl_ckpt_state;
 
-/* 64-bit FNV-1a of the item's canonical parameters and sweep seed: a checkpoint fits only its item. */
+/* 64-bit FNV-1a of the item's canonical parameters and sweep seed: a checkpoint fits only its item.
+ */
 uint64_t rl_ckpt_fingerprint(const rl_params *p, uint64_t sweep_seed);
 
 /* Writes the state atomically (PATH.tmp, fsync, rename, fsync of the directory). */
-rl_code rl_ckpt_save(const char *path, uint64_t fingerprint, const rl_ckpt_state *s,
-                     rl_status *st);
+rl_code rl_ckpt_save(const char *path, uint64_t fingerprint, const rl_ckpt_state *s, rl_status *st);
 /*
 ** Restores the state from path into s (whose net and opt have the item's shapes).
 ** *found = false if there is no file. A file of another item or a damaged one

@@ -101,14 +101,14 @@ rl_code rl_ng_build(const rl_ng *ng, void **state, rl_status *st);
 ** macro writes them once. Use at file scope: RL_NG_KIND(2af, "2af", resolve, fill).
 */
 #define RL_NG_KIND(id, name, resolve_fn, fill_fn)                                                  \
-    static rl_code shape(const rl_params *p, rl_task_shape *out, rl_status *st)                   \
+    static rl_code shape(const rl_params *p, rl_task_shape *out, rl_status *st)                    \
     {                                                                                              \
         rl_ng ng;                                                                                  \
         RL_TRY(resolve_fn(p, &ng, st));                                                            \
         *out = rl_ng_shape(&ng);                                                                   \
         return RL_OK;                                                                              \
     }                                                                                              \
-    static rl_code build(const rl_params *p, void **state, rl_status *st)                         \
+    static rl_code build(const rl_params *p, void **state, rl_status *st)                          \
     {                                                                                              \
         rl_ng ng;                                                                                  \
         RL_TRY(resolve_fn(p, &ng, st));                                                            \

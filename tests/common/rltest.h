@@ -28,7 +28,7 @@ int rl_test_skip(const char *why);
 /* |got - want| <= tol * max(|want|, tiny) */
 #define RL_TEST_REL(got, want, tol, ...)                                                           \
     rl_test_report(fabs((double)(got) - (double)(want)) <=                                         \
-                       (tol) * fmax(fabs((double)(want)), 1e-30),                                  \
+                       (tol)*fmax(fabs((double)(want)), 1e-30),                                    \
                    __FILE__, __LINE__, __VA_ARGS__)
 
 #endif /* RLTEST_H */

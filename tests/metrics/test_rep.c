@@ -56,10 +56,11 @@ static void check_shape(int p, int n)
     for (int centred = 0; centred < 2; centred++) {
         double want = ra_direct(h0, hf, p, n, centred),
                got = rl_metrics_rep_alignment(a, b, centred);
-        RL_TEST_ABS(got, want, 1e-12,
-                    "P = %d trials, N = %d units, %s: RA = %.12f matches "
-                    "Tr(R_f R_0)/(||R_f|| ||R_0||), R = H H^T formed in trial space (%.12f, tol 1e-12)",
-                    p, n, centred ? "centred" : "uncentred", got, want);
+        RL_TEST_ABS(
+            got, want, 1e-12,
+            "P = %d trials, N = %d units, %s: RA = %.12f matches "
+            "Tr(R_f R_0)/(||R_f|| ||R_0||), R = H H^T formed in trial space (%.12f, tol 1e-12)",
+            p, n, centred ? "centred" : "uncentred", got, want);
         RL_TEST(want < 0.99, "  ... and is not trivially 1 (%.4f)", want);
     }
     for (int i = 0; i < p * n; i++)

@@ -25,9 +25,8 @@
         }                                                                                          \
     } while (0)
 
-static int write_fixture(const char *path, const rl_rnn *net, const float *theta0,
-                         const float *xs, const int32_t *labels, const double *losses,
-                         const rl_batch *b)
+static int write_fixture(const char *path, const rl_rnn *net, const float *theta0, const float *xs,
+                         const int32_t *labels, const double *losses, const rl_batch *b)
 {
     int nc, d_it, d_t, d_b, d_i, d_h, d_o, v[6];
     size_t nh = (size_t)net->n_hidden * net->n_hidden, nx = (size_t)net->n_hidden * net->n_in;
@@ -105,8 +104,8 @@ int main(int argc, char **argv)
         memcpy(xs + it * nx, b.x, nx * sizeof(float));
         memcpy(labels + it * nl, b.label, nl * sizeof(int32_t));
         rl_rnn_forward(net, b.x, work);
-        losses[it] = rl_loss_eval(sh.loss, &b, rl_rnn_outputs(work), rl_rnn_output_grad(work),
-                                  NULL, NULL);
+        losses[it] =
+            rl_loss_eval(sh.loss, &b, rl_rnn_outputs(work), rl_rnn_output_grad(work), NULL, NULL);
         rl_rnn_backward(net, b.x, work, grad);
         rl_opt_step(opt, net->theta, grad);
     }

@@ -82,7 +82,8 @@ static void test_zero_iterations(void)
     rl_status st = RL_STATUS_INIT;
     rl_code rc = train(&p, NULL, &r, &st);
     RL_TEST(rc == RL_OK && r.status == RL_ITEM_DONE, "zero iterations is a valid item");
-    RL_TEST(r.measure[RL_MEASURE_weight_change] == 0.0 && r.measure[RL_MEASURE_weight_change_all] == 0,
+    RL_TEST(r.measure[RL_MEASURE_weight_change] == 0.0 &&
+                r.measure[RL_MEASURE_weight_change_all] == 0,
             "zero iterations: weight change exactly 0");
     RL_TEST_ABS(r.measure[RL_MEASURE_rep_alignment], 1.0, 1e-12, "zero iterations: RA = 1 (1e-12)");
     RL_TEST_ABS(r.measure[RL_MEASURE_kernel_alignment], 1.0, 1e-12,
@@ -138,8 +139,8 @@ static void test_dump(void)
     size_t n = 48 * 48;
     float *got = malloc(n * sizeof *got);
     double *want = malloc(n * sizeof *want);
-    int ok = nc_open(path, NC_NOWRITE, &nc) == NC_NOERR && nc_inq_varid(nc, "W_h_init", &var) == 0 &&
-             nc_get_var_float(nc, var, got) == 0;
+    int ok = nc_open(path, NC_NOWRITE, &nc) == NC_NOERR &&
+             nc_inq_varid(nc, "W_h_init", &var) == 0 && nc_get_var_float(nc, var, got) == 0;
     rl_init_recurrent(&p, 3, want, &st);
     int same = ok;
     for (size_t i = 0; ok && i < n; i++)
@@ -225,7 +226,8 @@ static void test_checkpoint(void)
     rl_code rc = RL_OK;
     int stops = 0;
     for (int i = 0; points[i] >= 0; i++) {
-        rl_train_opts o = {.checkpoint_path = ckpt, .checkpoint_seconds = 1e9, .stop_at = points[i]};
+        rl_train_opts o = {
+            .checkpoint_path = ckpt, .checkpoint_seconds = 1e9, .stop_at = points[i]};
         rc = train(&p, &o, &r, &st);
         stops += rc == RL_ESTOPPED;
         if (points[i] == 0) break;
