@@ -301,6 +301,13 @@ int rl_cli_run(int argc, char **argv)
     bool abort_needed = false;
     for (int i = 1; i < argc; i++) /* help without starting MPI */
         if (strcmp(argv[i], "--help") == 0) return print_help(), 0;
+    /* Count stop signals from the first instant: one that arrives during MPI start-up (a
+       SLURM warning right after a requeue) must stop the sweep, not kill the rank. */
+    rl_status sig_st = RL_STATUS_INIT;
+    if (rl_run_signals_install(&sig_st) != RL_OK) {
+        fprintf(stderr, "richlazy: %s\n", sig_st.msg);
+        return 1;
+    }
     /* HDF5 file locks fail on some cluster file systems; only rank 0 writes, to a private
        temporary file it renames, so the lock protects nothing here. Users may override. */
     setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0);

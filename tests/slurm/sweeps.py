@@ -1,0 +1,127 @@
+"""sweeps.py: what the checkpoint and SLURM tests share (not a test itself).
+
+Both tests interrupt real training mid-item and compare the resumed result with an
+uninterrupted run, so they need items of a known length on this machine: `calibrate`
+times two short trainings of one item with `richlazy train` and picks the iteration count
+that makes an item train for about the requested number of seconds. The comparison is bitwise
+on every variable that must not depend on how a sweep was run (engine_test.py's rule).
+"""
+import os
+import re
+import resource
+import subprocess
+import sys
+
+FAILED = []
+ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", HDF5_USE_FILE_LOCKING="FALSE")
+if os.geteuid() == 0:  # Open MPI refuses root unless told (toolchain.md)
+    ENV.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+ENV.pop("RICHLAZY_FAKE_RUNNER", None)  # real training only: the fake runner writes no checkpoints
+
+
+def check(ok, what):
+    print(("ok  : " if ok else "FAIL: ") + what, flush=True)
+    if not ok:
+        FAILED.append(what)
+    return ok
+
+
+def need_xarray():
+    """numpy and xarray for reading cubes; a missing one is a failure of the setup, said so."""
+    try:
+        import numpy  # noqa: F401
+        import xarray  # noqa: F401
+    except ImportError as e:
+        print(f"FAIL: /usr/bin/python3 lacks {e.name} (scripts/setup.sh --tests installs it)")
+        sys.exit(1)
+
+
+CURVE_EVERY = 100
+
+
+def write_spec(path, iterations, seeds):
+    """Two tasks x `seeds` seeds of a small RNN trained with Adam (its moments are state
+    a checkpoint must carry); `iterations` sets each item's length."""
+    text = f"""name: ckpt-test
+seed: 11
+axes:
+  task: [2af, dms]
+  seed: [{', '.join(str(s) for s in range(seeds))}]
+params:
+  model.hidden: 64
+  init: {{kind: gaussian, gain: 1.25}}
+  train: {{optimizer: adam, lr: 0.001, iterations: {iterations}, batch: 16, curve_every: {CURVE_EVERY}}}
+  probe: {{trials: 64, kernel_trials: 16}}
+"""
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def calibrate(exe, work, seconds):
+    """Iterations that make one item of write_spec's sweep train for about `seconds` of CPU
+    time here. CPU, not wall time: the machine may be shared, and a busy moment must not
+    shrink the items. Two lengths, so the set-up and measures cancel out."""
+    cpu = []
+    for its in (200, 1200):
+        spec = write_spec(os.path.join(work, "calibrate.yaml"), its, 1)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        r = subprocess.run([exe, "train", spec, "--item", "1"], env=ENV, capture_output=True,
+                           text=True, timeout=300)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if r.returncode != 0:
+            print(r.stdout, r.stderr)
+            raise RuntimeError("richlazy train failed while timing an item")
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    rate = 1000 / max(cpu[1] - cpu[0], 1e-3)
+    its = int(min(max(seconds * rate, 1000), 400000)) // CURVE_EVERY * CURVE_EVERY
+    print(f"   calibrated: {rate:.0f} iterations per CPU second -> {its} iterations per item "
+          f"(~{seconds:g} s of training)", flush=True)
+    return its
+
+
+def item_seconds(path):
+    """Median wall time of an item in a finished cube: how long items really take here and
+    now (the machine may be shared), to time interruptions by."""
+    import numpy
+    import xarray
+    with xarray.open_dataset(path) as ds:
+        return float(numpy.median(ds.wall_seconds.values))
+
+
+def measure_vars(ds):
+    """Variables whose values must not depend on P, interruptions or resumption: all but
+    timings (units "s": wall, train and measure seconds) and where/how often an item ran."""
+    skip = {"wall_seconds", "worker", "attempts"}
+    return [v for v in ds.data_vars if v not in skip and ds[v].attrs.get("units") != "s"]
+
+
+def differences(a_path, b_path):
+    """(names compared, names that differ) between two cubes, bitwise."""
+    import xarray
+    with xarray.open_dataset(a_path) as a, xarray.open_dataset(b_path) as b:
+        names = measure_vars(a)
+        diff = [v for v in names if v not in b or a[v].values.dtype != b[v].values.dtype or
+                (a[v].values.tobytes() != b[v].values.tobytes() if a[v].dtype != object
+                 else not (a[v].values == b[v].values).all())]
+        return names, diff
+
+
+def cube_summary(path):
+    """(statuses, attempts) of every item, flattened."""
+    import xarray
+    with xarray.open_dataset(path) as ds:
+        return ds.status.values.ravel().tolist(), ds.attempts.values.ravel().tolist()
+
+
+def checkpoints(out):
+    """Names of the complete checkpoint files of results file `out` ([] if its directory is
+    gone); a file being written is still NAME.ckpt.tmp."""
+    d = out + ".ckpt"
+    return sorted(f for f in os.listdir(d) if f.endswith(".ckpt")) if os.path.isdir(d) else []
+
+
+def item_ids(exe, spec):
+    """Item ids in cube order (`richlazy plan --list`)."""
+    r = subprocess.run([exe, "plan", spec, "--list"], env=ENV, capture_output=True, text=True)
+    return re.findall(r"^\d+ ([0-9a-f]{16}) ", r.stdout, re.M)
