@@ -9,9 +9,11 @@
 **             W_h^T so that it is NoTrans x NoTrans, OpenBLAS's faster packing
 **             (N 300, B 32: 85 vs 103 us per step on Haswell kernels, 56 vs 76 on
 **             SkylakeX); the copy costs one N x N transpose per forward (27 us);
-**   backward  dL/dr from the outputs in one GEMM over all steps, then per step one
-**             GEMM for the recurrent term with fused relu' and leak; each weight
-**             gradient is ONE GEMM over all steps (K = T*B).
+**   backward  dL/dr from the outputs in one GEMM over all scored steps, then per
+**             step one GEMM for the recurrent term with fused relu' and leak; each
+**             weight gradient is ONE GEMM over all steps (K = T*B). Leading steps
+**             with dL/dy = 0 (sMNIST scores only the last) skip the readout GEMMs:
+**             -5% per sMNIST iteration, same bits.
 ** Invariants: r holds r_t for t = 0..T-1 (T*B x N, step t in rows tB..tB+B-1,
 ** like the time-major batch); g holds g_t = dL/da_t after backward. No
 ** allocation after rl_rnn_work_create; single precision state, one thread.
@@ -234,25 +236,43 @@ void rl_rnn_forward(const rl_rnn *net, const float *x, rl_rnn_work *w)
 
 /* ---- backward (BPTT) ---- */
 
+/*
+** First step whose dL/dy is not all zero (T if none). Earlier steps get no
+** readout gradient (sMNIST scores only its last step), so the readout GEMMs
+** start there. NaN counts as nonzero, so a diverged output still reaches grad.
+*/
+static int first_scored_step(const float *dy, int steps, size_t per_step)
+{
+    for (int t = 0; t < steps; t++)
+        for (size_t i = 0; i < per_step; i++)
+            if (dy[(size_t)t * per_step + i] != 0.0f) return t;
+    return steps;
+}
+
 void rl_rnn_backward(const rl_rnn *net, const float *x, rl_rnn_work *w, float *grad)
 {
     assert(w->n_in == net->n_in && w->n_hidden == net->n_hidden && w->n_out == net->n_out);
     const int n = net->n_hidden, n_in = net->n_in, n_out = net->n_out, b = w->batch;
     const int steps = w->steps, rows = steps * b;
-    const size_t blk = (size_t)b * (size_t)n;
+    const size_t blk = (size_t)b * (size_t)n, dy_blk = (size_t)b * (size_t)n_out;
     const float c = 1.0f - net->rho;
     float *gw_h = grad, *gw_x = grad + (size_t)n * n, *gw_out = gw_x + (size_t)n * n_in;
+    const int t0 = first_scored_step(w->dy, steps, dy_blk), scored = rows - t0 * b;
 
-    /* Readout part of dL/dr_t for every step at once: dy_t w (K = n_out). */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, n, n_out, 1.0f, w->dy, n_out,
-                net->w_out, n, 0.0f, w->g, n);
+    /* Readout part of dL/dr_t for all scored steps at once: dy_t w (K = n_out). */
+    if (scored > 0)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, scored, n, n_out, 1.0f,
+                    w->dy + t0 * dy_blk, n_out, net->w_out, n, 0.0f, w->g + t0 * blk, n);
     for (int t = steps - 1; t >= 0; t--) {
         float *gt = w->g + (size_t)t * blk;
         const float *next = t + 1 < steps ? gt + blk : NULL;
-        /* Recurrent part: dL/dr_t += (1-rho) g_{t+1} W_h, since a_{t+1} sees (1-rho) W_h r_t. */
+        /* Recurrent part: dL/dr_t += (1-rho) g_{t+1} W_h, since a_{t+1} sees (1-rho) W_h r_t;
+        ** before t0 there is no readout part to add to. */
         if (next)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, n, n, c, next, n, net->w_h, n,
-                        1.0f, gt, n);
+                        t >= t0 ? 1.0f : 0.0f, gt, n);
+        else if (t < t0)
+            memset(gt, 0, blk * sizeof *gt);
         relu_leak_back(gt, w->r + (size_t)t * blk, next, blk, net->rho);
     }
 
@@ -265,7 +285,10 @@ void rl_rnn_backward(const rl_rnn *net, const float *x, rl_rnn_work *w, float *g
     /* dW_x = (1-rho) sum_t g_t^T x_t (K = T B). */
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n_in, rows, c, w->g, n, x, n_in, 0.0f,
                 gw_x, n_in);
-    /* dw = sum_t dy_t^T r_t (K = T B). */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n, rows, 1.0f, w->dy, n_out, w->r,
-                n, 0.0f, gw_out, n);
+    /* dw = sum_t dy_t^T r_t over the scored steps (K = scored rows). */
+    if (scored > 0)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n, scored, 1.0f,
+                    w->dy + t0 * dy_blk, n_out, w->r + t0 * blk, n, 0.0f, gw_out, n);
+    else
+        memset(gw_out, 0, (size_t)n_out * n * sizeof *gw_out);
 }
