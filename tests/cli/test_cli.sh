@@ -28,7 +28,15 @@ check "plan sweeps/fig1_lowrank.yaml prints items: 120" bash -c "'$rl' plan swee
 check "plan sweeps/fig1_smnist.yaml prints items: 30" bash -c "'$rl' plan sweeps/fig1_smnist.yaml | grep -qx 'items: 30'"
 check "plan sweeps/quick.yaml succeeds" "$rl" plan sweeps/quick.yaml
 check "plan --list prints one line per item" bash -c "[ \$('$rl' plan --list sweeps/quick.yaml | grep -cE '^[0-9]+ [0-9a-f]{16}') -eq 18 ]"
-for f in sweeps/*.yaml; do check "plan $f succeeds" "$rl" plan "$f"; done
+for f in sweeps/*.yaml sweeps/appendix/*.yaml; do
+  # Sweeps on data that must not live in the repository (the EM connectome in ../shared/data)
+  # are checked where that data is present, and skipped with a message elsewhere.
+  ext=$(grep -oE '\.\./shared/data/[A-Za-z0-9_.]+' "$f" | head -1)
+  if [ -n "$ext" ] && [ ! -r "$ext" ]; then
+    echo "skip: plan $f (needs $ext, absent on this machine)"; continue
+  fi
+  check "plan $f succeeds" "$rl" plan "$f"
+done
 
 # The README's table is the parameter table.
 awk '/<!-- params:begin -->/{on=1;next}/<!-- params:end -->/{on=0}on' README.md > "$tmp/readme_table"
