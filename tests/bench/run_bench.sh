@@ -7,13 +7,17 @@
 #   - the machine (lscpu), date, load (uptime) and the OpenBLAS core actually used;
 #   - bench_model: the single-thread sgemm peak and, per configuration (2af, sMNIST,
 #     large), richlazy's iterations/s, GFLOP/s and % of the peak;
-#   - tests/reference/torch_rnn.py on the same configurations (best of TORCH_REPS runs);
-#   - one table: richlazy it/s, GFLOP/s, % of peak, PyTorch it/s, ratio, target;
+#   - tests/reference/torch_rnn.py on the same configurations;
+#   - one table: richlazy it/s, GFLOP/s, % of peak, PyTorch it/s, ratio, target, and
+#     the bound: the it/s and ratio if the whole iteration ran at 100% of the peak
+#     (GEMM flops / peak; a target above the bound cannot be met with these kernels);
 #   - bench_metrics: KA time against the training time of the same 2af item.
 # Everything runs with OPENBLAS_NUM_THREADS=1: torch.set_num_threads(1) does not stop
 # OpenBLAS's own threads (PyTorch then uses ~180% CPU here), and richlazy runs one BLAS
 # thread per rank. PyTorch links the same libopenblas, so a CORETYPE applies to both.
-# Environment: TORCH_REPS (default 3), TORCH_SECONDS (default 3), BENCH_ENGINE=1 to
+# Both sides run in ROUNDS alternating rounds (default 3) and keep their best.
+# Environment: ROUNDS, TORCH_SECONDS (default 3 per window; the large configuration
+# takes max(10, TORCH_SECONDS): one PyTorch iteration there is ~1 s), BENCH_ENGINE=1 to
 # add tests/bench/bench_engine.sh (needs BUILD_DIR/src/cli/richlazy and mpirun).
 # Usage: tests/bench/run_bench.sh build-perf unset Haswell SkylakeX
 set -euo pipefail
@@ -23,7 +27,7 @@ build=$(cd "${1:-build}" && pwd)
 shift || true
 cores=("$@")
 [ ${#cores[@]} -gt 0 ] || cores=("${OPENBLAS_CORETYPE:-unset}")
-torch_reps=${TORCH_REPS:-3}
+rounds=${ROUNDS:-3}
 torch_seconds=${TORCH_SECONDS:-3}
 py=/usr/bin/python3
 export OPENBLAS_NUM_THREADS=1
@@ -40,16 +44,10 @@ declare -A cfg=([2af]="300 32 8 3 3" [smnist]="300 200 28 28 10" [large]="1024 2
 declare -A target=([2af]="ratio >= 4.5" [smnist]="ratio >= 1.5" [large]="peak >= 80%")
 names=(2af smnist large)
 
-# Best of torch_reps runs of torch_rnn.py bench; prints it/s (or "n/a").
-torch_best() {
-  local best=0 v
+# One run of torch_rnn.py bench "$1" for $2 s; prints it/s (or "n/a" without torch).
+torch_once() {
   [ "$have_torch" = 1 ] || { echo n/a; return; }
-  for _ in $(seq "$torch_reps"); do
-    v=$("$py" "$src/tests/reference/torch_rnn.py" bench $1 "$torch_seconds" |
-        awk '/iterations_per_second/ {print $2}')
-    best=$(awk -v a="$best" -v b="$v" 'BEGIN {print (b > a) ? b : a}')
-  done
-  echo "$best"
+  "$py" "$src/tests/reference/torch_rnn.py" bench $1 "$2" | awk '/iterations_per_second/ {print $2}'
 }
 
 # A verdict for one configuration from its ratio and % of peak.
@@ -64,30 +62,50 @@ verdict() {
 echo "== richlazy benchmark $(date -u '+%Y-%m-%d %H:%M:%S UTC'), commit $(git -C "$src" describe --always --dirty 2>/dev/null || echo unknown)"
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, $(lscpu | sed -n 's/^L2 cache: *//p') L2"
 echo "python3-torch: $([ "$have_torch" = 1 ] && "$py" -c 'import torch; print(torch.__version__)' || echo 'not installed (ratios n/a)')"
+max() { awk -v a="$1" -v b="$2" 'BEGIN {print (b + 0 > a + 0) ? b : a}'; }
 for core in "${cores[@]}"; do
   if [ "$core" = unset ]; then unset OPENBLAS_CORETYPE; else export OPENBLAS_CORETYPE="$core"; fi
   echo
   echo "==== OPENBLAS_CORETYPE=$core  load before: $(uptime | sed 's/.*load average: //')"
-  out=$("$bench_model")
-  echo "$out"
-  echo "-- PyTorch reference (torch_rnn.py bench, best of $torch_reps x ${torch_seconds} s)"
-  declare -A tor=()
-  for name in "${names[@]}"; do
-    tor[$name]=$(torch_best "${cfg[$name]}")
-    echo "$name (${cfg[$name]}): ${tor[$name]} it/s"
+  declare -A its=() flops=() tor=()
+  peak=0
+  # Rounds alternate the two sides, so a busy spell on the machine hits both; each
+  # quantity keeps its best round.
+  for round in $(seq "$rounds"); do
+    echo "-- round $round/$rounds: bench_model"
+    out=$("$bench_model")
+    echo "$out"
+    peak=$(max "$peak" "$(echo "$out" | sed -n 's/.*before\/after): \([0-9.]*\) \/ \([0-9.]*\) GFLOP.*/\1 \2/p' |
+                         awk '{print ($1 > $2) ? $1 : $2}')")
+    core_name=$(echo "$out" | sed -n 's/^OpenBLAS core \([^ ]*\).*/\1/p')
+    for name in "${names[@]}"; do
+      read -r n b t _ _ <<<"${cfg[$name]}"
+      line=$(echo "$out" | grep -E "^N= *$n B= *$b T= *$t ")
+      i=$(echo "$line" | awk -F'|' '{print $2 + 0}')
+      flops[$name]=$(echo "$line" | awk -F'|' '{print 1e9 * $3 / $2}') # GEMM flops per iteration
+      its[$name]=$(max "${its[$name]:-0}" "$i")
+    done
+    echo "-- round $round/$rounds: PyTorch reference (torch_rnn.py bench)"
+    for name in "${names[@]}"; do
+      secs=$torch_seconds
+      [ "$name" = large ] && secs=$(max "$secs" 10)
+      v=$(torch_once "${cfg[$name]}" "$secs")
+      echo "$name (${cfg[$name]}), ${secs} s: $v it/s"
+      [ "$v" = n/a ] && tor[$name]=n/a || tor[$name]=$(max "${tor[$name]:-0}" "$v")
+    done
   done
-  echo "-- summary, OpenBLAS core $(echo "$out" | sed -n 's/^OpenBLAS core \([^ ]*\).*/\1/p')"
-  printf '%-7s %-18s %10s %8s %7s %11s %7s  %-14s %s\n' config "N B T n_in n_out" \
-    "it/s" GFLOP/s "%peak" "PyTorch/s" ratio target verdict
+  echo "-- summary, OpenBLAS core $core_name, best of $rounds rounds, peak $peak GFLOP/s"
+  printf '%-7s %-18s %9s %8s %6s %10s %6s  %-13s %-7s %10s %8s\n' config "N B T n_in n_out" \
+    "it/s" GFLOP/s "%peak" "PyTorch/s" ratio target verdict "bound it/s" "bound x"
   for name in "${names[@]}"; do
-    read -r n b t ni no <<<"${cfg[$name]}"
-    line=$(echo "$out" | grep -E "^N= *$n B= *$b T= *$t ")
-    its=$(echo "$line" | awk -F'|' '{print $2 + 0}')
-    gf=$(echo "$line" | awk -F'|' '{print $3 + 0}')
-    pk=$(echo "$line" | awk -F'|' '{print $4 + 0}')
-    ratio=$(awk -v a="$its" -v b="${tor[$name]}" 'BEGIN {print (b == "n/a" || b == 0) ? "n/a" : sprintf("%.2f", a / b)}')
-    printf '%-7s %-18s %10.2f %8.1f %7.1f %11s %7s  %-14s %s\n' "$name" "${cfg[$name]}" \
-      "$its" "$gf" "$pk" "${tor[$name]}" "$ratio" "${target[$name]}" "$(verdict "$name" "$ratio" "$pk")"
+    gf=$(awk -v i="${its[$name]}" -v f="${flops[$name]}" 'BEGIN {print i * f * 1e-9}')
+    pk=$(awk -v g="$gf" -v p="$peak" 'BEGIN {print 100 * g / p}')
+    ratio=$(awk -v a="${its[$name]}" -v b="${tor[$name]}" 'BEGIN {print (b == "n/a" || b == 0) ? "n/a" : sprintf("%.2f", a / b)}')
+    bound=$(awk -v p="$peak" -v f="${flops[$name]}" 'BEGIN {printf "%.2f", p * 1e9 / f}')
+    bratio=$(awk -v a="$bound" -v b="${tor[$name]}" 'BEGIN {print (b == "n/a" || b == 0) ? "n/a" : sprintf("%.2f", a / b)}')
+    printf '%-7s %-18s %9.2f %8.1f %6.1f %10s %6s  %-13s %-7s %10s %8s\n' "$name" "${cfg[$name]}" \
+      "${its[$name]}" "$gf" "$pk" "${tor[$name]}" "$ratio" "${target[$name]}" \
+      "$(verdict "$name" "$ratio" "$pk")" "$bound" "$bratio"
   done
   echo "-- KA against training (bench_metrics)"
   "$bench_metrics"
