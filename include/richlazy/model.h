@@ -46,7 +46,7 @@ double rl_rnn_rho(const rl_params *p);
 
 /*
 ** Workspace for one network shape and one (T, B): the hidden states r_t, the
-** outputs y_t, dL/dy and the BPTT scratch (about 2 T B N floats). Reused across
+** outputs y_t, dL/dy and the BPTT scratch (about 2 T B N + N^2 floats). Reused across
 ** iterations; forward and backward allocate nothing. One workspace serves one
 ** thread; it may be shared by networks of the same shape (e.g. W(0) and W(f)).
 ** Returns RL_EINPUT unless steps, batch >= 1, or RL_ENOMEM.
@@ -75,7 +75,8 @@ float *rl_rnn_output_grad(rl_rnn_work *w);
 ** BPTT from dL/dy (rl_rnn_output_grad) to grad (n_params floats, theta's
 ** layout), overwriting grad. Needs the forward of the same net and x just before.
 ** Per step one GEMM for the recurrent term; the weight gradients are batched
-** over all steps, one GEMM each with K = T*B (K = (T-1)*B for W_h: r_{-1} = 0).
+** over all steps, one GEMM each with K = T*B (K = (T-1)*B for W_h: r_{-1} = 0;
+** the readout terms start at the first step whose dL/dy is not all zero).
 */
 void rl_rnn_backward(const rl_rnn *net, const float *x, rl_rnn_work *w, float *grad);
 
