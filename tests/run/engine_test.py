@@ -286,12 +286,27 @@ def mode_kill():
               f"{extra} reruns of items lost in flight (at most 2 per kill of 2 workers)")
 
 
+def wait_for_done(out, at_least=1, timeout=60.0):
+    """Polls `richlazy status` (it reads the journal) until `at_least` items are done.
+
+    Signalling after a fixed sleep raced a slow start-up on a loaded machine (0 items done).
+    """
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r = subprocess.run([EXE, "status", out], capture_output=True, text=True)
+        m = re.search(r"items: (\d+) done", r.stdout)
+        if r.returncode == 0 and m and int(m.group(1)) >= at_least:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def mode_signal():
     axes = {"seed": list(range(40))}
     spec = write_spec("sig", axes, {"model.hidden": 8, "train": "{iterations: 200000}"})
     out = path("sig1.nc")
     proc = start(1, spec, out, "--grace", "5")
-    time.sleep(1.0)
+    check(wait_for_done(out), "P = 1: an item finishes before the signal")
     t0 = time.time()
     proc.send_signal(signal.SIGTERM)
     err = proc.communicate(timeout=30)[1]
