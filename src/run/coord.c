@@ -312,17 +312,20 @@ static rl_code ask_to_stop(coord *c, bool checkpointing_only, double wait, size_
     return RL_OK;
 }
 
+/* "stop requested: ...", naming what happens to each kind of running item. */
 static void note_stop(coord *c, size_t checkpointing)
 {
-    char rest[256] = "";
+    char saved[128] = "", waited[160] = "";
     size_t others = c->running - checkpointing;
+    if (checkpointing)
+        rl_snprintf(saved, sizeof saved, "; %zu running items save a checkpoint and stop",
+                    checkpointing);
     if (others)
-        rl_snprintf(rest, sizeof rest,
-                    "; %zu without checkpoints get up to %g s to finish (a second signal abandons "
-                    "them)",
-                    others, c->o->grace);
-    note(c, "stop requested: no new items; %zu running items save a checkpoint and stop%s",
-         checkpointing, rest);
+        rl_snprintf(waited, sizeof waited,
+                    "; waiting up to %g s for %zu running items without checkpoints (a second "
+                    "signal abandons them)",
+                    c->o->grace, others);
+    note(c, "stop requested: no new items%s%s", saved, waited);
 }
 
 /*

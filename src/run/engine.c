@@ -129,8 +129,8 @@ static bool make_dir(char *dir, bool *created, char *why, size_t cap)
 /*
 ** Collective. Rank 0 creates OUT.nc.ckpt and broadcasts its absolute path; then
 ** every rank must be able to write there, or none starts (the message names the
-** first rank that cannot). With checkpoints off only rank 0's relative path is
-** set, for removing checkpoints left by earlier runs.
+** first rank that cannot). With checkpoints off the path stays as given: rank 0
+** still removes checkpoints that earlier runs left, as their items finish.
 */
 static rl_code prepare_checkpoints(run_ctx *rc, rl_status *st)
 {
