@@ -21,8 +21,9 @@ nodes=1 tasks=1 time=04:00:00 warn=120 dry=0
 partition=${RL_PARTITION:-} account=${RL_ACCOUNT:-}
 extra=()
 usage() {
-    echo "usage: submit.sh [-N NODES] [-n TASKS_PER_NODE] [-t TIME] [-w WARN_SECONDS] [-p PARTITION]" >&2
-    echo "                 [-A ACCOUNT] [-s SBATCH_OPTION]... [-d] SPEC OUT.nc [richlazy run options]" >&2
+    echo "usage: submit.sh [-N NODES] [-n TASKS_PER_NODE] [-t TIME] [-w WARN_SECONDS]" >&2
+    echo "                 [-p PARTITION] [-A ACCOUNT] [-s SBATCH_OPTION]... [-d]" >&2
+    echo "                 SPEC OUT.nc [richlazy run options]" >&2
     exit 2
 }
 die() {

@@ -359,8 +359,8 @@ def main():
         check(False, str(e))
     finally:
         cl.stop()
-        if FAILED:
-            for n in ("slurmctld.log", "slurmd.log"):
+        for n in ("slurmctld.log", "slurmd.log"):
+            if FAILED and os.path.exists(cl.path(n)):
                 print(f"--- {n} (last lines)\n{tail(cl.path(n), 15)}")
         shutil.rmtree(work, ignore_errors=True)
     print(f"slurm: {len(FAILED)} failed in {time.time() - t0:.0f} s")

@@ -50,7 +50,8 @@ axes:
 params:
   model.hidden: 64
   init: {{kind: gaussian, gain: 1.25}}
-  train: {{optimizer: adam, lr: 0.001, iterations: {iterations}, batch: 16, curve_every: {CURVE_EVERY}}}
+  train: {{optimizer: adam, lr: 0.001, iterations: {iterations}, batch: 16,
+          curve_every: {CURVE_EVERY}}}
   probe: {{trials: 64, kernel_trials: 16}}
 """
     with open(path, "w") as f:
