@@ -287,7 +287,8 @@ def mode_kill():
 
 
 def wait_for_done(out, at_least=1, timeout=60.0):
-    """Polls `richlazy status` (it reads the journal) until `at_least` items are done.
+    """Polls `richlazy status` (it reads the journal) until `at_least` items are done
+    (0: until the journal exists, i.e. the coordinator is past start-up).
 
     Signalling after a fixed sleep raced a slow start-up on a loaded machine (0 items done).
     """
@@ -326,7 +327,8 @@ def mode_signal():
 
     out = path("sig3.nc")
     proc = start(3, spec, out, "--grace", "5")
-    time.sleep(1.5)
+    check(wait_for_done(out, at_least=0), "P = 3: the coordinator is up (its journal reads)")
+    time.sleep(0.5)  # every rank is past MPI start-up once the journal exists; let them train
     t0 = time.time()
     proc.send_signal(signal.SIGUSR1)  # mpirun forwards it to every rank
     proc.communicate(timeout=30)
@@ -342,7 +344,8 @@ def mode_signal():
                       {"model.hidden": 8, "train": "{iterations: 20000000}"})
     out = path("sig2.nc")
     proc = start(1, spec, out, "--grace", "60")
-    time.sleep(1.0)
+    check(wait_for_done(out, at_least=0), "P = 1: the coordinator is up (its journal reads)")
+    time.sleep(0.5)  # the first item is dispatched at once; let it start training
     proc.send_signal(signal.SIGTERM)
     time.sleep(0.5)
     t0 = time.time()
