@@ -8,7 +8,11 @@
 ** messages are the same for every format. Every failure is RL_EINPUT and names
 ** the file (the user can fix it). Orientation: W = M (rows = post-synaptic) or,
 ** with init.transpose, W = M^T (a pre -> post matrix such as the V1 file).
-** As generated (init.norm: none) W is the file's values; otherwise rescaled.
+** init.rank r > 0 keeps W's top r singular triplets (lowrank.c): with a teacher
+** network's trained W_h as the file, that is Fig. 3C's task-aligned rank-r init,
+** paired with kind svd's random rank r of the same norm.
+** As generated (init.norm: none) W is the (truncated) file's values; otherwise
+** rescaled.
 */
 #include "internal.h"
 
@@ -47,7 +51,7 @@ rl_code rl_init_check_file(const rl_params *p, rl_status *st)
              "init.file '%s': cannot tell its format (init.file_format = %s); valid: a name "
              "ending in .npy, .csv or .nc, or init.file_format: npy, csv or nc",
              p->init.file, p->init.file_format);
-    return RL_OK;
+    return rl_init_check_lowrank(p, st);
 }
 
 /* ---- shared by the readers ---- */
@@ -354,5 +358,6 @@ rl_code rl_init_gen_file(const rl_params *p, uint64_t sweep_seed, const double *
         for (size_t j = 0; j < (size_t)n; j++)
             w[i * n + j] = p->init.transpose ? m[j * n + i] : m[i * n + j];
     rl_free(m);
+    if (rc == RL_OK) rc = rl_init_truncate(w, n, (int)p->init.rank, st);
     return rc;
 }

@@ -34,6 +34,11 @@ rl_code rl_init_gen_svd(const rl_params *p, uint64_t sweep_seed, const double *z
                         rl_status *st);
 rl_code rl_init_gen_softrank(const rl_params *p, uint64_t sweep_seed, const double *z, double *w,
                              rl_status *st);
+/*
+** w (n x n) <- its top r singular triplets, U_r S_r V_r^T, in place; r <= 0 or
+** r >= n leaves w as it is. A tie s_r = s_{r+1} is broken by LAPACK's order.
+*/
+rl_code rl_init_truncate(double *w, int n, int r, rl_status *st);
 
 /* ---- celltype.c ---- */
 rl_code rl_init_check_celltype(const rl_params *p, rl_status *st);

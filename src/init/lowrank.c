@@ -13,6 +13,8 @@
 ** init.base uniform (appendix "uniform init"): the triplets of W0's uniform twin
 ** sqrt(3) erf(Z / sqrt 2) / sqrt(N) — the same draw through the normal CDF, so
 ** the uniform base is paired with the Gaussian one and has its variance.
+** The same truncation serves kind file (rl_init_truncate): a teacher's trained
+** W_h cut to its top r triplets is the task-aligned rank-r init of Fig. 3C.
 */
 #include "internal.h"
 
@@ -60,6 +62,19 @@ static rl_code svd_of_w0(const rl_params *p, const double *z, double **u, double
         w0[k] = uniform ? c * sqrt(3.0) * erf(z[k] / sqrt(2.0)) : c * z[k];
     rl_code rc = rl_init_svd(w0, n, *u, *s, *vt, st);
     if (rc != RL_OK) rl_free(*u);
+    return rc;
+}
+
+rl_code rl_init_truncate(double *w, int n, int r, rl_status *st)
+{
+    if (r <= 0 || r >= n) return RL_OK; /* 0 = every triplet; r = n is W itself */
+    size_t nn = (size_t)n * (size_t)n;
+    double *u = rl_alloc(2 * nn + (size_t)n, sizeof *u, st);
+    if (!u) return st->code;
+    double *vt = u + nn, *s = u + 2 * nn;
+    rl_code rc = rl_init_svd(w, n, u, s, vt, st);
+    if (rc == RL_OK) assemble(n, r, u, s, vt, w);
+    rl_free(u);
     return rc;
 }
 
