@@ -2,6 +2,7 @@
 # reproduce.sh — run the quick sweep of every paper figure and appendix control on all local
 # cores into analysis/results/, then compute the statistics of REPRODUCTION.md
 # (analysis/results/tables.md). Each sweep resumes if interrupted; rerunning skips what is done.
+# Fig. 3C's sweeps need a teacher network: scripts/fig3c_teacher.sh makes it first if absent.
 # Usage: scripts/reproduce.sh [SWEEP.yaml ...]   (default: every quick reproduction sweep)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,13 +16,18 @@ fi
 sweeps=("$@")
 if [ ${#sweeps[@]} -eq 0 ]; then
   sweeps=(sweeps/fig1_lowrank_quick.yaml sweeps/fig1_smnist_quick.yaml sweeps/fig2_quick.yaml
-          sweeps/fig2_em_quick.yaml sweeps/fig3_quick.yaml sweeps/theorem1_quick.yaml
+          sweeps/fig2_em_quick.yaml sweeps/fig3_quick.yaml sweeps/fig3c_quick.yaml
+          sweeps/theorem1_quick.yaml
           sweeps/appendix/*_quick.yaml)
 fi
 mkdir -p analysis/results
 for s in "${sweeps[@]}"; do
   out="analysis/results/$(basename "${s%.yaml}").nc"
   echo "== $s -> $out"
+  case "$(basename "$s")" in
+    fig3c_quick.yaml) scripts/fig3c_teacher.sh quick ;;
+    fig3c.yaml) scripts/fig3c_teacher.sh paper ;;
+  esac
   scripts/mpirun.sh -n "$(nproc)" build/src/cli/richlazy run "$s" -o "$out" --progress-every 60
 done
 /usr/bin/python3 analysis/reproduction.py analysis/results > analysis/results/tables.md
@@ -29,7 +35,7 @@ echo "reproduce: statistics in analysis/results/tables.md"
 # The figures: each notebook on its results file, PNGs into analysis/results/figures/<sweep>/.
 export PYDEVD_DISABLE_FILE_VALIDATION=1
 for pair in fig1:fig1_lowrank_quick fig1:fig1_smnist_quick fig2:fig2_quick fig2:fig2_em_quick \
-            fig3:fig3_quick theorem1:theorem1_quick; do
+            fig3:fig3_quick fig3:fig3c_quick theorem1:theorem1_quick; do
   nb=${pair%%:*} res=${pair##*:}
   [ -f "analysis/results/$res.nc" ] || continue
   (cd analysis && RICHLAZY_RESULTS="results/$res.nc" RICHLAZY_FIGURES="results/figures/$res" \
