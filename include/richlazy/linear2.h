@@ -88,9 +88,11 @@ void rl_linear2_jacobian(const rl_linear2 *net, const double *x, int m, double *
 ** fills in out: status (done or diverged), weight_change (W1), weight_change_all
 ** ([W1 | W2]), weight_change_rel, rep_alignment (Eq. 5 on the hidden layer over the
 ** m samples), kernel_alignment (Eq. 6 on Eq. 7 kernels), kernel_task_alignment
-** (y y^T), kernel_eff_rank, initial_loss, final_loss, eff_rank_sv (of W1(0):
-** sum s_i / (s_1 min(N, d))), diverged_step, the loss curve every
-** train.curve_every steps (first RL_CURVE_MAX records) and wall_seconds. Other
+** (y y^T), kernel_eff_rank and both at step 0 (the _init measures), initial_loss,
+** final_loss, eff_rank_sv (of W1(0): sum s_i / (s_1 min(N, d))), diverged_step, the
+** loss at every train.curve_every-th step from step 0 (first RL_CURVE_MAX records),
+** the kernel curves at records whose step is a multiple of probe.kernel_every, and
+** wall_seconds. Other
 ** fields are left as the caller set them (rl_result_clear). Not collective.
 */
 rl_code rl_linear2_run(const rl_params *p, uint64_t sweep_seed, rl_result *out, rl_status *st);

@@ -1,8 +1,8 @@
 /*
 ** result.h: the fixed-size record one training item produces (module: run,
-** read by store). Scalars are indexed by the measures.def table, so the store
-** writes one netCDF variable per measure without knowing their meaning, and a
-** new measure is one line in measures.def.
+** read by store). Scalars are indexed by the measures.def table and curves by
+** curves.def, so the store writes one netCDF variable per measure or curve without
+** knowing their meaning, and a new one is one line in its table.
 */
 #ifndef RICHLAZY_RESULT_H
 #define RICHLAZY_RESULT_H
@@ -23,7 +23,14 @@ typedef enum rl_measure {
 } rl_measure;
 #undef RL_M
 
-#define RL_CURVE_MAX  1024 /* most loss-curve records per item */
+#define RL_C(name, units, long_name) RL_CURVE_##name,
+typedef enum rl_curve {
+#include "richlazy/curves.def"
+    RL_NCURVES
+} rl_curve;
+#undef RL_C
+
+#define RL_CURVE_MAX  1024 /* most records per curve and item */
 #define RL_REASON_MAX 256
 
 typedef struct rl_result {
@@ -31,11 +38,11 @@ typedef struct rl_result {
     int32_t status;   /* rl_item_status */
     int32_t attempts; /* runs started, this one included */
     int32_t worker;   /* MPI rank that trained it */
-    int32_t n_curve;  /* valid entries of loss_curve */
+    int32_t n_curve;  /* valid records of every curve */
     double wall_seconds;
-    double measure[RL_NMEASURES];   /* NaN where not computed */
-    float loss_curve[RL_CURVE_MAX]; /* training loss every train.curve_every iterations */
-    char reason[RL_REASON_MAX];     /* why it failed ("" otherwise) */
+    double measure[RL_NMEASURES];          /* NaN where not computed */
+    float curve[RL_NCURVES][RL_CURVE_MAX]; /* curves.def; NaN where not measured */
+    char reason[RL_REASON_MAX];            /* why it failed ("" otherwise) */
 } rl_result;
 
 typedef struct rl_measure_info {
@@ -43,7 +50,9 @@ typedef struct rl_measure_info {
 } rl_measure_info;
 /* Name, units and description of measure m (from measures.def). */
 const rl_measure_info *rl_measure_get(rl_measure m);
-/* Sets every measure to NaN, status pending, curve empty. */
+/* The same for curve c (from curves.def). */
+const rl_measure_info *rl_curve_get(rl_curve c);
+/* Sets every measure and curve value to NaN, status pending, no records. */
 void rl_result_clear(rl_result *r, uint64_t item);
 const char *rl_item_status_name(rl_item_status s);
 

@@ -42,6 +42,7 @@ typedef struct rl_store_layout {
     const char (*ids)[RL_ID_LEN]; /* nitems ids in row-major item order */
     int n_record;                 /* length of the `record` (loss-curve) dimension, >= 1 */
     long record_every;            /* iterations between curve records; 0 if items differ */
+    unsigned curves;              /* bit c: write curve c (curves.def); loss_curve always */
     char (*own_ids)[RL_ID_LEN];   /* storage behind ids when built from a spec */
 } rl_store_layout;
 

@@ -28,7 +28,8 @@ static void print_help(void)
         "  --set PATH=VALUE  override one parameter (repeatable), e.g. --set train.iterations=100\n"
         "  --dump FILE.nc    write initial and final weights, the probe set and the model\n"
         "                    constants to FILE.nc (README \"Dump files\")\n"
-        "  --curve           also print the loss curve\n"
+        "  --curve           also print the loss curve (and the kernel curves when\n"
+        "                    probe.kernel_every > 0; nan between their records)\n"
         "  --help            this text\n"
         "exit status: 0 trained (done or diverged), 1 internal error, 2 bad input or usage\n",
         usage);
@@ -44,10 +45,11 @@ static void print_result(const rl_item *it, const rl_params *p, const rl_result 
     double ts = r->measure[RL_MEASURE_train_seconds];
     if (ts > 0 && isfinite(ts))
         printf("iterations_per_second: %.1f\n", (double)p->train.iterations / ts);
-    if (curve) {
-        printf("loss_curve:");
+    for (int c = 0; curve && c < RL_NCURVES; c++) {
+        if (c != RL_CURVE_loss_curve && p->probe.kernel_every == 0) continue;
+        printf("%s:", rl_curve_get((rl_curve)c)->name);
         for (int i = 0; i < r->n_curve; i++)
-            printf(" %.6g", r->loss_curve[i]);
+            printf(" %.6g", r->curve[c][i]);
         printf("\n");
     }
 }

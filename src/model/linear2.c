@@ -379,21 +379,50 @@ static rl_code eff_rank_sv(const rl_linear2 *net, double *out, rl_status *st)
     return rc;
 }
 
-/* Full-batch GD; records losses in out. Returns the step whose loss was not finite, or -1. */
-static long train(const rl_params *p, rl_linear2 *net, const rl_linear2_data *data, double *grad,
-                  double *scratch, rl_result *out)
+/* The kernel curves' record r (curves.def): Eq. 7's K now against K(0) and the teacher. */
+static rl_code record_kernel(const rl_linear2 *net, const rl_linear2_data *data,
+                             const rl_kernel *k0, rl_result *out, int r, rl_status *st)
 {
-    long steps = p->linear.steps, every = p->train.curve_every;
+    rl_kernel *k = NULL;
+    double er = NAN;
+    rl_code rc = kernel_of(net, data, &k, st);
+    if (rc == RL_OK) rc = rl_metrics_kernel_eff_rank(k, &er, st);
+    if (rc == RL_OK) {
+        out->curve[RL_CURVE_kernel_alignment_curve][r] = (float)rl_metrics_kernel_alignment(k0, k);
+        out->curve[RL_CURVE_kernel_task_alignment_curve][r] =
+            (float)rl_metrics_target_alignment(k, data->y);
+        out->curve[RL_CURVE_kernel_eff_rank_curve][r] = (float)er;
+    }
+    rl_metrics_kernel_destroy(&k);
+    return rc;
+}
+
+/*
+** Full-batch GD; records the loss every train.curve_every steps (and the kernel
+** curves every probe.kernel_every). *bad is the step whose loss was not finite, or -1.
+*/
+static rl_code train(const rl_params *p, rl_linear2 *net, const rl_linear2_data *data,
+                     const rl_kernel *k0, double *grad, double *scratch, rl_result *out, long *bad,
+                     rl_status *st)
+{
+    long steps = p->linear.steps, every = p->train.curve_every, kevery = p->probe.kernel_every;
     out->n_curve = 0;
     for (long s = 0;; s++) {
         double loss = rl_linear2_loss(net, data, s < steps ? grad : NULL, scratch);
         if (s == 0) out->measure[RL_MEASURE_initial_loss] = loss;
-        if (!isfinite(loss)) return s;
-        if (s % every == 0 && out->n_curve < RL_CURVE_MAX)
-            out->loss_curve[out->n_curve++] = (float)loss;
+        if (!isfinite(loss)) {
+            *bad = s;
+            return RL_OK;
+        }
+        if (s % every == 0 && out->n_curve < RL_CURVE_MAX) {
+            out->curve[RL_CURVE_loss_curve][out->n_curve++] = (float)loss;
+            if (kevery > 0 && s % kevery == 0)
+                RL_TRY(record_kernel(net, data, k0, out, out->n_curve - 1, st));
+        }
         if (s == steps) {
             out->measure[RL_MEASURE_final_loss] = loss;
-            return -1;
+            *bad = -1;
+            return RL_OK;
         }
         for (size_t i = 0; i < net->n_params; i++)
             net->theta[i] -= p->linear.lr * grad[i];
@@ -456,7 +485,11 @@ rl_code rl_linear2_run(const rl_params *p, uint64_t sweep_seed, rl_result *out, 
         (rc = eff_rank_sv(net0, &er, st)))
         goto done;
     out->measure[RL_MEASURE_eff_rank_sv] = er;
-    long bad = train(p, net, data, work, work + net->n_params, out);
+    out->measure[RL_MEASURE_kernel_task_alignment_init] = rl_metrics_target_alignment(k0, data->y);
+    if ((rc = rl_metrics_kernel_eff_rank(k0, &out->measure[RL_MEASURE_kernel_eff_rank_init], st)))
+        goto done;
+    long bad;
+    if ((rc = train(p, net, data, k0, work, work + net->n_params, out, &bad, st))) goto done;
     out->measure[RL_MEASURE_diverged_step] = (double)bad;
     out->status = bad >= 0 ? RL_ITEM_DIVERGED : RL_ITEM_DONE;
     if (bad < 0) rc = measure(net0, net, data, k0, r0, out, st);

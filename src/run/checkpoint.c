@@ -1,10 +1,10 @@
 /*
 ** checkpoint.c: save and restore one training's state (checkpoint.h).
 ** File layout (native byte order: a checkpoint lives and dies on one cluster):
-**   "RLCKPT01"  8 bytes magic
+**   "RLCKPT02"  8 bytes magic (01: before the kernel curves)
 **   u64 fingerprint, i64 iteration, f64 window, i64 in_window, i64 opt_step,
 **   i32 n_curve, i32 has_v, u64 n_params
-**   f32 curve[n_curve], f32 theta[n], f32 m[n], f32 v[n] if has_v
+**   f32 curve[RL_NCURVES][n_curve] (curves.def order), f32 theta[n], f32 m[n], f32 v[n] if has_v
 **   u64 FNV-1a of every byte above
 ** Written to PATH.tmp and renamed, so PATH is always a complete checkpoint or absent.
 */
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char magic[8] = {'R', 'L', 'C', 'K', 'P', 'T', '0', '1'};
+static const char magic[8] = {'R', 'L', 'C', 'K', 'P', 'T', '0', '2'};
 
 typedef struct header {
     uint64_t fingerprint;
@@ -58,16 +58,20 @@ typedef struct part {
     size_t bytes;
 } part;
 
-static int body_parts(const rl_ckpt_state *s, header *h, part parts[6])
+#define NPARTS (5 + RL_NCURVES)
+
+static int body_parts(const rl_ckpt_state *s, header *h, part parts[NPARTS])
 {
     size_t n = s->net->n_params;
-    parts[0] = (part){(void *)magic, sizeof magic};
-    parts[1] = (part){h, sizeof *h};
-    parts[2] = (part){s->out->loss_curve, (size_t)h->n_curve * sizeof(float)};
-    parts[3] = (part){s->net->theta, n * sizeof(float)};
-    parts[4] = (part){s->opt->m, n * sizeof(float)};
-    parts[5] = (part){s->opt->v, h->has_v ? n * sizeof(float) : 0};
-    return 6;
+    int k = 0;
+    parts[k++] = (part){(void *)magic, sizeof magic};
+    parts[k++] = (part){h, sizeof *h};
+    for (int c = 0; c < RL_NCURVES; c++)
+        parts[k++] = (part){s->out->curve[c], (size_t)h->n_curve * sizeof(float)};
+    parts[k++] = (part){s->net->theta, n * sizeof(float)};
+    parts[k++] = (part){s->opt->m, n * sizeof(float)};
+    parts[k++] = (part){s->opt->v, h->has_v ? n * sizeof(float) : 0};
+    return k;
 }
 
 static rl_code sync_dir_of(const char *path, rl_status *st)
@@ -89,7 +93,7 @@ rl_code rl_ckpt_save(const char *path, uint64_t fingerprint, const rl_ckpt_state
              "checkpoint path too long (%s); valid: under %d bytes", path, RL_PATH_MAX);
     header h = {fingerprint, s->iteration,    s->in_window,      s->opt->step,
                 s->window,   s->out->n_curve, s->opt->v != NULL, s->net->n_params};
-    part parts[6];
+    part parts[NPARTS];
     int np = body_parts(s, &h, parts);
     FILE *f = fopen(tmp, "wb");
     RL_CHECK(f, st, RL_EIO, "%s: cannot write checkpoint: %s", tmp, strerror(errno));
@@ -115,8 +119,8 @@ static rl_code read_header(FILE *f, const char *path, uint64_t fingerprint, cons
     char m[8];
     RL_CHECK(fread(m, 1, 8, f) == 8 && memcmp(m, magic, 8) == 0 && fread(h, sizeof *h, 1, f) == 1,
              st, RL_EIO,
-             "%s: not a richlazy checkpoint (bad magic or truncated); delete it to "
-             "restart the item from the beginning",
+             "%s: not a checkpoint of this richlazy version (bad magic) or truncated; delete "
+             "it to restart the item from the beginning",
              path);
     RL_CHECK(h->fingerprint == fingerprint, st, RL_EIO,
              "%s: checkpoint of a different item or parameters; delete it to restart the item",
@@ -141,7 +145,7 @@ rl_code rl_ckpt_load(const char *path, uint64_t fingerprint, rl_ckpt_state *s, b
         return rc;
     }
     s->out->n_curve = h.n_curve;
-    part parts[6];
+    part parts[NPARTS];
     int np = body_parts(s, &h, parts);
     uint64_t sum = fnv(fnv(FNV_INIT, magic, sizeof magic), &h, sizeof h), stored;
     bool ok = true;

@@ -19,7 +19,7 @@ typedef struct rl_ckpt_state {
     long iteration; /* the next iteration to run */
     double window;  /* sum of the training losses of the open curve window */
     long in_window; /* iterations in it */
-    rl_result *out; /* loss_curve and n_curve */
+    rl_result *out; /* curves and n_curve */
     rl_rnn *net;    /* theta */
     rl_opt *opt;    /* step, m, v */
 } rl_ckpt_state;

@@ -5,7 +5,7 @@
 ** or crash on demand, without the real training's seconds per item.
 ** Values: a 64-bit FNV-1a hash of every parameter's canonical text (so they
 ** depend on the item only, never on rank, order or resumption), spread over
-** the measures and the loss curve by a SplitMix64 finaliser.
+** the measures and the curves by a SplitMix64 finaliser.
 ** Outcome by init.gain: < 100 done; [100, 500) diverged; [500, 900) an error;
 ** >= 900 raises SIGKILL in its own process (a worker crash).
 */
@@ -77,7 +77,13 @@ rl_code rl_run_fake_item(const rl_params *p, uint64_t sweep_seed, const rl_train
     long n = (p->train.iterations + every - 1) / every;
     out->n_curve = n > RL_CURVE_MAX ? RL_CURVE_MAX : (int)n;
     for (int k = 0; k < out->n_curve; k++)
-        out->loss_curve[k] = (float)(exp(-0.1 * k) * (1.0 + 0.1 * unit(mix(h ^ (uint64_t)k))));
+        out->curve[RL_CURVE_loss_curve][k] =
+            (float)(exp(-0.1 * k) * (1.0 + 0.1 * unit(mix(h ^ (uint64_t)k))));
+    long kevery = p->probe.kernel_every; /* the kernel curves at the records train.c fills */
+    for (int k = 0; kevery > 0 && k < out->n_curve; k++)
+        if (((k + 1) * every) % kevery == 0)
+            for (int c = RL_CURVE_loss_curve + 1; c < RL_NCURVES; c++)
+                out->curve[c][k] = (float)unit(mix(h ^ ((uint64_t)c << 32 | (uint64_t)k)));
     out->status = RL_ITEM_DONE;
     out->measure[RL_MEASURE_diverged_step] = -1;
     if (gain >= 100) {

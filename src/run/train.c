@@ -11,7 +11,9 @@
 **   the iteration (so a batch never depends on history: resumable, paired);
 **   divergence (non-finite loss or weights) ends the item as an outcome;
 **   measures at the end; the loss curve holds the mean training loss of each
-**   window of `train.curve_every` iterations.
+**   window of `train.curve_every` iterations, and every `probe.kernel_every`
+**   iterations the kernel curves record K(t) against K(0) and the task
+**   (appendix Figs. 14, 15).
 */
 #include "richlazy/train.h"
 
@@ -43,7 +45,8 @@ typedef struct session {
     float *grad;
     rl_rep *rep0;
     rl_kernel *kernel0;
-    int8_t *signs; /* Dale signs per column when init.dale_keep, else NULL */
+    int8_t *signs;        /* Dale signs per column when init.dale_keep, else NULL */
+    double curve_seconds; /* spent on kernel curves inside the training loop */
 } session;
 
 static void session_destroy(session *s)
@@ -63,8 +66,22 @@ static void session_destroy(session *s)
     rl_task_destroy(&s->task);
 }
 
+/* Kernel curves are sampled at loss-curve records, so their period must be one of them. */
+static rl_code check_kernel_every(const rl_params *p, rl_status *st)
+{
+    RL_CHECK(
+        p->probe.kernel_every % p->train.curve_every == 0, st, RL_EINPUT,
+        "probe.kernel_every = %ld is not a multiple of train.curve_every = %ld; valid: 0 (off) "
+        "or a multiple such as %ld",
+        p->probe.kernel_every, p->train.curve_every,
+        p->train.curve_every *
+            ((p->probe.kernel_every + p->train.curve_every - 1) / p->train.curve_every));
+    return RL_OK;
+}
+
 rl_code rl_train_check(const rl_params *p, rl_status *st)
 {
+    RL_TRY(check_kernel_every(p, st));
     if (strcmp(p->model.kind, "linear2") == 0) return RL_OK;
     rl_task_shape shape;
     RL_TRY(rl_init_check(p, st));
@@ -149,19 +166,58 @@ static bool kernel_last_only(const rl_params *p)
     return strcmp(p->task.name, "smnist") == 0;
 }
 
-static rl_code measure_initial(session *s, rl_result *out, rl_status *st)
+/* The current network's tangent kernel on the probe set (Eq. 6). */
+static rl_code current_kernel(const session *s, rl_kernel **k, rl_status *st)
 {
     const rl_params *p = s->p;
+    return rl_metrics_kernel_create(s->net, &s->probe, (int)p->probe.kernel_trials, kernel_wrt(p),
+                                    kernel_last_only(p), k, st);
+}
+
+/* What one kernel says: KA to K(0) (Eq. 6), alignment with the task, effective rank. */
+typedef struct kernel_summary {
+    double ka, task, eff_rank;
+} kernel_summary;
+
+static rl_code summarise(const session *s, const rl_kernel *k, kernel_summary *out, rl_status *st)
+{
+    out->ka = rl_metrics_kernel_alignment(s->kernel0, k);
+    out->task = rl_metrics_kernel_task_alignment(k, &s->probe);
+    return rl_metrics_kernel_eff_rank(k, &out->eff_rank, st);
+}
+
+static rl_code measure_initial(session *s, rl_result *out, rl_status *st)
+{
     out->measure[RL_MEASURE_initial_loss] = probe_loss(s, NULL);
     RL_TRY(rl_metrics_rep_create(s->net, &s->probe, s->shape.decision_step, &s->rep0, st));
-    RL_TRY(rl_metrics_kernel_create(s->net, &s->probe, (int)p->probe.kernel_trials, kernel_wrt(p),
-                                    kernel_last_only(p), &s->kernel0, st));
+    RL_TRY(current_kernel(s, &s->kernel0, st));
+    kernel_summary k0;
+    RL_TRY(summarise(s, s->kernel0, &k0, st));
+    out->measure[RL_MEASURE_kernel_task_alignment_init] = k0.task;
+    out->measure[RL_MEASURE_kernel_eff_rank_init] = k0.eff_rank;
     return RL_OK;
+}
+
+/* Appendix Figs. 14, 15: the kernel now, against K(0) and the task, into record r. */
+static rl_code record_kernel(session *s, rl_result *out, int r, rl_status *st)
+{
+    double t0 = rl_now();
+    rl_kernel *k = NULL;
+    kernel_summary ks;
+    rl_code rc = current_kernel(s, &k, st);
+    if (rc == RL_OK) rc = summarise(s, k, &ks, st);
+    if (rc == RL_OK) {
+        out->curve[RL_CURVE_kernel_alignment_curve][r] = (float)ks.ka;
+        out->curve[RL_CURVE_kernel_task_alignment_curve][r] = (float)ks.task;
+        out->curve[RL_CURVE_kernel_eff_rank_curve][r] = (float)ks.eff_rank;
+    }
+    rl_metrics_kernel_destroy(&k);
+    s->curve_seconds += rl_now() - t0;
+    return rc;
 }
 
 static rl_code measure_final(session *s, rl_result *out, rl_status *st)
 {
-    const rl_params *p = s->p;
     rl_rnn *net = s->net;
     size_t nh = (size_t)net->n_hidden * net->n_hidden;
     double acc;
@@ -179,14 +235,13 @@ static rl_code measure_final(session *s, rl_result *out, rl_status *st)
     rl_code rc = rl_metrics_rep_create(net, &s->probe, s->shape.decision_step, &repf, st);
     if (rc == RL_OK) /* Eq. 5 */
         out->measure[RL_MEASURE_rep_alignment] = rl_metrics_rep_alignment(s->rep0, repf, false);
-    if (rc == RL_OK)
-        rc = rl_metrics_kernel_create(net, &s->probe, (int)p->probe.kernel_trials, kernel_wrt(p),
-                                      kernel_last_only(p), &kf, st);
+    kernel_summary ks;
+    if (rc == RL_OK) rc = current_kernel(s, &kf, st);
+    if (rc == RL_OK) rc = summarise(s, kf, &ks, st);
     if (rc == RL_OK) { /* Eq. 6 */
-        out->measure[RL_MEASURE_kernel_alignment] = rl_metrics_kernel_alignment(s->kernel0, kf);
-        out->measure[RL_MEASURE_kernel_task_alignment] =
-            rl_metrics_kernel_task_alignment(kf, &s->probe);
-        rc = rl_metrics_kernel_eff_rank(kf, &out->measure[RL_MEASURE_kernel_eff_rank], st);
+        out->measure[RL_MEASURE_kernel_alignment] = ks.ka;
+        out->measure[RL_MEASURE_kernel_task_alignment] = ks.task;
+        out->measure[RL_MEASURE_kernel_eff_rank] = ks.eff_rank;
     }
     rl_metrics_kernel_destroy(&kf);
     rl_metrics_rep_destroy(&repf);
@@ -268,10 +323,13 @@ static rl_code train_loop(session *s, const rl_train_opts *opts, ckpt_policy *cp
         if (!isfinite(loss)) return diverged(out, it);
         k->window += loss;
         if (++k->in_window == p->train.curve_every || it + 1 == p->train.iterations) {
-            out->loss_curve[out->n_curve++] = (float)(k->window / (double)k->in_window);
+            out->curve[RL_CURVE_loss_curve][out->n_curve++] =
+                (float)(k->window / (double)k->in_window);
             k->window = 0.0;
             k->in_window = 0;
             if (!all_finite(s->net->theta, s->net->n_params)) return diverged(out, it);
+            if (p->probe.kernel_every > 0 && (it + 1) % p->probe.kernel_every == 0)
+                RL_TRY(record_kernel(s, out, out->n_curve - 1, st));
         }
     }
     out->status = RL_ITEM_DONE;
@@ -324,8 +382,8 @@ static rl_code train_rnn(const rl_params *p, uint64_t sweep_seed, const rl_train
     double t2 = rl_now();
     if (rc == RL_OK && out->status == RL_ITEM_DONE) rc = measure_final(&s, out, st);
     double t3 = rl_now();
-    out->measure[RL_MEASURE_train_seconds] = t2 - t1;
-    out->measure[RL_MEASURE_measure_seconds] = (t1 - t0) + (t3 - t2);
+    out->measure[RL_MEASURE_train_seconds] = t2 - t1 - s.curve_seconds;
+    out->measure[RL_MEASURE_measure_seconds] = (t1 - t0) + (t3 - t2) + s.curve_seconds;
     if (rc == RL_OK && opts && opts->dump_path) {
         rl_dump_in dump = {.p = p,
                            .net = s.net,

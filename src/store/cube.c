@@ -4,8 +4,9 @@
 **   dims      the sweep axes in spec order, then `record` (loss-curve samples)
 **   coords    one variable per axis: strings for categorical axes, int64 or
 **             double for numeric ones; `loss_curve_iteration(record)`
-**   data      one double per measure in measures.def (axes), `loss_curve`
-**             (axes, record) float; bookkeeping `status` (CF flags: pending done
+**   data      one double per measure in measures.def (axes), one float per
+**             curve in curves.def (axes, record) — `loss_curve` always, the
+**             kernel curves when recorded (layout.c); bookkeeping `status` (CF flags: pending done
 **             diverged failed), `attempts`, `wall_seconds`, `worker`, `item_id`,
 **             `failure_reason`
 ** Unfinished cells hold each variable's _FillValue (read as missing by xarray);
@@ -32,7 +33,8 @@ typedef struct vars {
     int dim[RL_MAX_DIMS + 1]; /* axes, then record */
     int coord[RL_MAX_DIMS];
     int measure[RL_NMEASURES];
-    int curve, curve_iter, status, attempts, wall, worker, item_id, reason;
+    int curve[RL_NCURVES]; /* -1: not in this file */
+    int curve_iter, status, attempts, wall, worker, item_id, reason;
 } vars;
 
 #define NC(st, call)                                                                               \
@@ -42,9 +44,9 @@ typedef struct vars {
             RL_FAIL((st), RL_EIO, "netCDF: %s (%s)", nc_strerror(nc_rc_), #call);                  \
     } while (0)
 
-static const char *const reserved[] = {"record", "loss_curve", "loss_curve_iteration",
-                                       "status", "attempts",   "wall_seconds",
-                                       "worker", "item_id",    "failure_reason"};
+static const char *const reserved[] = {"record",   "loss_curve_iteration", "status",
+                                       "attempts", "wall_seconds",         "worker",
+                                       "item_id",  "failure_reason"};
 
 rl_code rl_store_cube_check_names(const rl_store_layout *lay, rl_status *st)
 {
@@ -53,12 +55,15 @@ rl_code rl_store_cube_check_names(const rl_store_layout *lay, rl_status *st)
         for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
             RL_CHECK(strcmp(name, reserved[k]) != 0, st, RL_EINPUT,
                      "axis '%s' has the name of a variable of the results file; rename the axis "
-                     "(reserved: record, loss_curve, status, attempts, wall_seconds, worker, "
-                     "item_id, failure_reason and the measure names)",
+                     "(reserved: record, loss_curve_iteration, status, attempts, wall_seconds, "
+                     "worker, item_id, failure_reason and the measure and curve names)",
                      name);
         for (int m = 0; m < RL_NMEASURES; m++)
             RL_CHECK(strcmp(name, rl_measure_get((rl_measure)m)->name) != 0, st, RL_EINPUT,
                      "axis '%s' has the name of a measure; rename the axis", name);
+        for (int c = 0; c < RL_NCURVES; c++)
+            RL_CHECK(strcmp(name, rl_curve_get((rl_curve)c)->name) != 0, st, RL_EINPUT,
+                     "axis '%s' has the name of a curve; rename the axis", name);
     }
     return RL_OK;
 }
@@ -187,9 +192,14 @@ static rl_code define(int ncid, const rl_store_layout *lay, const cube_meta *met
         RL_TRY(def_text(ncid, v->measure[m], "units", mi->units, st));
         RL_TRY(def_text(ncid, v->measure[m], "long_name", mi->long_name, st));
     }
-    RL_TRY(def_data(ncid, lay, v, "loss_curve", NC_FLOAT, true, &v->curve, st));
-    RL_TRY(def_text(ncid, v->curve, "long_name",
-                    "mean training loss over each record's window of iterations", st));
+    for (int c = 0; c < RL_NCURVES; c++) {
+        const rl_measure_info *ci = rl_curve_get((rl_curve)c);
+        v->curve[c] = -1;
+        if (c != RL_CURVE_loss_curve && !(lay->curves & 1u << c)) continue;
+        RL_TRY(def_data(ncid, lay, v, ci->name, NC_FLOAT, true, &v->curve[c], st));
+        RL_TRY(def_text(ncid, v->curve[c], "units", ci->units, st));
+        RL_TRY(def_text(ncid, v->curve[c], "long_name", ci->long_name, st));
+    }
     RL_TRY(def_bookkeeping(ncid, lay, v, st));
     RL_TRY(def_globals(ncid, lay, meta, st));
     NC(st, nc_enddef(ncid));
@@ -268,9 +278,9 @@ static rl_code put_strings(int ncid, const rl_store_layout *lay, const vars *v, 
     return RL_OK;
 }
 
-/* Writes loss_curve in blocks of whole trailing dimensions, each at most SLAB_BYTES. */
-static rl_code put_curves(int ncid, const rl_store_layout *lay, const vars *v, const cell *cells,
-                          rl_status *st)
+/* Writes curve `which` in blocks of whole trailing dimensions, each at most SLAB_BYTES. */
+static rl_code put_curve(int ncid, const rl_store_layout *lay, const vars *v, const cell *cells,
+                         int which, rl_status *st)
 {
     size_t nrec = (size_t)lay->n_record, inner = lay->nitems;
     int split = 0; /* dims [split, ndims) form one block */
@@ -286,17 +296,18 @@ static rl_code put_curves(int ncid, const rl_store_layout *lay, const vars *v, c
         for (size_t k = 0; k < inner; k++) {
             const cell *c = &cells[b * inner + k];
             for (size_t r = 0; r < nrec; r++)
-                buf[k * nrec + r] = (int)r < c->n_curve ? c->curve[r] : NC_FILL_FLOAT;
+                buf[k * nrec + r] =
+                    (int)r < c->n_curve ? c->curve[(size_t)which * c->n_curve + r] : NC_FILL_FLOAT;
         }
         size_t rest = b;
         for (int d = split - 1; d >= 0; d--) { /* block index -> outer coordinates */
             start[d] = rest % (size_t)lay->dims[d].size;
             rest /= (size_t)lay->dims[d].size;
         }
-        int nc_rc = nc_put_vara_float(ncid, v->curve, start, count, buf);
+        int nc_rc = nc_put_vara_float(ncid, v->curve[which], start, count, buf);
         if (nc_rc != NC_NOERR)
-            rc = rl_status_fail(st, RL_EIO, __FILE__, __LINE__, "netCDF: %s (writing loss_curve)",
-                                nc_strerror(nc_rc));
+            rc = rl_status_fail(st, RL_EIO, __FILE__, __LINE__, "netCDF: %s (writing %s)",
+                                nc_strerror(nc_rc), rl_curve_get((rl_curve)which)->name);
     }
     rl_free(buf);
     return rc;
@@ -315,7 +326,8 @@ static rl_code fill_file(int ncid, const rl_store_layout *lay, const cell *cells
     rl_code rc = put_scalars(ncid, lay, &v, cells, buf, st);
     if (!rc) rc = put_strings(ncid, lay, &v, cells, buf, st);
     rl_free(buf);
-    if (!rc) rc = put_curves(ncid, lay, &v, cells, st);
+    for (int c = 0; c < RL_NCURVES && !rc; c++)
+        if (v.curve[c] >= 0) rc = put_curve(ncid, lay, &v, cells, c, st);
     return rc;
 }
 

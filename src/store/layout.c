@@ -7,6 +7,9 @@
 ** [rK, (r+1)K) (K = train.curve_every; train.c), so an item has
 ** ceil(iterations / K) records, at most RL_CURVE_MAX; `loss_curve_iteration`
 ** holds (r+1)K. A snapshot widens the dimension if a training reports more.
+** The kernel curves are variables of the file only if some item records them
+** (probe.kernel_every > 0), or, for layouts built otherwise, once some item
+** reports one: a sweep without them keeps a small file.
 */
 #include "richlazy/store.h"
 
@@ -38,6 +41,7 @@ rl_code rl_store_layout_from_spec(const rl_spec *spec, rl_store_layout *lay, rl_
     if (!lay->own_ids) return st->code;
     lay->ids = (const char(*)[RL_ID_LEN])lay->own_ids;
     lay->n_record = 1; /* netCDF needs a dimension even when no item records a curve */
+    lay->curves = 1u << RL_CURVE_loss_curve;
     rl_item *it = rl_alloc(1, sizeof *it, st);
     if (!it) return st->code;
     for (size_t i = 0; i < lay->nitems; i++) {
@@ -48,6 +52,7 @@ rl_code rl_store_layout_from_spec(const rl_spec *spec, rl_store_layout *lay, rl_
         long every = it->params.train.curve_every;
         if (i == 0) lay->record_every = every;
         if (lay->record_every != every) lay->record_every = 0;
+        if (it->params.probe.kernel_every > 0) lay->curves = (1u << RL_NCURVES) - 1;
     }
     rl_free(it);
     return RL_OK;

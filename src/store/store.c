@@ -65,8 +65,10 @@ static rl_code cell_set_result(rl_store *s, cell *c, const rl_result *r, rl_stat
     c->reason = NULL;
     c->n_curve = r->n_curve < 0 ? 0 : r->n_curve > RL_CURVE_MAX ? RL_CURVE_MAX : r->n_curve;
     if (c->n_curve > 0) {
-        if (!(c->curve = rl_alloc((size_t)c->n_curve, sizeof(float), st))) return st->code;
-        memcpy(c->curve, r->loss_curve, (size_t)c->n_curve * sizeof(float));
+        size_t n = (size_t)c->n_curve;
+        if (!(c->curve = rl_alloc(RL_NCURVES * n, sizeof(float), st))) return st->code;
+        for (int k = 0; k < RL_NCURVES; k++)
+            memcpy(c->curve + k * n, r->curve[k], n * sizeof(float));
     }
     size_t len = strnlen(r->reason, RL_REASON_MAX - 1);
     if (len > 0) {
@@ -426,13 +428,27 @@ rl_code rl_store_commit(rl_store *s, rl_status *st)
     return RL_OK;
 }
 
+/* True if any of the n values is a number (a curve an item did record). */
+static bool curve_measured(const float *v, int n)
+{
+    for (int r = 0; r < n; r++)
+        if (!isnan(v[r])) return true;
+    return false;
+}
+
 rl_code rl_store_snapshot(rl_store *s, rl_status *st)
 {
     double t0 = rl_now();
     cube_meta meta = {s->created, rl_store_unix_now(), s->sessions, s->n_sessions};
     rl_store_layout lay = *s->lay;
-    for (size_t i = 0; i < lay.nitems; i++) /* never cut a curve short (layout.c) */
-        lay.n_record = s->cells[i].n_curve > lay.n_record ? s->cells[i].n_curve : lay.n_record;
+    for (size_t i = 0; i < lay.nitems; i++) { /* never cut or drop a curve (layout.c) */
+        const cell *c = &s->cells[i];
+        lay.n_record = c->n_curve > lay.n_record ? c->n_curve : lay.n_record;
+        for (int k = 0; k < RL_NCURVES; k++)
+            if (!(lay.curves & 1u << k) &&
+                curve_measured(c->curve + (size_t)k * c->n_curve, c->n_curve))
+                lay.curves |= 1u << k;
+    }
     RL_TRY(rl_store_cube_write(s->nc_path, s->tmp_path, &lay, s->cells, &meta, st));
     s->last_snapshot = rl_now() - t0;
     return RL_OK;

@@ -132,7 +132,7 @@ typedef struct cell {
     int32_t n_curve;
     double wall;
     double measure[RL_NMEASURES];
-    float *curve; /* n_curve values, or NULL */
+    float *curve; /* RL_NCURVES x n_curve values (curves.def order), or NULL */
     char *reason; /* failure reason, or NULL */
 } cell;
 

@@ -218,7 +218,8 @@ static void check_run(void)
     r = run(&p);
     double l0 = r.measure[RL_MEASURE_initial_loss], lf = r.measure[RL_MEASURE_final_loss];
     RL_TEST(r.status == RL_ITEM_DONE && lf < 1e-4 * l0 && r.n_curve == 16 &&
-                r.loss_curve[0] == (float)l0 && r.measure[RL_MEASURE_diverged_step] == -1.0,
+                r.curve[RL_CURVE_loss_curve][0] == (float)l0 &&
+                r.measure[RL_MEASURE_diverged_step] == -1.0,
             "1500 GD steps learn the teacher: loss %.3e -> %.3e (< 1e-4 x), %d curve records "
             "every 100 steps",
             l0, lf, r.n_curve);

@@ -202,7 +202,7 @@ def mode_determinism():
 
 REAL_PARAMS = {"model.hidden": 16, "init": "{kind: gaussian}",
                "train": "{iterations: 20, batch: 8, curve_every: 5}",
-               "probe": "{trials: 32, kernel_trials: 8}"}
+               "probe": "{trials: 32, kernel_trials: 8, kernel_every: 10}"}
 
 
 def mode_determinism_real():
@@ -217,6 +217,11 @@ def mode_determinism_real():
     with xarray.open_dataset(path("real1.nc")) as ds:
         check((ds.status == 1).all() and np.isfinite(ds.kernel_alignment).all(),
               "every real item done with a finite kernel alignment")
+        kta = ds.kernel_task_alignment_curve.values  # records end at iterations 5, 10, 15, 20
+        check(np.isfinite(kta[..., 1::2]).all() and np.isnan(kta[..., 0::2]).all() and
+              "kernel_eff_rank_curve" in ds and "kernel_alignment_curve" in ds,
+              "kernel curves (probe.kernel_every 10) travel through MPI: numbers at iterations "
+              "10 and 20, NaN at 5 and 15")
 
 
 def mode_diverge_real():

@@ -60,7 +60,7 @@ static void test_trainer(void)
     submit(t, &p, 17, 1);
     wait_outcome(t, &again, &item);
     RL_TEST(memcmp(r.measure, again.measure, sizeof r.measure) == 0 &&
-                memcmp(r.loss_curve, again.loss_curve, sizeof r.loss_curve) == 0,
+                memcmp(r.curve, again.curve, sizeof r.curve) == 0,
             "the same parameters give bitwise the same measures and curve on another worker");
 
     p = fake_params(600.0, 0);
@@ -100,7 +100,8 @@ static void test_pack(void)
     r.attempts = 2;
     r.n_curve = 3;
     for (int k = 0; k < 3; k++)
-        r.loss_curve[k] = 0.5f * (float)k;
+        r.curve[RL_CURVE_loss_curve][k] = 0.5f * (float)k;
+    r.curve[RL_CURVE_kernel_eff_rank_curve][1] = 0.75f; /* the others stay NaN */
     r.measure[RL_MEASURE_kernel_alignment] = 0.25;
     snprintf(r.reason, sizeof r.reason, "out of memory");
     size_t n = rl_run_pack_result(&r, buf);

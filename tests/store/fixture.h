@@ -81,7 +81,7 @@ static inline void fixture_result(rl_result *r, size_t item, rl_item_status stat
         r->measure[m] = status == RL_ITEM_DIVERGED ? NAN : 1000.0 * (double)item + m + 1.0 / 3;
     r->n_curve = status == RL_ITEM_DONE ? 5 : 2;
     for (int k = 0; k < r->n_curve; k++)
-        r->loss_curve[k] = (float)(item + 1) / (float)(k + 1);
+        r->curve[RL_CURVE_loss_curve][k] = (float)(item + 1) / (float)(k + 1);
     if (status == RL_ITEM_FAILED) snprintf(r->reason, sizeof r->reason, "bad data file %zu", item);
 }
 

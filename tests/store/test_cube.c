@@ -167,6 +167,43 @@ static void test_wide_curve(const char *dir)
     RL_TEST(st.code == RL_OK && len == 9, "record dimension widened to 9 (layout said 5)");
 }
 
+/* Kernel curves: absent from a sweep that records none; present, with NaN between records. */
+static void test_kernel_curves(const char *dir)
+{
+    fixture f;
+    char nc[160];
+    rl_status st = RL_STATUS_INIT;
+    rl_store *s = NULL;
+    rl_result r;
+    int ncid, var;
+    float got[2 * 5];
+    fixture_init(&f, 2, "0.003");
+    snprintf(nc, sizeof nc, "%s/kcurve.nc", dir);
+    rl_store_open(nc, &f.lay, 1, &s, NULL, &st);
+    rl_store_snapshot(s, &st);
+    nc_open(nc, NC_NOWRITE, &ncid);
+    int absent = nc_inq_varid(ncid, "kernel_task_alignment_curve", &var) == NC_ENOTVAR &&
+                 nc_inq_varid(ncid, "loss_curve", &var) == NC_NOERR;
+    nc_close(ncid);
+    RL_TEST(st.code == RL_OK && absent,
+            "no item records kernel curves: the file has loss_curve and no kernel curve variable");
+    fixture_result(&r, 1, RL_ITEM_DONE);
+    r.curve[RL_CURVE_kernel_task_alignment_curve][1] = 0.25f;
+    r.curve[RL_CURVE_kernel_task_alignment_curve][3] = 0.5f;
+    rl_store_add_result(s, &r, &st);
+    rl_store_snapshot(s, &st);
+    rl_store_close(&s);
+    nc_open(nc, NC_NOWRITE, &ncid);
+    int ok = nc_inq_varid(ncid, "kernel_task_alignment_curve", &var) == NC_NOERR &&
+             nc_get_var_float(ncid, var, got) == NC_NOERR;
+    int others = nc_inq_varid(ncid, "kernel_alignment_curve", &var) == NC_ENOTVAR;
+    nc_close(ncid);
+    RL_TEST(st.code == RL_OK && ok && got[5 + 1] == 0.25f && got[5 + 3] == 0.5f &&
+                isnan(got[5 + 0]) && isnan(got[5 + 2]) && got[0] == NC_FILL_FLOAT,
+            "an item's kernel curve is written with NaN between its records, fill elsewhere");
+    RL_TEST(others, "curves no item recorded stay out of the file");
+}
+
 int main(int argc, char **argv)
 {
     char dir[64], nc[128], journal[160];
@@ -182,6 +219,7 @@ int main(int argc, char **argv)
         rl_store_close(&s);
     }
     test_wide_curve(dir);
+    test_kernel_curves(dir);
     fixture_rmdir(dir);
     return rl_test_done();
 }

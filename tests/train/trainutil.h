@@ -34,7 +34,9 @@ static inline int same_result(const rl_result *a, const rl_result *b)
         if (m == RL_MEASURE_train_seconds || m == RL_MEASURE_measure_seconds) continue;
         if (memcmp(&a->measure[m], &b->measure[m], sizeof(double)) != 0) return 0;
     }
-    return memcmp(a->loss_curve, b->loss_curve, (size_t)a->n_curve * sizeof(float)) == 0;
+    for (int c = 0; c < RL_NCURVES; c++)
+        if (memcmp(a->curve[c], b->curve[c], (size_t)a->n_curve * sizeof(float)) != 0) return 0;
+    return 1;
 }
 
 #endif /* TRAINUTIL_H */
