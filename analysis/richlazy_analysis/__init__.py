@@ -9,17 +9,17 @@ Modules: sweep (open_sweep and axis helpers), stats (Spearman trends, effect
 sizes), plots (the standard figures), dumps (saved networks and their spectra).
 """
 from .dumps import effective_rank, eigenvalues, find_richlazy, open_dump, write_dumps
-from .plots import (plot_grid, plot_loss_curves, plot_spectra, plot_spectrum, plot_status,
-                    plot_vs, plot_vs_null, plot_wall_time, save_figure)
+from .plots import (plot_curve, plot_grid, plot_loss_curves, plot_spectra, plot_spectrum,
+                    plot_status, plot_vs, plot_vs_null, plot_wall_time, save_figure)
 from .stats import bootstrap_interval, cohen_d, effect_sizes, spearman_trends, welch_interval
-from .sweep import (STATUS_NAMES, axes, failures, find_axis, items, measures, open_sweep,
-                    rank_axis, status_counts, values)
+from .sweep import (STATUS_NAMES, axes, curves, failures, find_axis, items, measures,
+                    open_sweep, rank_axis, status_counts, values)
 
 __all__ = [
-    "STATUS_NAMES", "axes", "failures", "find_axis", "items", "measures", "open_sweep",
+    "STATUS_NAMES", "axes", "curves", "failures", "find_axis", "items", "measures", "open_sweep",
     "rank_axis", "status_counts", "values",
     "bootstrap_interval", "cohen_d", "effect_sizes", "spearman_trends", "welch_interval",
-    "plot_grid", "plot_loss_curves", "plot_spectra", "plot_spectrum", "plot_status", "plot_vs",
+    "plot_curve", "plot_grid", "plot_loss_curves", "plot_spectra", "plot_spectrum", "plot_status", "plot_vs",
     "plot_vs_null", "plot_wall_time", "save_figure",
     "effective_rank", "eigenvalues", "find_richlazy", "open_dump", "write_dumps",
 ]

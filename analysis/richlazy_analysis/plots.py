@@ -24,7 +24,15 @@ STATUS_COLORS = {"pending": "0.75", "done": "tab:green", "diverged": "tab:orange
                  "failed": "tab:red"}
 LABELS = {"weight_change": "‖ΔW_h‖_F (Eq. 4)", "weight_change_all": "‖Δθ‖ (Eq. 4, all)",
           "rep_alignment": "rep. alignment (Eq. 5)", "kernel_alignment": "kernel alignment (Eq. 6)",
-          "eff_rank_eig": "effective rank of W_h(0)", "final_loss": "final loss"}
+          "eff_rank_eig": "effective rank of W_h(0)", "final_loss": "final loss",
+          "loss_curve": "training loss", "kernel_alignment_curve": "KA(K(0), K(t))",
+          "kernel_task_alignment_curve": "kernel-task alignment",
+          "kernel_eff_rank_curve": "effective rank of K(t)"}
+# The value of a curve at iteration 0, drawn as its first point: a measure's name, or a constant
+# (K(0) is aligned with itself).
+CURVE_START = {"kernel_alignment_curve": 1.0,
+               "kernel_task_alignment_curve": "kernel_task_alignment_init",
+               "kernel_eff_rank_curve": "kernel_eff_rank_init"}
 JITTER = 0.06  # half-width of the horizontal scatter of the dots, in axis-value steps
 
 
@@ -148,24 +156,41 @@ def plot_spectra(matrices, panel=2.6):
     return fig
 
 
-def plot_loss_curves(ds, hue=None, ax=None, logy=True):
-    """Training loss: every item thin, the mean per value of `hue` thick (all else pooled)."""
-    curve = ds["loss_curve"]
+def plot_curve(ds, name, hue=None, ax=None, logy=False):
+    """A curve along training (`curves(ds)`): every item thin, the mean per value of `hue`
+    thick (all else pooled). Records where no item measured it (the kernel curves between
+    their probe.kernel_every records) are left out, so the lines join the measured points.
+    With iterations on x, the kernel curves start at iteration 0 from K(0) (CURVE_START)."""
+    curve = ds[name]
     ax = ax if ax is not None else plt.figure().gca()
     x = ds["iteration"].values if "iteration" in ds.coords else np.arange(ds.sizes["record"])
+    measured = np.isfinite(curve.values).reshape(-1, len(x)).any(axis=0)
+    start = CURVE_START.get(name) if "iteration" in ds.coords else None
+    if isinstance(start, str) and start not in ds:
+        start = None
+    xs = x[measured] if start is None else np.concatenate([[0], x[measured]])
     hues = [None] if hue is None else values(ds, hue)
     for k, h in enumerate(hues):
-        sub = curve if h is None else curve.sel({hue: h})
-        lines = sub.transpose(..., "record").values.reshape(-1, len(x))
-        ax.plot(x, lines.T, color=f"C{k}", lw=0.5, alpha=0.3)
-        ax.plot(x, _nanmean(lines, 0), color=f"C{k}", lw=2,
+        sub = ds if h is None else ds.sel({hue: h})
+        lines = sub[name].transpose(..., "record").values.reshape(-1, len(x))[:, measured]
+        if start is not None:
+            first = (sub[start].values.reshape(-1, 1) if isinstance(start, str)
+                     else np.where(np.isfinite(lines[:, :1]), start, np.nan))
+            lines = np.concatenate([first, lines], axis=1)
+        ax.plot(xs, lines.T, color=f"C{k}", lw=0.5, alpha=0.3)
+        ax.plot(xs, _nanmean(lines, 0), color=f"C{k}", lw=2,
                 label=f"{hue} = {h}" if h is not None else "mean")
     ax.set_xlabel("iteration" if "iteration" in ds.coords else "record")
-    ax.set_ylabel("training loss")
+    ax.set_ylabel(label(name))
     if logy:
         ax.set_yscale("log")
     ax.legend(fontsize="small")
     return ax
+
+
+def plot_loss_curves(ds, hue=None, ax=None, logy=True):
+    """Training loss: every item thin, the mean per value of `hue` thick (all else pooled)."""
+    return plot_curve(ds, "loss_curve", hue=hue, ax=ax, logy=logy)
 
 
 def plot_status(ds, panel=(3.0, 2.4)):

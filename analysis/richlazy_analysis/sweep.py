@@ -13,6 +13,8 @@ over seeds cannot mix them in by accident:
   failure_reason    str, '' unless failed
   iteration         coordinate of `record` when every item logged its loss curve
                     at the same iterations
+  curves            loss_curve and, when probe.kernel_every > 0, the kernel curves
+                    (NaN between their records); see `curves(ds)`
 
 The sweep axes are the dimensions of `status`, in spec order; `find_axis` finds
 one by the parameter it sets (the coordinate's `parameters` attribute), so code
@@ -48,6 +50,12 @@ def measures(ds):
     dims = tuple(axes(ds))
     skip = set(BOOKKEEPING) | {"status_name", "done", "diverged", "failed", "pending"}
     return [name for name, var in ds.data_vars.items() if var.dims == dims and name not in skip]
+
+
+def curves(ds):
+    """Names of the curves along training: variables over the sweep axes and `record`."""
+    dims = tuple(axes(ds)) + ("record",)
+    return [name for name, var in ds.data_vars.items() if var.dims == dims]
 
 
 def axis_parameters(ds, axis):
@@ -93,8 +101,8 @@ def _mask_measures(ds, keep_diverged):
     for name in measures(ds):
         keep = ds["done"] | (ds["diverged"] & (name in keep_diverged))
         ds[name] = ds[name].where(keep)
-    if "loss_curve" in ds:  # a diverged curve shows how it diverged: keep it
-        ds["loss_curve"] = ds["loss_curve"].where(ds["done"] | ds["diverged"])
+    for name in curves(ds):  # a diverged curve shows how it diverged: keep it
+        ds[name] = ds[name].where(ds["done"] | ds["diverged"])
     return ds
 
 

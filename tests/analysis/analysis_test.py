@@ -43,7 +43,7 @@ ENV.pop("RICHLAZY_FAKE_RUNNER", None)  # real training only
 WORK = tempfile.mkdtemp(prefix="rl_analysis_")
 FAILED = []
 NOTEBOOK_PNGS = {
-    "fig1": ["fig1_measures_vs_rank"],
+    "fig1": ["fig1_measures_vs_rank", "fig1_kernel_curves"],
     "fig2": ["fig2_eff_rank", "fig2_measures_vs_null", "fig2_spectra"],
     "fig3": ["fig3_measures_vs_kappa", "fig3_loss_curves"],
     "theorem1": ["theorem1_measures_vs_rank"],
