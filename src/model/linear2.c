@@ -430,8 +430,9 @@ static rl_code train(const rl_params *p, rl_linear2 *net, const rl_linear2_data 
 }
 
 /* Eq. 4, 5, 6 between the initial and final networks. */
-static rl_code measure(const rl_linear2 *net0, const rl_linear2 *net, const rl_linear2_data *data,
-                       const rl_kernel *k0, const rl_rep *r0, rl_result *out, rl_status *st)
+static rl_code measure(const rl_params *p, const rl_linear2 *net0, const rl_linear2 *net,
+                       const rl_linear2_data *data, const rl_kernel *k0, const rl_rep *r0,
+                       rl_result *out, rl_status *st)
 {
     size_t n1 = (size_t)net->n * net->d;
     double dw1 = 0.0, dall = 0.0;
@@ -449,7 +450,7 @@ static rl_code measure(const rl_linear2 *net0, const rl_linear2 *net, const rl_l
     rl_code rc = kernel_of(net, data, &kf, st);
     if (rc == RL_OK) rc = rep_of(net, data, &rf, st);
     if (rc == RL_OK) rc = rl_metrics_kernel_eff_rank(kf, &er, st);
-    if (rc == RL_OK) ra = rl_metrics_rep_alignment(r0, rf, false);
+    if (rc == RL_OK) ra = rl_metrics_rep_alignment(r0, rf, p->probe.rep_centred);
     if (rc == RL_OK) {
         out->measure[RL_MEASURE_rep_alignment] = ra;
         out->measure[RL_MEASURE_kernel_alignment] = rl_metrics_kernel_alignment(k0, kf);
@@ -492,7 +493,7 @@ rl_code rl_linear2_run(const rl_params *p, uint64_t sweep_seed, rl_result *out, 
     if ((rc = train(p, net, data, k0, work, work + net->n_params, out, &bad, st))) goto done;
     out->measure[RL_MEASURE_diverged_step] = (double)bad;
     out->status = bad >= 0 ? RL_ITEM_DIVERGED : RL_ITEM_DONE;
-    if (bad < 0) rc = measure(net0, net, data, k0, r0, out, st);
+    if (bad < 0) rc = measure(p, net0, net, data, k0, r0, out, st);
 done:
     out->wall_seconds = rl_now() - t_start;
     rl_free(work);

@@ -153,11 +153,10 @@ static double probe_loss(session *s, double *accuracy)
     return loss;
 }
 
-/* Eq. 6 as the reference script: J = d outputs / d W_h. */
+/* Eq. 6's J: d outputs / d W_h (the reference script, default) or / d theta. */
 static rl_kernel_wrt kernel_wrt(const rl_params *p)
 {
-    (void)p;
-    return RL_KERNEL_WRT_WH;
+    return strcmp(p->probe.kernel_wrt, "all") == 0 ? RL_KERNEL_WRT_ALL : RL_KERNEL_WRT_WH;
 }
 
 /* sMNIST's kernel uses the last step only (its loss does); cognitive tasks every step. */
@@ -234,7 +233,8 @@ static rl_code measure_final(session *s, rl_result *out, rl_status *st)
     rl_kernel *kf = NULL;
     rl_code rc = rl_metrics_rep_create(net, &s->probe, s->shape.decision_step, &repf, st);
     if (rc == RL_OK) /* Eq. 5 */
-        out->measure[RL_MEASURE_rep_alignment] = rl_metrics_rep_alignment(s->rep0, repf, false);
+        out->measure[RL_MEASURE_rep_alignment] =
+            rl_metrics_rep_alignment(s->rep0, repf, s->p->probe.rep_centred);
     kernel_summary ks;
     if (rc == RL_OK) rc = current_kernel(s, &kf, st);
     if (rc == RL_OK) rc = summarise(s, kf, &ks, st);

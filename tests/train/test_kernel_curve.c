@@ -4,7 +4,9 @@
 ** final measures of a shorter training that stops at the record (batches are keyed
 ** by iteration, so both networks are the same), invisible to the training itself,
 ** kept across checkpoints, and refused with a clear message for a period that is not
-** a multiple of train.curve_every. Also the linear network's curves.
+** a multiple of train.curve_every. Also the linear network's curves, and the two
+** measure options (probe.kernel_wrt, probe.rep_centred): they reach the measures and
+** nothing else.
 */
 #include <math.h>
 #include <stdio.h>
@@ -197,8 +199,49 @@ static void test_linear(void)
             r.curve[RL_CURVE_kernel_alignment_curve][0]);
 }
 
+/* The options change their measure only; at zero iterations both alignments stay 1. */
+static void test_options(void)
+{
+    rl_params p, all, cen;
+    curve_params(&p);
+    p.probe.kernel_every = 0;
+    all = cen = p;
+    strcpy(all.probe.kernel_wrt, "all");
+    cen.probe.rep_centred = true;
+    rl_result r, ra, rc;
+    rl_status st = RL_STATUS_INIT;
+    train(&p, NULL, &r, &st);
+    train(&all, NULL, &ra, &st);
+    train(&cen, NULL, &rc, &st);
+    int same = memcmp(r.curve[RL_CURVE_loss_curve], ra.curve[RL_CURVE_loss_curve],
+                      sizeof r.curve[0]) == 0 &&
+               memcmp(r.curve[RL_CURVE_loss_curve], rc.curve[RL_CURVE_loss_curve],
+                      sizeof r.curve[0]) == 0 &&
+               r.measure[RL_MEASURE_weight_change] == ra.measure[RL_MEASURE_weight_change] &&
+               r.measure[RL_MEASURE_weight_change] == rc.measure[RL_MEASURE_weight_change];
+    RL_TEST(same, "kernel_wrt all and rep_centred leave the training bitwise unchanged");
+    RL_TEST(ra.measure[RL_MEASURE_kernel_alignment] != r.measure[RL_MEASURE_kernel_alignment] &&
+                ra.measure[RL_MEASURE_kernel_eff_rank_init] !=
+                    r.measure[RL_MEASURE_kernel_eff_rank_init] &&
+                ra.measure[RL_MEASURE_rep_alignment] == r.measure[RL_MEASURE_rep_alignment],
+            "kernel_wrt all changes the kernel measures only (KA %.4f vs %.4f wrt W_h)",
+            ra.measure[RL_MEASURE_kernel_alignment], r.measure[RL_MEASURE_kernel_alignment]);
+    RL_TEST(rc.measure[RL_MEASURE_rep_alignment] != r.measure[RL_MEASURE_rep_alignment] &&
+                fabs(rc.measure[RL_MEASURE_rep_alignment]) <= 1.0 &&
+                rc.measure[RL_MEASURE_kernel_alignment] == r.measure[RL_MEASURE_kernel_alignment],
+            "rep_centred changes RA only (%.4f vs %.4f uncentred)",
+            rc.measure[RL_MEASURE_rep_alignment], r.measure[RL_MEASURE_rep_alignment]);
+    all.train.iterations = cen.train.iterations = 0;
+    train(&all, NULL, &ra, &st);
+    train(&cen, NULL, &rc, &st);
+    RL_TEST(fabs(ra.measure[RL_MEASURE_kernel_alignment] - 1) < 1e-12 &&
+                fabs(rc.measure[RL_MEASURE_rep_alignment] - 1) < 1e-12,
+            "zero iterations: KA wrt all parameters = 1 and centred RA = 1 (1e-12)");
+}
+
 int main(void)
 {
+    test_options();
     test_records();
     test_against_shorter();
     test_initial();
