@@ -142,19 +142,27 @@ static void test_xarray(const char *script, const char *nc)
             "xarray.open_dataset gives the labelled cube (check_cube.py)");
 }
 
+/* A fresh store DIR/NAME on the 2-seed fixture layout (f keeps the layout alive). */
+static rl_store *open_fresh(const char *dir, const char *name, fixture *f, char *nc, size_t cap,
+                            rl_status *st)
+{
+    rl_store *s = NULL;
+    fixture_init(f, 2, "0.003");
+    snprintf(nc, cap, "%s/%s", dir, name);
+    rl_store_open(nc, &f->lay, 1, &s, NULL, st);
+    return s;
+}
+
 static void test_wide_curve(const char *dir)
 {
     /* A training that reports more records than the layout expected widens `record`. */
     fixture f;
     char nc[160];
     rl_status st = RL_STATUS_INIT;
-    rl_store *s = NULL;
     rl_result r;
     int ncid, dim;
     size_t len = 0;
-    fixture_init(&f, 2, "0.003");
-    snprintf(nc, sizeof nc, "%s/wide.nc", dir);
-    rl_store_open(nc, &f.lay, 1, &s, NULL, &st);
+    rl_store *s = open_fresh(dir, "wide.nc", &f, nc, sizeof nc, &st);
     fixture_result(&r, 0, RL_ITEM_DONE);
     r.n_curve = 9;
     rl_store_add_result(s, &r, &st);
@@ -173,13 +181,10 @@ static void test_kernel_curves(const char *dir)
     fixture f;
     char nc[160];
     rl_status st = RL_STATUS_INIT;
-    rl_store *s = NULL;
     rl_result r;
     int ncid, var;
     float got[2 * 5];
-    fixture_init(&f, 2, "0.003");
-    snprintf(nc, sizeof nc, "%s/kcurve.nc", dir);
-    rl_store_open(nc, &f.lay, 1, &s, NULL, &st);
+    rl_store *s = open_fresh(dir, "kcurve.nc", &f, nc, sizeof nc, &st);
     rl_store_snapshot(s, &st);
     nc_open(nc, NC_NOWRITE, &ncid);
     int absent = nc_inq_varid(ncid, "kernel_task_alignment_curve", &var) == NC_ENOTVAR &&

@@ -30,6 +30,16 @@ static void curve_params(rl_params *p)
     p->probe.kernel_every = 20;
 }
 
+/* curve_params with other iterations and kernel period, trained. */
+static rl_code train_variant(long iterations, long kernel_every, rl_result *r, rl_status *st)
+{
+    rl_params p;
+    curve_params(&p);
+    p.train.iterations = iterations;
+    p.probe.kernel_every = kernel_every;
+    return train(&p, NULL, r, st);
+}
+
 static int finite_at(const rl_result *r, int c, int k)
 {
     return !isnan(r->curve[c][k]);
@@ -114,12 +124,9 @@ static void test_against_shorter(void)
 
 static void test_initial(void)
 {
-    rl_params p;
-    curve_params(&p);
-    p.train.iterations = 0;
     rl_result r;
     rl_status st = RL_STATUS_INIT;
-    train(&p, NULL, &r, &st);
+    train_variant(0, 20, &r, &st);
     double kta = r.measure[RL_MEASURE_kernel_task_alignment_init];
     double er = r.measure[RL_MEASURE_kernel_eff_rank_init];
     RL_TEST(kta == r.measure[RL_MEASURE_kernel_task_alignment] &&
@@ -157,12 +164,9 @@ static void test_checkpoint(void)
 
 static void test_bad_period(void)
 {
-    rl_params p;
-    curve_params(&p);
-    p.probe.kernel_every = 15;
     rl_result r;
     rl_status st = RL_STATUS_INIT;
-    rl_code rc = train(&p, NULL, &r, &st);
+    rl_code rc = train_variant(200, 15, &r, &st);
     RL_TEST(rc == RL_EINPUT && strstr(st.msg, "probe.kernel_every = 15") &&
                 strstr(st.msg, "multiple of train.curve_every = 10") &&
                 strstr(st.msg, "such as 20"),
