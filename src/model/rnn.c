@@ -2,23 +2,29 @@
 ** rnn.c: the RNN of Eq. 1–2 — forward pass and backpropagation through time
 ** (module: model; the equations and symbol map are in model.h).
 ** Why this shape: nearly all the work is GEMM, so the passes are arranged to
-** make few, large sgemm calls and one fused element-wise sweep per step:
+** make few, large GEMM calls and one fused element-wise sweep per step:
 **   forward   one GEMM (K = n_in) for W_x x_t over all steps, then per step one
 **             B x N x N GEMM accumulating W_h r_{t-1} in place, fused leak + relu;
-**             the outputs of all steps in one GEMM. The step GEMM reads a copy of
-**             W_h^T so that it is NoTrans x NoTrans, OpenBLAS's faster packing
-**             (N 300, B 32: 85 vs 103 us per step on Haswell kernels, 56 vs 76 on
-**             SkylakeX); the copy costs one N x N transpose per forward (27 us);
+**             the outputs of all steps in one GEMM. The GEMMs whose B operand is
+**             row-major and wide run on gemm.c's kernel, which wants B NoTrans:
+**             so each forward copies W_h^T and W_x^T (one N x N transpose, 27 us
+**             at N = 300);
 **   backward  dL/dr from the outputs in one GEMM over all scored steps, then per
 **             step one GEMM for the recurrent term with fused relu' and leak; each
 **             weight gradient is ONE GEMM over all steps (K = T*B). Leading steps
 **             with dL/dy = 0 (sMNIST scores only the last) skip the readout GEMMs:
 **             -5% per sMNIST iteration, same bits.
+** Kernel: gemm.c's AVX-512 one where the CPU has it (2af step 45 us against 60
+** for OpenBLAS's SkylakeX kernels and 320 for the SSE ones it picks by default),
+** fixed per workspace so an item's bits never depend on timing; the thin
+** products with n_in or n_out columns stay with OpenBLAS.
 ** Invariants: r holds r_t for t = 0..T-1 (T*B x N, step t in rows tB..tB+B-1,
 ** like the time-major batch); g holds g_t = dL/da_t after backward. No
 ** allocation after rl_rnn_work_create; single precision state, one thread.
 */
 #include "richlazy/model.h"
+
+#include "gemm.h"
 
 #include <assert.h>
 #include <cblas.h>
@@ -32,6 +38,9 @@ struct rl_rnn_work {
     float *r;                  /* T*B*N: r_t = relu(a_t) */
     float *a;                  /* B*N: a_{t-1} while the forward runs (rho > 0 only) */
     float *wt;                 /* N*N: W_h^T, refreshed by every forward */
+    float *wxt;                /* n_in*N: W_x^T, refreshed by every forward */
+    float *pack;               /* gemm.c's workspace (packed op(A) blocks) */
+    rl_gemm_kernel kernel;     /* chosen once, at creation */
     float *g;                  /* T*B*N: g_t = dL/da_t (BPTT) */
     float *y;                  /* T*B*n_out: y_t */
     float *dy;                 /* T*B*n_out: dL/dy_t */
@@ -85,6 +94,19 @@ double rl_rnn_rho(const rl_params *p)
     return exp(-p->task.dt / p->model.tau);
 }
 
+/* gemm.c's workspace for the largest op(A) any call below passes (m x k). */
+static size_t pack_floats(const rl_rnn *net, int steps, int batch)
+{
+    int n = net->n_hidden, rows = steps * batch;
+    size_t need[] = {rl_gemm_work_floats(rows, net->n_in), rl_gemm_work_floats(batch, n),
+                     rl_gemm_work_floats(rows, net->n_out), rl_gemm_work_floats(n, rows),
+                     rl_gemm_work_floats(net->n_out, rows)};
+    size_t most = 0;
+    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+        most = need[i] > most ? need[i] : most;
+    return most;
+}
+
 rl_code rl_rnn_work_create(const rl_rnn *net, int steps, int batch, rl_rnn_work **out,
                            rl_status *st)
 {
@@ -103,9 +125,12 @@ rl_code rl_rnn_work_create(const rl_rnn *net, int steps, int batch, rl_rnn_work 
     w->n_in = net->n_in;
     w->n_hidden = net->n_hidden;
     w->n_out = net->n_out;
+    w->kernel = rl_gemm_select();
     if (!(w->r = rl_alloc(rows, n * sizeof(float), st)) ||
         !(w->a = rl_alloc((size_t)batch, n * sizeof(float), st)) ||
         !(w->wt = rl_alloc(n, n * sizeof(float), st)) ||
+        !(w->wxt = rl_alloc((size_t)net->n_in, n * sizeof(float), st)) ||
+        !(w->pack = rl_alloc(pack_floats(net, steps, batch), sizeof(float), st)) ||
         !(w->g = rl_alloc(rows, n * sizeof(float), st)) ||
         !(w->y = rl_alloc(rows, (size_t)net->n_out * sizeof(float), st)) ||
         !(w->dy = rl_alloc(rows, (size_t)net->n_out * sizeof(float), st))) {
@@ -122,6 +147,8 @@ void rl_rnn_work_destroy(rl_rnn_work **w)
     rl_free((*w)->r);
     rl_free((*w)->a);
     rl_free((*w)->wt);
+    rl_free((*w)->wxt);
+    rl_free((*w)->pack);
     rl_free((*w)->g);
     rl_free((*w)->y);
     rl_free((*w)->dy);
@@ -216,17 +243,18 @@ void rl_rnn_forward(const rl_rnn *net, const float *x, rl_rnn_work *w)
     const size_t blk = (size_t)b * (size_t)n;
     const float c = 1.0f - net->rho;
 
-    /* Eq. 1 input drive for every step at once: r_t <- (1-rho) x_t W_x^T (K = n_in). */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, n_in, c, x, n_in, net->w_x, n_in,
-                0.0f, w->r, n);
     /* OpenBLAS's transposing copy: 27 us at N = 300, 3x faster than a tiled C loop. */
+    cblas_somatcopy(CblasRowMajor, CblasTrans, n, n_in, 1.0f, net->w_x, n_in, w->wxt, n);
     if (w->steps > 1) cblas_somatcopy(CblasRowMajor, CblasTrans, n, n, 1.0f, net->w_h, n, w->wt, n);
+    /* Eq. 1 input drive for every step at once: r_t <- (1-rho) x_t W_x^T (K = n_in). */
+    rl_gemm_multiply(w->kernel, false, rows, n, n_in, c, x, n_in, w->wxt, n, 0.0f, w->r, n,
+                     w->pack);
     for (int t = 0; t < w->steps; t++) {
         float *rt = w->r + (size_t)t * blk;
         /* Eq. 1 recurrent drive: r_t += (1-rho) r_{t-1} W_h^T; r_{-1} = 0 needs no GEMM. */
         if (t > 0)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, n, n, c, rt - blk, n, w->wt,
-                        n, 1.0f, rt, n);
+            rl_gemm_multiply(w->kernel, false, b, n, n, c, rt - blk, n, w->wt, n, 1.0f, rt, n,
+                             w->pack);
         leak_relu(rt, w->a, blk, net->rho, t == 0);
     }
     /* Eq. 2 for every step at once: y_t = r_t w^T. */
@@ -261,16 +289,16 @@ void rl_rnn_backward(const rl_rnn *net, const float *x, rl_rnn_work *w, float *g
 
     /* Readout part of dL/dr_t for all scored steps at once: dy_t w (K = n_out). */
     if (scored > 0)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, scored, n, n_out, 1.0f,
-                    w->dy + t0 * dy_blk, n_out, net->w_out, n, 0.0f, w->g + t0 * blk, n);
+        rl_gemm_multiply(w->kernel, false, scored, n, n_out, 1.0f, w->dy + t0 * dy_blk, n_out,
+                         net->w_out, n, 0.0f, w->g + t0 * blk, n, w->pack);
     for (int t = steps - 1; t >= 0; t--) {
         float *gt = w->g + (size_t)t * blk;
         const float *next = t + 1 < steps ? gt + blk : NULL;
         /* Recurrent part: dL/dr_t += (1-rho) g_{t+1} W_h, since a_{t+1} sees (1-rho) W_h r_t;
         ** before t0 there is no readout part to add to. */
         if (next)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, n, n, c, next, n, net->w_h, n,
-                        t >= t0 ? 1.0f : 0.0f, gt, n);
+            rl_gemm_multiply(w->kernel, false, b, n, n, c, next, n, net->w_h, n,
+                             t >= t0 ? 1.0f : 0.0f, gt, n, w->pack);
         else if (t < t0)
             memset(gt, 0, blk * sizeof *gt);
         relu_leak_back(gt, w->r + (size_t)t * blk, next, blk, net->rho);
@@ -278,8 +306,8 @@ void rl_rnn_backward(const rl_rnn *net, const float *x, rl_rnn_work *w, float *g
 
     /* dW_h = (1-rho) sum_t g_t^T r_{t-1}: t = 0 drops out (r_{-1} = 0), so K = (T-1) B. */
     if (steps > 1)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, rows - b, c, w->g + blk, n, w->r,
-                    n, 0.0f, gw_h, n);
+        rl_gemm_multiply(w->kernel, true, n, n, rows - b, c, w->g + blk, n, w->r, n, 0.0f, gw_h, n,
+                         w->pack);
     else
         memset(gw_h, 0, (size_t)n * n * sizeof *gw_h);
     /* dW_x = (1-rho) sum_t g_t^T x_t (K = T B). */
@@ -287,8 +315,8 @@ void rl_rnn_backward(const rl_rnn *net, const float *x, rl_rnn_work *w, float *g
                 gw_x, n_in);
     /* dw = sum_t dy_t^T r_t over the scored steps (K = scored rows). */
     if (scored > 0)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n, scored, 1.0f,
-                    w->dy + t0 * dy_blk, n_out, w->r + t0 * blk, n, 0.0f, gw_out, n);
+        rl_gemm_multiply(w->kernel, true, n_out, n, scored, 1.0f, w->dy + t0 * dy_blk, n_out,
+                         w->r + t0 * blk, n, 0.0f, gw_out, n, w->pack);
     else
         memset(gw_out, 0, (size_t)n_out * n * sizeof *gw_out);
 }

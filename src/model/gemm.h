@@ -1,0 +1,48 @@
+/*
+** gemm.h: the model module's own single-precision GEMM (internal; not part of
+** include/richlazy). Why: OpenBLAS 0.3.21 does not recognise Sapphire Rapids and
+** falls back to SSE kernels (32 GFLOP/s against ~150 for AVX-512), and at the
+** RNN's batch sizes it repacks all of W_h for every per-step product. This
+** kernel reads B in place (row-major, rows contiguous), so W_h stays in L2.
+** Contract: row-major C[m x n] = alpha op(A)[m x k] B[k x n] + beta C, with
+** op(A) = A (m x k, ld lda) or A^T (A is k x m, ld lda); beta = 0 never reads C.
+** Determinism: the AVX-512 kernel sums each C element over k in order, in fixed
+** blocks of RL_GEMM_KC terms (C += alpha * block sum, the first block applying
+** beta), so the bits depend only on the operands, not on m, n or tiling.
+*/
+#ifndef RL_MODEL_GEMM_H
+#define RL_MODEL_GEMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Terms of k summed in registers before C is updated (part of the rounding contract). */
+enum { RL_GEMM_KC = 128 };
+
+typedef enum rl_gemm_kernel {
+    RL_GEMM_BLAS,   /* cblas_sgemm: whatever OpenBLAS chose for this CPU */
+    RL_GEMM_AVX512, /* the register-tiled AVX-512F kernel of gemm.c */
+} rl_gemm_kernel;
+
+/* The fastest kernel this CPU (and OS) supports. */
+rl_gemm_kernel rl_gemm_best(void);
+
+/* The kernel rnn.c uses: rl_gemm_best(), unless the environment variable
+** RICHLAZY_GEMM=blas asks for OpenBLAS (A/B comparisons, debugging). */
+rl_gemm_kernel rl_gemm_select(void);
+
+/* "avx512" or "openblas". */
+const char *rl_gemm_kernel_name(rl_gemm_kernel kernel);
+
+/* The product of the contract above with `kernel` (which must be supported:
+** rl_gemm_best() or RL_GEMM_BLAS). m, n, k >= 0; ldb, ldc >= n; lda >= k (NoTrans)
+** or >= m (trans_a). */
+void rl_gemm_multiply(rl_gemm_kernel kernel, bool trans_a, int m, int n, int k, float alpha,
+                      const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                      int ldc, float *work);
+
+/* Floats of `work` that rl_gemm_multiply may use for an m x k op(A) (a packed block
+** of it); work = NULL is allowed and gives the same bits, only slower for wide C. */
+size_t rl_gemm_work_floats(int m, int k);
+
+#endif
