@@ -1,18 +1,24 @@
 """PyTorch reference for richlazy's RNN (Eq. 1 with rho = 0), written the way a
 competent PyTorch user would write the authors' model: nn.RNN(relu, no bias) —
 PyTorch's fused recurrent kernel — plus a bias-free linear readout at every step,
-cross-entropy over every step, SGD with momentum. One thread (torch.set_num_threads(1)),
-as richlazy runs one BLAS thread per MPI rank.
+cross-entropy over every step, SGD with momentum. One thread (torch.set_num_threads(1),
+and OPENBLAS_NUM_THREADS=1 unless the caller set it), as richlazy runs one BLAS thread
+per MPI rank.
 
   torch_rnn.py agree FIXTURE.nc    replay richlazy's batches from the same initial
                                    weights; the losses must agree (exit 1 otherwise)
   torch_rnn.py bench N B T NIN NOUT SECONDS
                                    print `iterations_per_second: X` for that configuration
 """
+import os
 import sys
 import time
 
-import torch
+# torch.set_num_threads(1) does not bound OpenBLAS's own thread pool (PyTorch then used
+# ~180% CPU here), and the pool is sized when torch loads libopenblas: set it first.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import torch  # noqa: E402
 
 
 class RNN(torch.nn.Module):
