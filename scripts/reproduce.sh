@@ -17,6 +17,7 @@ sweeps=("$@")
 if [ ${#sweeps[@]} -eq 0 ]; then
   sweeps=(sweeps/fig1_lowrank_quick.yaml sweeps/fig1_smnist_quick.yaml sweeps/fig2_quick.yaml
           sweeps/fig2_em_quick.yaml sweeps/fig3_quick.yaml sweeps/fig3c_quick.yaml
+          sweeps/fig3c_spectral_quick.yaml
           sweeps/theorem1_quick.yaml
           sweeps/appendix/*_quick.yaml)
 fi
@@ -25,7 +26,7 @@ for s in "${sweeps[@]}"; do
   out="analysis/results/$(basename "${s%.yaml}").nc"
   echo "== $s -> $out"
   case "$(basename "$s")" in
-    fig3c_quick.yaml) scripts/fig3c_teacher.sh quick ;;
+    fig3c_quick.yaml | fig3c_spectral_quick.yaml) scripts/fig3c_teacher.sh quick ;;
     fig3c.yaml) scripts/fig3c_teacher.sh paper ;;
   esac
   scripts/mpirun.sh -n "$(nproc)" build/src/cli/richlazy run "$s" -o "$out" --progress-every 60
@@ -35,7 +36,7 @@ echo "reproduce: statistics in analysis/results/tables.md"
 # The figures: each notebook on its results file, PNGs into analysis/results/figures/<sweep>/.
 export PYDEVD_DISABLE_FILE_VALIDATION=1
 for pair in fig1:fig1_lowrank_quick fig1:fig1_smnist_quick fig2:fig2_quick fig2:fig2_em_quick \
-            fig3:fig3_quick fig3:fig3c_quick theorem1:theorem1_quick; do
+            fig3:fig3_quick fig3:fig3c_quick fig3:fig3c_spectral_quick theorem1:theorem1_quick; do
   nb=${pair%%:*} res=${pair##*:}
   [ -f "analysis/results/$res.nc" ] || continue
   (cd analysis && RICHLAZY_RESULTS="results/$res.nc" RICHLAZY_FIGURES="results/figures/$res" \
