@@ -5,20 +5,26 @@
 # OpenBLAS kernels and the same machine load. For each CORETYPE ("unset" = leave
 # OPENBLAS_CORETYPE alone, else Haswell, SkylakeX, ...) it prints
 #   - the machine (lscpu), date, load (uptime) and the OpenBLAS core actually used;
-#   - bench_model: the single-thread sgemm peak and, per configuration (2af, sMNIST,
-#     large), richlazy's iterations/s, GFLOP/s and % of the peak;
+#   - bench_model: the GEMM kernel richlazy used (src/model/gemm.c's AVX-512 one where
+#     the CPU has it), the single-thread 1024^3 peak of OpenBLAS and of that kernel and,
+#     per configuration (2af, sMNIST, large), iterations/s, GFLOP/s and % of the peak,
+#     where the peak is the best of the two (the best rate measured in that run);
 #   - tests/reference/torch_rnn.py on the same configurations;
 #   - one table: richlazy it/s, GFLOP/s, % of peak, PyTorch it/s, ratio, target, and
 #     the bound: the it/s and ratio if the whole iteration ran at 100% of the peak
 #     (GEMM flops / peak; a target above the bound cannot be met with these kernels);
-#   - bench_metrics: KA time against the training time of the same 2af item.
+#   - bench_metrics: KA time against the training time of the same 2af item;
+#   - at the end, every core's rows again against the best peak of the whole run (the
+#     machine's best measured single-thread rate, whichever kernel and core gave it).
 # Everything runs with OPENBLAS_NUM_THREADS=1: torch.set_num_threads(1) does not stop
 # OpenBLAS's own threads (PyTorch then uses ~180% CPU here), and richlazy runs one BLAS
 # thread per rank. PyTorch links the same libopenblas, so a CORETYPE applies to both.
 # Both sides run in ROUNDS alternating rounds (default 3) and keep their best.
 # Environment: ROUNDS, TORCH_SECONDS (default 3 per window; the large configuration
 # takes max(10, TORCH_SECONDS): one PyTorch iteration there is ~1 s), BENCH_ENGINE=1 to
-# add tests/bench/bench_engine.sh (needs BUILD_DIR/src/cli/richlazy and mpirun).
+# add tests/bench/bench_engine.sh per core and, once at the end with OPENBLAS_CORETYPE
+# unset (what users have), tests/bench/bench_sweep.sh (both need BUILD_DIR/src/cli/richlazy
+# and mpirun; the sweep takes ~3 min on a quiet machine).
 # Usage: tests/bench/run_bench.sh build-perf unset Haswell SkylakeX
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -63,21 +69,27 @@ echo "== richlazy benchmark $(date -u '+%Y-%m-%d %H:%M:%S UTC'), commit $(git -C
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, $(lscpu | sed -n 's/^L2 cache: *//p') L2"
 echo "python3-torch: $([ "$have_torch" = 1 ] && "$py" -c 'import torch; print(torch.__version__)' || echo 'not installed (ratios n/a)')"
 max() { awk -v a="$1" -v b="$2" 'BEGIN {print (b + 0 > a + 0) ? b : a}'; }
+rows=()     # "core config it/s GFLOP/s PyTorch/s ratio" per core and configuration
+run_peak=0  # the best single-thread 1024^3 rate of the whole run
 for core in "${cores[@]}"; do
   if [ "$core" = unset ]; then unset OPENBLAS_CORETYPE; else export OPENBLAS_CORETYPE="$core"; fi
   echo
   echo "==== OPENBLAS_CORETYPE=$core  load before: $(uptime | sed 's/.*load average: //')"
   declare -A its=() flops=() tor=()
-  peak=0
+  peak=0 peak_ob=0 peak_own=0
   # Rounds alternate the two sides, so a busy spell on the machine hits both; each
   # quantity keeps its best round.
   for round in $(seq "$rounds"); do
     echo "-- round $round/$rounds: bench_model"
     out=$("$bench_model")
     echo "$out"
-    peak=$(max "$peak" "$(echo "$out" | sed -n 's/.*before\/after): \([0-9.]*\) \/ \([0-9.]*\) GFLOP.*/\1 \2/p' |
-                         awk '{print ($1 > $2) ? $1 : $2}')")
+    best_of() { echo "$out" | sed -n "s/^$1.*before\/after): \([0-9.]*\) \/ \([0-9.]*\) GFLOP.*/\1 \2/p" |
+                awk '{print ($1 > $2) ? $1 : $2}'; }
+    peak_ob=$(max "$peak_ob" "$(best_of 'single-thread sgemm peak')")
+    peak_own=$(max "$peak_own" "$(best_of 'own kernel')")
+    peak=$(max "$peak_ob" "$peak_own")
     core_name=$(echo "$out" | sed -n 's/^OpenBLAS core \([^ ]*\).*/\1/p')
+    kernel=$(echo "$out" | sed -n 's/^richlazy GEMM kernel: \([^ ]*\).*/\1/p')
     for name in "${names[@]}"; do
       read -r n b t _ _ <<<"${cfg[$name]}"
       line=$(echo "$out" | grep -E "^N= *$n B= *$b T= *$t ")
@@ -94,7 +106,8 @@ for core in "${cores[@]}"; do
       [ "$v" = n/a ] && tor[$name]=n/a || tor[$name]=$(max "${tor[$name]:-0}" "$v")
     done
   done
-  echo "-- summary, OpenBLAS core $core_name, best of $rounds rounds, peak $peak GFLOP/s"
+  echo "-- summary, OpenBLAS core $core_name, richlazy kernel $kernel, best of $rounds rounds," \
+       "peak $peak GFLOP/s (best of OpenBLAS $peak_ob, own kernel $peak_own)"
   printf '%-7s %-18s %9s %8s %6s %10s %6s  %-13s %-7s %10s %8s\n' config "N B T n_in n_out" \
     "it/s" GFLOP/s "%peak" "PyTorch/s" ratio target verdict "bound it/s" "bound x"
   for name in "${names[@]}"; do
@@ -106,7 +119,9 @@ for core in "${cores[@]}"; do
     printf '%-7s %-18s %9.2f %8.1f %6.1f %10s %6s  %-13s %-7s %10s %8s\n' "$name" "${cfg[$name]}" \
       "${its[$name]}" "$gf" "$pk" "${tor[$name]}" "$ratio" "${target[$name]}" \
       "$(verdict "$name" "$ratio" "$pk")" "$bound" "$bratio"
+    rows+=("$core_name $name ${its[$name]} $gf ${tor[$name]} $ratio")
   done
+  run_peak=$(max "$run_peak" "$peak")
   echo "-- KA against training (bench_metrics)"
   "$bench_metrics"
   if [ "${BENCH_ENGINE:-0}" = 1 ]; then
@@ -115,3 +130,18 @@ for core in "${cores[@]}"; do
   fi
   echo "load after: $(uptime | sed 's/.*load average: //')"
 done
+echo
+echo "==== all cores against the best peak of the whole run: $run_peak GFLOP/s"
+printf '%-9s %-7s %9s %8s %6s %10s %6s  %-13s %-7s\n' core config "it/s" GFLOP/s "%best" \
+  "PyTorch/s" ratio target verdict
+for row in "${rows[@]}"; do
+  read -r c name i gf t r <<<"$row"
+  pk=$(awk -v g="$gf" -v p="$run_peak" 'BEGIN {print 100 * g / p}')
+  printf '%-9s %-7s %9.2f %8.1f %6.1f %10s %6s  %-13s %-7s\n' "$c" "$name" "$i" "$gf" "$pk" "$t" "$r" \
+    "${target[$name]}" "$(verdict "$name" "$r" "$pk")"
+done
+if [ "${BENCH_ENGINE:-0}" = 1 ]; then
+  echo
+  echo "==== sweep speed-up, 1 rank vs 2 (bench_sweep.sh, OPENBLAS_CORETYPE unset)"
+  (unset OPENBLAS_CORETYPE; "$here/bench_sweep.sh" "$build/src/cli/richlazy")
+fi
