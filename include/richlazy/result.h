@@ -52,6 +52,17 @@ typedef struct rl_measure_info {
 const rl_measure_info *rl_measure_get(rl_measure m);
 /* The same for curve c (from curves.def). */
 const rl_measure_info *rl_curve_get(rl_curve c);
+/*
+** The wire form of a result, for MPI messages and journal records: the fixed head,
+** then n_curve values of each curve, then the reason without its terminator. A
+** result of a few records packs into well under a kilobyte; the most is
+** RL_RESULT_PACKED_MAX. Native byte order (a sweep's ranks and files share one).
+*/
+#define RL_RESULT_PACKED_MAX sizeof(rl_result)
+/* Packs r into buf (RL_RESULT_PACKED_MAX bytes); returns the bytes used. */
+size_t rl_result_pack(const rl_result *r, unsigned char *buf);
+/* Unpacks n bytes from rl_result_pack into r; false if they are not a packed result. */
+bool rl_result_unpack(const unsigned char *buf, size_t n, rl_result *r);
 /* Sets every measure and curve value to NaN, status pending, no records. */
 void rl_result_clear(rl_result *r, uint64_t item);
 const char *rl_item_status_name(rl_item_status s);

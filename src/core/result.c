@@ -6,6 +6,7 @@
 #include "richlazy/result.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #define RL_M(name, units, long_name) {#name, units, long_name},
@@ -40,6 +41,34 @@ void rl_result_clear(rl_result *r, uint64_t item)
     for (int c = 0; c < RL_NCURVES; c++)
         for (int k = 0; k < RL_CURVE_MAX; k++)
             r->curve[c][k] = NAN;
+}
+
+size_t rl_result_pack(const rl_result *r, unsigned char *buf)
+{
+    size_t head = offsetof(rl_result, curve), at = head;
+    size_t curve = (size_t)(r->n_curve < 0 ? 0 : r->n_curve) * sizeof(float);
+    size_t reason = strnlen(r->reason, RL_REASON_MAX - 1);
+    memcpy(buf, r, head);
+    for (int c = 0; c < RL_NCURVES; c++, at += curve)
+        memcpy(buf + at, r->curve[c], curve);
+    memcpy(buf + at, r->reason, reason);
+    return at + reason;
+}
+
+bool rl_result_unpack(const unsigned char *buf, size_t n, rl_result *r)
+{
+    size_t head = offsetof(rl_result, curve), at = head;
+    if (n < head) return false;
+    rl_result_clear(r, 0);
+    memcpy(r, buf, head);
+    if (r->n_curve < 0 || r->n_curve > RL_CURVE_MAX) return false;
+    size_t curve = (size_t)r->n_curve * sizeof(float);
+    if (n < head + RL_NCURVES * curve || n - head - RL_NCURVES * curve >= RL_REASON_MAX)
+        return false;
+    for (int c = 0; c < RL_NCURVES; c++, at += curve)
+        memcpy(r->curve[c], buf + at, curve);
+    memcpy(r->reason, buf + at, n - at);
+    return true;
 }
 
 const char *rl_item_status_name(rl_item_status s)

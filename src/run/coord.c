@@ -57,7 +57,7 @@ typedef struct coord {
     size_t *journaled, njournaled, journaled_cap; /* results not yet committed (invariant 4) */
     rl_item *item;         /* scratch: the item being handed to the local trainer */
     rl_result *res;        /* the last outcome received */
-    unsigned char *packed; /* receive buffer, PACKED_MAX bytes */
+    unsigned char *packed; /* receive buffer, RL_RESULT_PACKED_MAX bytes */
 } coord;
 
 static double now(void)
@@ -156,7 +156,7 @@ static rl_code start(coord *c, rl_status *st)
     rl_store_open_info info;
     const run_ctx *rc = c->rc;
     if (!(c->res = rl_alloc(1, sizeof *c->res, st))) return st->code;
-    if (!(c->packed = rl_alloc(1, PACKED_MAX, st))) return st->code;
+    if (!(c->packed = rl_alloc(1, RL_RESULT_PACKED_MAX, st))) return st->code;
     if (!(c->item = rl_alloc(1, sizeof *c->item, st))) return st->code;
     if (!(c->slots = rl_alloc((size_t)rc->size, sizeof *c->slots, st))) return st->code;
     RL_TRY(rl_store_layout_from_spec(rc->spec, &c->lay, st));
@@ -239,9 +239,9 @@ static rl_code receive(coord *c, const MPI_Status *ms, rl_status *st)
     RL_MPI(st, MPI_Get_count(ms, MPI_BYTE, &count));
     RL_CHECK(src > 0 && src < c->rc->size, st, RL_EBUG, "message from rank %d", src);
     if (tag == TAG_RESULT) {
-        RL_CHECK(count <= (int)PACKED_MAX, st, RL_EBUG, "result of %d bytes", count);
+        RL_CHECK(count <= (int)RL_RESULT_PACKED_MAX, st, RL_EBUG, "result of %d bytes", count);
         RL_MPI(st, MPI_Recv(c->packed, count, MPI_BYTE, src, tag, comm, MPI_STATUS_IGNORE));
-        RL_CHECK(rl_run_unpack_result(c->packed, (size_t)count, c->res), st, RL_EBUG,
+        RL_CHECK(rl_result_unpack(c->packed, (size_t)count, c->res), st, RL_EBUG,
                  "rank %d sent a malformed result (%d bytes)", src, count);
         return on_result(c, src, c->res, st);
     }

@@ -51,12 +51,6 @@ typedef struct msg_item {
         }                                                                                          \
     } while (0)
 
-/* Largest packed result (every field full). */
-#define PACKED_MAX sizeof(rl_result)
-/* Packs r into buf (PACKED_MAX bytes); returns the bytes used. */
-size_t rl_run_pack_result(const rl_result *r, unsigned char *buf);
-/* Unpacks n bytes from rl_run_pack_result; false if they are not a packed result. */
-bool rl_run_unpack_result(const unsigned char *buf, size_t n, rl_result *r);
 
 /*
 ** Poll intervals: POLL_MIN right after activity, doubling while idle up to a cap

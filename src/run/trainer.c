@@ -215,33 +215,3 @@ trainer_outcome rl_run_trainer_poll(rl_trainer *t, double wait, rl_result *out, 
     pthread_mutex_unlock(&t->mu);
     return got;
 }
-
-/* ---- the wire form of a result (run_int.h) ---- */
-
-size_t rl_run_pack_result(const rl_result *r, unsigned char *buf)
-{
-    size_t head = offsetof(rl_result, curve), at = head;
-    size_t curve = (size_t)(r->n_curve < 0 ? 0 : r->n_curve) * sizeof(float);
-    size_t reason = strnlen(r->reason, RL_REASON_MAX - 1);
-    memcpy(buf, r, head);
-    for (int c = 0; c < RL_NCURVES; c++, at += curve)
-        memcpy(buf + at, r->curve[c], curve);
-    memcpy(buf + at, r->reason, reason);
-    return at + reason;
-}
-
-bool rl_run_unpack_result(const unsigned char *buf, size_t n, rl_result *r)
-{
-    size_t head = offsetof(rl_result, curve), at = head;
-    if (n < head) return false;
-    rl_result_clear(r, 0);
-    memcpy(r, buf, head);
-    if (r->n_curve < 0 || r->n_curve > RL_CURVE_MAX) return false;
-    size_t curve = (size_t)r->n_curve * sizeof(float);
-    if (n < head + RL_NCURVES * curve || n - head - RL_NCURVES * curve >= RL_REASON_MAX)
-        return false;
-    for (int c = 0; c < RL_NCURVES; c++, at += curve)
-        memcpy(r->curve[c], buf + at, curve);
-    memcpy(r->reason, buf + at, n - at);
-    return true;
-}

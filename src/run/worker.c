@@ -14,7 +14,7 @@ typedef struct worker {
     rl_trainer *trainer;
     rl_item *item; /* scratch: the item being handed to the trainer */
     rl_result *res;
-    unsigned char *packed; /* PACKED_MAX bytes */
+    unsigned char *packed; /* RL_RESULT_PACKED_MAX bytes */
     bool stop;
     int signals_sent;
     double started, item_seconds; /* the running item's start; the last one's duration */
@@ -24,7 +24,7 @@ static rl_code send_outcome(worker *w, trainer_outcome got, uint64_t item, rl_st
 {
     MPI_Request req;
     if (got == TRAINER_RESULT) {
-        int n = (int)rl_run_pack_result(w->res, w->packed);
+        int n = (int)rl_result_pack(w->res, w->packed);
         RL_MPI(st, MPI_Isend(w->packed, n, MPI_BYTE, 0, TAG_RESULT, w->rc->comm, &req));
     } else {
         RL_MPI(st, MPI_Isend(&item, sizeof item, MPI_BYTE, 0, TAG_ABANDONED, w->rc->comm, &req));
@@ -104,7 +104,7 @@ rl_code rl_run_work(const run_ctx *rc, rl_status *st)
     memset(&w, 0, sizeof w);
     w.rc = rc;
     w.res = rl_alloc(1, sizeof *w.res, st);
-    w.packed = rl_alloc(1, PACKED_MAX, st);
+    w.packed = rl_alloc(1, RL_RESULT_PACKED_MAX, st);
     w.item = rl_alloc(1, sizeof *w.item, st);
     rl_code code = w.res && w.packed && w.item ? RL_OK : st->code;
     if (!code) code = rl_run_trainer_create(rc->runner, rl_spec_seed(rc->spec), &w.trainer, st);

@@ -22,7 +22,7 @@
 #include <zlib.h>
 
 _Static_assert(sizeof(jrec_small) == 64, "jrec_small is one 64-byte record");
-_Static_assert(sizeof(jrec_result) % 8 == 0, "records keep 8-byte alignment");
+_Static_assert(sizeof(jrec_rhead) == 48, "a result record's head is 48 bytes");
 _Static_assert(sizeof(jfixed) % 8 == 0, "the header's fixed part keeps 8-byte alignment");
 
 #define HEAD_MAX ((uint64_t)1 << 34) /* 16 GiB: more is a corrupt length, not a sweep */
@@ -86,9 +86,10 @@ rl_code rl_store_journal_header(const rl_store_layout *lay, double created, unsi
     f.byte_order = JOURNAL_BYTE_ORDER;
     f.version = JOURNAL_VERSION;
     f.small_bytes = sizeof(jrec_small);
-    f.result_bytes = sizeof(jrec_result);
+    f.result_bytes = RL_RESULT_PACKED_MAX;
     f.n_measures = RL_NMEASURES;
     f.curve_max = RL_CURVE_MAX;
+    f.n_curves = RL_NCURVES;
     f.nitems = lay->nitems;
     f.seed = lay->seed;
     f.created = created;
@@ -171,12 +172,15 @@ static rl_code check_fixed(const jfixed *f, const char *path, rl_status *st)
     RL_CHECK(f->version == JOURNAL_VERSION, st, RL_EINPUT,
              "%s has journal format %u; this richlazy reads format %u", path, f->version,
              JOURNAL_VERSION);
-    RL_CHECK(f->small_bytes == sizeof(jrec_small) && f->result_bytes == sizeof(jrec_result) &&
-                 f->n_measures == RL_NMEASURES && f->curve_max == RL_CURVE_MAX,
+    RL_CHECK(f->small_bytes == sizeof(jrec_small) && f->result_bytes == RL_RESULT_PACKED_MAX &&
+                 f->n_measures == RL_NMEASURES && f->curve_max == RL_CURVE_MAX &&
+                 f->n_curves == RL_NCURVES,
              st, RL_EINPUT,
-             "%s was written by a richlazy with a different result record (%u measures, curves "
-             "of %u); this build has %d and %d: finish the sweep with the build that started it",
-             path, f->n_measures, f->curve_max, RL_NMEASURES, RL_CURVE_MAX);
+             "%s was written by a richlazy with a different result record (%u measures, %u "
+             "curves of %u); this build has %d, %d and %d: finish the sweep with the build that "
+             "started it",
+             path, f->n_measures, f->n_curves, f->curve_max, RL_NMEASURES, RL_NCURVES,
+             RL_CURVE_MAX);
     RL_CHECK(f->ndims <= RL_MAX_DIMS && f->head_bytes >= sizeof *f + 8 &&
                  f->head_bytes <= HEAD_MAX && f->head_bytes % 8 == 0 &&
                  memchr(f->hash, 0, sizeof f->hash),
@@ -260,32 +264,74 @@ void rl_store_journal_header_free(jheader *h)
 
 /* ---- records ---- */
 
-static size_t record_size(uint32_t kind)
+static bool is_small_kind(uint32_t kind)
 {
-    switch (kind) {
-    case JREC_SESSION:
-    case JREC_ATTEMPT:
-    case JREC_ABANDON:
-        return sizeof(jrec_small);
-    case JREC_RESULT:
-        return sizeof(jrec_result);
-    default:
-        return 0;
-    }
+    return kind == JREC_SESSION || kind == JREC_ATTEMPT || kind == JREC_ABANDON;
 }
 
-/* Reads one record; false (and *n_read set) when it is short, unknown or fails its checksum. */
-static bool read_record(FILE *fp, jrec *rec, size_t *n_read)
+/* Bytes on disk of a result record whose packed result is `bytes` long. */
+static size_t result_record_size(size_t bytes)
 {
-    *n_read = fread(rec, 1, 8, fp);
-    if (*n_read < 8 || rec->head.magic != JREC_MAGIC) return false;
-    size_t size = record_size(rec->head.kind);
-    if (size == 0) return false;
-    *n_read += fread((unsigned char *)rec + 8, 1, size - 8, fp);
-    if (*n_read < size) return false;
+    size_t body = bytes + 4; /* the packed result and the crc */
+    return sizeof(jrec_rhead) + body + (8 - body % 8) % 8;
+}
+
+static bool crc_ok(const unsigned char *raw, size_t size)
+{
     uint32_t crc;
-    memcpy(&crc, (unsigned char *)rec + size - 4, sizeof crc);
-    return crc == crc_of(rec, size - 4) && rec->head.id[sizeof rec->head.id - 1] == '\0';
+    memcpy(&crc, raw + size - 4, sizeof crc);
+    return crc == crc_of(raw, size - 4);
+}
+
+/*
+** Reads `want` more bytes of the record into raw + *n_read; false if the file ends
+** first (a torn record).
+*/
+static bool read_more(FILE *fp, unsigned char *raw, size_t want, size_t *n_read)
+{
+    size_t got = fread(raw + *n_read, 1, want, fp);
+    *n_read += got;
+    return got == want;
+}
+
+/*
+** One record as raw bytes into raw (JREC_RESULT_MAX), decoded into rec. Returns true if
+** it is whole and valid. Otherwise *n_read tells how far it got and *size is its length
+** on disk when the head was readable (0 if not), so the caller can tell a torn tail.
+*/
+static bool read_record(FILE *fp, unsigned char *raw, jrec *rec, size_t *n_read, size_t *size)
+{
+    uint32_t magic, kind;
+    *n_read = *size = 0;
+    if (!read_more(fp, raw, 8, n_read)) return false;
+    memcpy(&magic, raw, 4);
+    memcpy(&kind, raw + 4, 4);
+    if (magic != JREC_MAGIC) return false;
+    if (is_small_kind(kind)) {
+        *size = sizeof(jrec_small);
+        if (!read_more(fp, raw, *size - 8, n_read) || !crc_ok(raw, *size)) return false;
+        memcpy(&rec->small, raw, sizeof rec->small);
+        return rec->small.id[sizeof rec->small.id - 1] == '\0';
+    }
+    jrec_rhead h;
+    if (kind != JREC_RESULT || !read_more(fp, raw, sizeof h - 8, n_read)) return false;
+    memcpy(&h, raw, sizeof h);
+    if (h.bytes > RL_RESULT_PACKED_MAX) return false;
+    *size = result_record_size(h.bytes);
+    if (!read_more(fp, raw, *size - sizeof h, n_read) || !crc_ok(raw, *size)) return false;
+    rec->result.magic = h.magic;
+    rec->result.kind = h.kind;
+    rec->result.item = h.item;
+    memcpy(rec->result.id, h.id, sizeof h.id);
+    return h.id[sizeof h.id - 1] == '\0' &&
+           rl_result_unpack(raw + sizeof h, h.bytes, &rec->result.r);
+}
+
+/* A bad record at pos is a torn tail if it reaches the end of the file (see store_int.h). */
+static bool is_torn(off_t pos, off_t file_size, size_t size)
+{
+    off_t left = file_size - pos;
+    return size > 0 ? (off_t)size >= left : left <= (off_t)JREC_RESULT_MAX;
 }
 
 rl_code rl_store_journal_scan(FILE *fp, const char *path, jrec_fn fn, void *ctx, off_t *valid_end,
@@ -294,19 +340,23 @@ rl_code rl_store_journal_scan(FILE *fp, const char *path, jrec_fn fn, void *ctx,
     struct stat sb;
     RL_CHECK(fstat(fileno(fp), &sb) == 0, st, RL_EIO, "%s: %s", path, strerror(errno));
     jrec *rec = rl_alloc(1, sizeof *rec, st);
-    if (!rec) return st->code;
+    unsigned char *raw = rec ? rl_alloc(1, JREC_RESULT_MAX, st) : NULL;
+    if (!raw) {
+        rl_free(rec);
+        return st->code;
+    }
     rl_code rc = RL_OK;
     off_t pos = ftello(fp);
     *torn = false;
     for (;;) {
-        size_t n_read;
-        if (read_record(fp, rec, &n_read)) {
-            pos += (off_t)record_size(rec->head.kind);
+        size_t n_read, size;
+        if (read_record(fp, raw, rec, &n_read, &size)) {
+            pos += (off_t)size;
             if ((rc = fn(ctx, rec, st)) != RL_OK) break;
             continue;
         }
         if (n_read == 0 && pos == sb.st_size) break; /* clean end */
-        if (sb.st_size - pos <= (off_t)sizeof(jrec_result)) {
+        if (is_torn(pos, sb.st_size, size)) {
             *torn = true; /* a kill mid-append: the record was never complete */
             break;
         }
@@ -317,6 +367,7 @@ rl_code rl_store_journal_scan(FILE *fp, const char *path, jrec_fn fn, void *ctx,
                             path, (long long)pos, (long long)(sb.st_size - pos));
         break;
     }
+    rl_free(raw);
     rl_free(rec);
     *valid_end = pos;
     return rc;
@@ -333,15 +384,24 @@ static void seal(void *rec, size_t size, uint32_t kind)
 
 rl_code rl_store_journal_write_small(int fd, jrec_small *rec, const char *path, rl_status *st)
 {
-    assert(record_size(rec->kind) == sizeof *rec && rec->kind != JREC_RESULT);
+    assert(is_small_kind(rec->kind));
     seal(rec, sizeof *rec, rec->kind);
     return rl_store_write_all(fd, rec, sizeof *rec, path, st);
 }
 
 rl_code rl_store_journal_write_result(int fd, jrec_result *rec, const char *path, rl_status *st)
 {
-    seal(rec, sizeof *rec, JREC_RESULT);
-    return rl_store_write_all(fd, rec, sizeof *rec, path, st);
+    unsigned char *raw = rl_alloc(1, JREC_RESULT_MAX, st); /* zeroed: the padding */
+    if (!raw) return st->code;
+    jrec_rhead h = {.item = rec->item};
+    memcpy(h.id, rec->id, sizeof h.id);
+    h.bytes = (uint32_t)rl_result_pack(&rec->r, raw + sizeof h);
+    memcpy(raw, &h, sizeof h);
+    size_t size = result_record_size(h.bytes);
+    seal(raw, size, JREC_RESULT);
+    rl_code rc = rl_store_write_all(fd, raw, size, path, st);
+    rl_free(raw);
+    return rc;
 }
 
 /* ---- POSIX durability helpers ---- */

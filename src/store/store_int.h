@@ -6,12 +6,17 @@
 **   header   jfixed, then a variable part: name\0 canonical\0, per dim
 **            name\0 u32 size, u8 numeric, size labels\0, then nitems ids
 **            (RL_ID_LEN bytes each), zero padding to 8, u32 crc32, u32 0.
-**   records  jrec_small (session, attempt, abandon) or jrec_result, each ending
-**            in a crc32 of its preceding bytes. The kind is the second word, so
-**            a reader knows the length before it reads the rest.
-** A bad record whose distance to the end of the file is at most one result
-** record is a torn tail (a kill mid-append) and is dropped; anything earlier is
-** corruption and an error, because dropping it would silently lose results.
+**   records  jrec_small (session, attempt, abandon; 64 bytes) or a result record:
+**            jrec_rhead (its `bytes` = length of the packed result, result.h),
+**            the packed result, zero padding to a multiple of 8 after the crc;
+**            each record ends in a crc32 of its preceding bytes. The kind is the
+**            second word and a result's length is in its head, so a reader knows
+**            the length before it reads the rest. Packed results keep the file
+**            small: a result of 20 curve records is ~0.6 kB, not sizeof(rl_result).
+** A bad record that reaches the end of the file (or, when its length cannot be
+** read, one within the largest record's size of it) is a torn tail (a kill
+** mid-append) and is dropped; anything earlier is corruption and an error,
+** because dropping it would silently lose results.
 */
 #ifndef RICHLAZY_STORE_INT_H
 #define RICHLAZY_STORE_INT_H
@@ -22,7 +27,7 @@
 #include <sys/types.h>
 
 #define JOURNAL_MAGIC      "RLJRNL1\n"
-#define JOURNAL_VERSION    1u
+#define JOURNAL_VERSION    2u /* 1: fixed-size result records */
 #define JOURNAL_BYTE_ORDER 0x01020304u
 #define JREC_MAGIC         0x43524c52u /* "RLRC" read little-endian */
 
@@ -38,12 +43,12 @@ typedef struct jfixed {
     uint32_t byte_order;
     uint32_t version;
     uint64_t head_bytes; /* the whole header including the trailing crc words */
-    uint32_t small_bytes, result_bytes;
+    uint32_t small_bytes, result_bytes; /* result_bytes: RL_RESULT_PACKED_MAX */
     uint32_t n_measures, curve_max;
     uint64_t nitems;
     uint64_t seed;
     double created; /* Unix time the sweep's journal was first created */
-    uint32_t ndims, reserved;
+    uint32_t ndims, n_curves;
     char hash[72];
 } jfixed;
 
@@ -56,13 +61,24 @@ typedef struct jrec_small {
     uint32_t reserved, crc;
 } jrec_small;
 
+/* The head of a result record on disk; the packed result and the crc follow. */
+typedef struct jrec_rhead {
+    uint32_t magic, kind;
+    uint64_t item;
+    char id[24];
+    uint32_t bytes, reserved;
+} jrec_rhead;
+
+/* A result record in memory (unpacked). */
 typedef struct jrec_result {
     uint32_t magic, kind;
     uint64_t item;
     char id[24];
     rl_result r;
-    uint32_t reserved, crc;
 } jrec_result;
+
+/* The longest result record on disk. */
+#define JREC_RESULT_MAX (sizeof(jrec_rhead) + RL_RESULT_PACKED_MAX + 8)
 
 /* Either record, as the scanner hands it over. */
 typedef union jrec {
@@ -105,7 +121,7 @@ typedef rl_code (*jrec_fn)(void *ctx, const jrec *rec, rl_status *st);
 */
 rl_code rl_store_journal_scan(FILE *fp, const char *path, jrec_fn fn, void *ctx, off_t *valid_end,
                               bool *torn, rl_status *st);
-/* Fills magic, kind and crc; writes all bytes (retrying short writes). */
+/* Fill magic, kind and crc (packing a result); write all bytes (retrying short writes). */
 rl_code rl_store_journal_write_small(int fd, jrec_small *rec, const char *path, rl_status *st);
 rl_code rl_store_journal_write_result(int fd, jrec_result *rec, const char *path, rl_status *st);
 /* write(2) until done or error. */

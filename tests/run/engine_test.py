@@ -153,11 +153,15 @@ def journal_records(nc):
     attempt, abandon and result records."""
     with open(nc + ".journal", "rb") as f:
         data = f.read()
-    head_bytes, small, big = struct.unpack_from("<QII", data, 16)
+    head_bytes, small = struct.unpack_from("<QI", data, 16)
     counts, pos = {}, head_bytes
     while pos + 8 <= len(data):
         magic, kind = struct.unpack_from("<II", data, pos)
-        size = small if kind in (1, 2, 3) else big
+        if kind in (1, 2, 3):
+            size = small
+        else:  # a result: 48-byte head holding the packed length, then crc, 8-aligned
+            body = struct.unpack_from("<I", data, pos + 40)[0] + 4
+            size = 48 + body + (8 - body % 8) % 8
         if magic != 0x43524C52 or pos + size > len(data):
             break
         if kind != 1:

@@ -94,7 +94,7 @@ static void test_trainer(void)
 static void test_pack(void)
 {
     rl_result r, back;
-    unsigned char buf[PACKED_MAX];
+    unsigned char buf[RL_RESULT_PACKED_MAX];
     rl_result_clear(&r, 42);
     r.status = RL_ITEM_FAILED;
     r.attempts = 2;
@@ -104,15 +104,15 @@ static void test_pack(void)
     r.curve[RL_CURVE_kernel_eff_rank_curve][1] = 0.75f; /* the others stay NaN */
     r.measure[RL_MEASURE_kernel_alignment] = 0.25;
     snprintf(r.reason, sizeof r.reason, "out of memory");
-    size_t n = rl_run_pack_result(&r, buf);
+    size_t n = rl_result_pack(&r, buf);
     RL_TEST(n < 4096, "a packed result (%zu bytes) fits the 4 kB eager limit", n);
-    RL_TEST(rl_run_unpack_result(buf, n, &back) && memcmp(&r, &back, sizeof r) == 0,
+    RL_TEST(rl_result_unpack(buf, n, &back) && memcmp(&r, &back, sizeof r) == 0,
             "pack then unpack gives the record back byte for byte");
-    RL_TEST(!rl_run_unpack_result(buf, 10, &back), "a truncated packet is refused");
+    RL_TEST(!rl_result_unpack(buf, 10, &back), "a truncated packet is refused");
     r.n_curve = RL_CURVE_MAX;
     memset(r.reason, 'x', RL_REASON_MAX - 1);
-    n = rl_run_pack_result(&r, buf);
-    RL_TEST(rl_run_unpack_result(buf, n, &back) && memcmp(&r, &back, sizeof r) == 0,
+    n = rl_result_pack(&r, buf);
+    RL_TEST(rl_result_unpack(buf, n, &back) && memcmp(&r, &back, sizeof r) == 0,
             "a full curve and a full reason round-trip too (%zu bytes)", n);
 }
 
