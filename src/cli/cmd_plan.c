@@ -84,18 +84,6 @@ static void print_cost(const rl_spec *spec, int cores)
            core_s / 3600.0, wall / 3600.0, cores, big_s / 60.0, RL_PLAN_GFLOPS);
 }
 
-/* Runs every item through the checks a run would make at start. */
-static rl_code check_items(const rl_spec *spec, rl_status *st)
-{
-    for (size_t i = 0; i < rl_spec_nitems(spec); i++) {
-        const rl_item *it = rl_spec_item(spec, i);
-        rl_status one = RL_STATUS_INIT;
-        if (rl_train_check(&it->params, &one) != RL_OK)
-            RL_FAIL(st, one.code, "item %zu (id %s): %s", i, it->id, one.msg);
-    }
-    return RL_OK;
-}
-
 int rl_cli_plan(int argc, char **argv)
 {
     static const struct option opts[] = {{"list", no_argument, NULL, 'l'},
@@ -129,7 +117,8 @@ int rl_cli_plan(int argc, char **argv)
 
     rl_status st = RL_STATUS_INIT;
     rl_spec *spec = NULL;
-    if (rl_spec_load(argv[optind], &spec, &st) != RL_OK || check_items(spec, &st) != RL_OK) {
+    if (rl_spec_load(argv[optind], &spec, &st) != RL_OK ||
+        rl_spec_check_items(spec, rl_train_check, &st) != RL_OK) {
         rl_spec_destroy(&spec);
         return rl_cli_report_error(NULL, &st);
     }

@@ -179,26 +179,6 @@ static rl_code load_spec(const char *path, int rank, rl_spec **spec, rl_status *
     return rc;
 }
 
-/* Every item passes the training's own checks before anything runs (train.h). */
-static rl_code check_items(const rl_spec *spec, rl_status *st)
-{
-    rl_item *it = rl_alloc(1, sizeof *it, st);
-    if (!it) return st->code;
-    rl_code rc = RL_OK;
-    for (size_t i = 0; i < rl_spec_nitems(spec) && !rc; i++) {
-        rl_spec_fill_item(spec, i, it); /* O(1) memory, even for big sweeps */
-        if (rl_train_check(&it->params, st) != RL_OK) {
-            char msg[sizeof st->msg];
-            rl_snprintf(msg, sizeof msg, "%s", st->msg);
-            rl_status_clear(st);
-            rc = rl_status_fail(st, RL_EINPUT, __FILE__, __LINE__, "item %zu (id %s): %s", i,
-                                it->id, msg);
-        }
-    }
-    rl_free(it);
-    return rc;
-}
-
 /* ---- printing (rank 0) ---- */
 
 typedef struct printer {
@@ -281,7 +261,7 @@ static int run(int argc, char **argv, int rank, bool *abort_needed)
         if (pr.tty && !a.progress_given) a.o.progress_every = 0.5;
     }
     rl_code rc = load_spec(a.spec, rank, &spec, &st);
-    if (!rc && !a.o.runner) rc = check_items(spec, &st);
+    if (!rc && !a.o.runner) rc = rl_spec_check_items(spec, rl_train_check, &st);
     if (!rc) rc = rl_run_sweep(spec, MPI_COMM_WORLD, &a.o, &sum, &st);
     if (rank == 0 && (rc == RL_OK || rc == RL_ESTOPPED)) print_summary(&sum);
     if (rc && (rank == 0 || sum.abort_needed)) { /* other ranks echo rank 0's failures */

@@ -106,7 +106,7 @@ static rl_code count_items(rl_spec *s, rl_status *st)
 
 /* ---- checking every item ---- */
 
-static void describe_item(const rl_spec *s, const int *coords, char *buf, size_t cap)
+void spec_describe_item(const rl_spec *s, const int *coords, char *buf, size_t cap)
 {
     size_t used = 0;
     if (s->ndims == 0) {
@@ -142,7 +142,7 @@ static rl_code report_limit(const rl_spec *s, const int *coords, const rl_key *s
         note_big = from;
     else
         note_small = from;
-    describe_item(s, coords, item, sizeof item);
+    spec_describe_item(s, coords, item, sizeof item);
     return SPEC_FAIL(st, s->file, at, "%s = %ld%s exceeds %s = %ld%s in %s; valid: %s <= %s",
                      small->path, *(const long *)((const char *)&p + small->offset), note_small,
                      big->path, *(const long *)((const char *)&p + big->offset), note_big, item,

@@ -194,6 +194,8 @@ rl_code spec_parse(rl_spec *s, const node *root, rl_status *st);
 rl_code spec_expand(rl_spec *s, rl_status *st);
 /* expand.c: the item at these coordinates; src (or NULL) gets each key's origin. */
 void spec_resolve(const rl_spec *s, const int *coords, rl_params *p, sloc *src);
+/* expand.c: "item I (axis=label, ...)" or "the sweep's only item", for messages. */
+void spec_describe_item(const rl_spec *s, const int *coords, char *buf, size_t cap);
 /* canon.c: the canonical form and its SHA-256. */
 rl_code spec_canonicalize(rl_spec *s, rl_status *st);
 /* canon.c: the first 16 hex digits of SHA-256 over p's "path=value\n" lines. */

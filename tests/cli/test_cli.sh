@@ -48,6 +48,13 @@ check "README's parameter table equals 'richlazy params --markdown' (and is not 
 printf 'name: x\naxes:\n  init.rank: [1, 2000]\nparams: {model.hidden: 100}\n' > "$tmp/bad_rank.yaml"
 check "rank above the hidden size exits 2" status_is 2 "$rl" plan "$tmp/bad_rank.yaml"
 check "... with FILE:LINE:COLUMN" bash -c "'$rl' plan '$tmp/bad_rank.yaml' 2>&1 | grep -q 'bad_rank.yaml:3:'"
+printf 'name: ct\naxes:\n  init.kind: [gaussian, celltype]\n  init.celltype_alpha: [0.5, 0.00001]\nparams: {model.hidden: 32}\n' > "$tmp/bad_ct.yaml"
+for c in "plan" "run -o $tmp/bad_ct.nc"; do
+  check "${c%% *}: a structure's own rule (celltype fraction too small) exits 2" \
+    status_is 2 "$rl" $c "$tmp/bad_ct.yaml"
+  check "... pointing at the item's value in the YAML (4:30) and naming the item" bash -c \
+    "'$rl' $c '$tmp/bad_ct.yaml' 2>&1 | grep -q 'bad_ct.yaml:4:30: item 3 (kind=celltype, celltype_alpha=0.00001), id '"
+done
 check "a missing spec exits 2" status_is 2 "$rl" plan "$tmp/none.yaml"
 check "a directory as spec exits 2" status_is 2 "$rl" plan "$tmp"
 check "train --item out of range exits 2" status_is 2 "$rl" train sweeps/quick.yaml --item 99999
