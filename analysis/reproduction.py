@@ -13,6 +13,10 @@ test with an expected sign, computes the statistic from the file, and gives a ve
   the teacher-aligned RNN (Fig. 3C): aligned minus random rank-r W_h(0), paired by seed, per
       rank and pooled over the low ranks (r < N) — "aligned learns lazier" is KA > 0,
       RA > 0, weight change < 0; mean difference, paired-t 95% interval, Wilcoxon signed-rank p.
+  the kernel along training (appendix Figs. 14, 15; sweeps with probe.kernel_every > 0):
+      Spearman rho against rank of the kernel-task alignment and kernel effective rank at
+      the end and of their change from K(0), with the mean per rank; the paper's numbers
+      for these figures are not known to us, so these rows are descriptive (no verdict).
 Verdicts: reproduced (expected sign, p < 0.01), partly (expected sign, p < 0.05), not
 reproduced (otherwise). Run with Debian's /usr/bin/python3.
 """
@@ -131,6 +135,32 @@ def aligned_table(name, ds, axis="init"):
     return lines
 
 
+KERNEL_CURVE_MEASURES = ["kernel_task_alignment", "kernel_task_alignment_change",
+                         "kernel_eff_rank", "kernel_eff_rank_change"]
+
+
+def kernel_curve_table(name, ds):
+    """Descriptive rows for the kernel along training: trend with rank, mean per rank."""
+    axis = rank_axis(ds)
+    ds = ds.assign(
+        kernel_task_alignment_change=ds.kernel_task_alignment - ds.kernel_task_alignment_init,
+        kernel_eff_rank_change=ds.kernel_eff_rank - ds.kernel_eff_rank_init)
+    trends = spearman_trends(ds, measures=KERNEL_CURVE_MEASURES, x=axis)
+    over = [c for c in trends.columns if c not in ("measure", "n", "rho", "p")]
+    ranks = ds[axis].values.tolist()
+    lines = [f"| {name} (kernel along training) | setting | measure | mean at rank "
+             f"{', '.join(str(r) for r in ranks)} | rho vs rank | p | n |",
+             "|---|---|---|---|---|---|---|"]
+    for measure in KERNEL_CURVE_MEASURES:
+        for _, row in trends[trends.measure == measure].iterrows():
+            sel = {c: row[c] for c in over}
+            means = ds[measure].sel(sel).mean([d for d in axes(ds) if d not in (axis, *over)])
+            shown = ", ".join(f"{m:+.4f}" for m in means.transpose(axis).values)
+            lines.append(f"| | {setting_label(row, over)} | {measure} | {shown} | "
+                         f"{row.rho:+.2f} | {fmt_p(row.p)} | {row.n} |")
+    return lines
+
+
 def table_for(name, ds):
     if find_axis(ds, "linear.init", required=False) and find_axis(ds, "linear.kappa",
                                                                   required=False):
@@ -142,7 +172,10 @@ def table_for(name, ds):
         return structure_table(name, ds)
     if rank_axis(ds, required=False):
         claims = [("kernel_alignment", +1)] if "theorem1" in name else RANK_CLAIMS
-        return rank_table(name, ds, claims)
+        lines = rank_table(name, ds, claims)
+        if "kernel_task_alignment_curve" in ds:
+            lines += [""] + kernel_curve_table(name, ds)
+        return lines
     return [f"{name}: no rank, structure or linear-init axis; nothing to test"]
 
 

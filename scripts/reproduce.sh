@@ -36,7 +36,8 @@ echo "reproduce: statistics in analysis/results/tables.md"
 # The figures: each notebook on its results file, PNGs into analysis/results/figures/<sweep>/.
 export PYDEVD_DISABLE_FILE_VALIDATION=1
 for pair in fig1:fig1_lowrank_quick fig1:fig1_smnist_quick fig2:fig2_quick fig2:fig2_em_quick \
-            fig3:fig3_quick fig3:fig3c_quick fig3:fig3c_spectral_quick theorem1:theorem1_quick; do
+            fig3:fig3_quick fig3:fig3c_quick fig3:fig3c_spectral_quick theorem1:theorem1_quick \
+            fig1:kernel_curve_quick; do
   nb=${pair%%:*} res=${pair##*:}
   [ -f "analysis/results/$res.nc" ] || continue
   (cd analysis && RICHLAZY_RESULTS="results/$res.nc" RICHLAZY_FIGURES="results/figures/$res" \
