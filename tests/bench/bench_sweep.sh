@@ -3,7 +3,7 @@
 # rank against 2 (issue 7: >= 1.8x on this 2-core machine). A benchmark, not a test.
 # The sweep is sweeps/quick.yaml scaled up so that one rank needs >= 60 s (quick itself
 # takes ~12 s, where start-up and the last item's tail would dominate): SEEDS seeds
-# (default 6: 36 items) of ITERATIONS iterations (default 3000), otherwise unchanged.
+# (default 6: 36 items) of ITERATIONS iterations (default 6000), otherwise unchanged.
 # With -n 1, rank 0 coordinates and trains in a thread; with -n 2 both ranks train and
 # rank 0 also coordinates. Both run through scripts/mpirun.sh (one BLAS thread per rank).
 # Prints per P the engine's wall time (rank 0's rl_run_sweep), the whole mpirun time,
@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 exe=$(readlink -f "${1:-build/src/cli/richlazy}")
 seeds=${2:-6}
-iters=${3:-3000}
+iters=${3:-6000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 seed_list=$(seq -s ', ' 0 $((seeds - 1)))

@@ -24,7 +24,7 @@
 # takes max(10, TORCH_SECONDS): one PyTorch iteration there is ~1 s), BENCH_ENGINE=1 to
 # add tests/bench/bench_engine.sh per core and, once at the end with OPENBLAS_CORETYPE
 # unset (what users have), tests/bench/bench_sweep.sh (both need BUILD_DIR/src/cli/richlazy
-# and mpirun; the sweep takes ~3 min on a quiet machine).
+# and mpirun; the sweep takes ~2 min on a quiet machine).
 # Usage: tests/bench/run_bench.sh build-perf unset Haswell SkylakeX
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
