@@ -444,7 +444,7 @@ rl_code rl_store_snapshot(rl_store *s, rl_status *st)
     for (size_t i = 0; i < lay.nitems; i++) { /* never cut or drop a curve (layout.c) */
         const cell *c = &s->cells[i];
         lay.n_record = c->n_curve > lay.n_record ? c->n_curve : lay.n_record;
-        for (int k = 0; k < RL_NCURVES; k++)
+        for (int k = 0; k < RL_NCURVES && c->curve; k++)
             if (!(lay.curves & 1u << k) &&
                 curve_measured(c->curve + (size_t)k * c->n_curve, c->n_curve))
                 lay.curves |= 1u << k;
