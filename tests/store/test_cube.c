@@ -183,7 +183,7 @@ static void test_kernel_curves(const char *dir)
     rl_status st = RL_STATUS_INIT;
     rl_result r;
     int ncid, var;
-    float got[2 * 5];
+    float got[6 * 5]; /* 3 tasks x 2 seeds, 5 records */
     rl_store *s = open_fresh(dir, "kcurve.nc", &f, nc, sizeof nc, &st);
     rl_store_snapshot(s, &st);
     nc_open(nc, NC_NOWRITE, &ncid);
