@@ -60,6 +60,36 @@ static inline int tt_fill(rl_task *t, long iter, rl_batch *b)
     return 0;
 }
 
+/*
+** The same trials twice from one configuration: b0 noiseless (task.sigma 0), b1 as
+** configured, so b1 - b0 is exactly the noise. ok is false (after a failed check) if
+** either could not be made; tt_pair_destroy in any case.
+*/
+typedef struct tt_pair {
+    rl_task *t0, *t1;
+    rl_batch b0, b1;
+    int ok;
+} tt_pair;
+
+static inline tt_pair tt_pair_make(const rl_params *p, int B, long iter)
+{
+    tt_pair pr;
+    rl_params p0 = *p;
+    tt_set(&p0, "task.sigma", "0");
+    pr.t0 = tt_task(&p0, B, &pr.b0);
+    pr.t1 = tt_task(p, B, &pr.b1);
+    pr.ok = pr.t0 && pr.t1 && tt_fill(pr.t0, iter, &pr.b0) && tt_fill(pr.t1, iter, &pr.b1);
+    return pr;
+}
+
+static inline void tt_pair_destroy(tt_pair *pr)
+{
+    rl_batch_destroy(&pr->b0);
+    rl_batch_destroy(&pr->b1);
+    rl_task_destroy(&pr->t0);
+    rl_task_destroy(&pr->t1);
+}
+
 static inline float tt_x(const rl_batch *b, int t, int row, int ch)
 {
     return b->x[((size_t)t * (size_t)b->batch + (size_t)row) * (size_t)b->n_in + (size_t)ch];

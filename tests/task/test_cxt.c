@@ -190,18 +190,13 @@ static void check_means(const rl_batch *b0, const rl_batch *b1)
 int main(void)
 {
     check_shape();
-    rl_params p0 = tt_params("cxt"), p1 = tt_params("cxt");
-    tt_set(&p0, "task.sigma", "0");
-    rl_batch b0, b1;
-    rl_task *t0 = tt_task(&p0, B, &b0), *t1 = tt_task(&p1, B, &b1);
-    if (t0 && t1 && tt_fill(t0, 1, &b0) && tt_fill(t1, 1, &b1)) {
-        check_noiseless(&b0);
-        check_noise(&b0, &b1);
-        check_means(&b0, &b1);
+    rl_params p = tt_params("cxt");
+    tt_pair pr = tt_pair_make(&p, B, 1);
+    if (pr.ok) {
+        check_noiseless(&pr.b0);
+        check_noise(&pr.b0, &pr.b1);
+        check_means(&pr.b0, &pr.b1);
     }
-    rl_batch_destroy(&b0);
-    rl_batch_destroy(&b1);
-    rl_task_destroy(&t0);
-    rl_task_destroy(&t1);
+    tt_pair_destroy(&pr);
     return rl_test_done();
 }

@@ -117,18 +117,13 @@ static void check_noise(const rl_batch *b0, const rl_batch *b1)
 
 static void check_paper_trials(void)
 {
-    rl_params p0 = tt_params("dms"), p1 = tt_params("dms");
-    tt_set(&p0, "task.sigma", "0");
-    rl_batch b0, b1;
-    rl_task *t0 = tt_task(&p0, B, &b0), *t1 = tt_task(&p1, B, &b1);
-    if (t0 && t1 && tt_fill(t0, 2, &b0) && tt_fill(t1, 2, &b1)) {
-        check_noiseless(&b0);
-        check_noise(&b0, &b1);
+    rl_params p = tt_params("dms");
+    tt_pair pr = tt_pair_make(&p, B, 2);
+    if (pr.ok) {
+        check_noiseless(&pr.b0);
+        check_noise(&pr.b0, &pr.b1);
     }
-    rl_batch_destroy(&b0);
-    rl_batch_destroy(&b1);
-    rl_task_destroy(&t0);
-    rl_task_destroy(&t1);
+    tt_pair_destroy(&pr);
 }
 
 /* fixation 100, sample 200, delay 300, test 200, decision 200 ms -> 0, 1-2, 3-5, 6-7, 8-9. */

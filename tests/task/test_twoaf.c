@@ -156,19 +156,14 @@ static void check_means(const rl_batch *b0, const rl_batch *b1)
 
 static void check_paper_trials(void)
 {
-    rl_params p0 = tt_params("2af"), p1 = tt_params("2af");
-    tt_set(&p0, "task.sigma", "0");
-    rl_batch b0, b1;
-    rl_task *t0 = tt_task(&p0, B, &b0), *t1 = tt_task(&p1, B, &b1);
-    if (t0 && t1 && tt_fill(t0, 0, &b0) && tt_fill(t1, 0, &b1)) {
-        check_noiseless(&b0);
-        check_noise(&b0, &b1);
-        check_means(&b0, &b1);
+    rl_params p = tt_params("2af");
+    tt_pair pr = tt_pair_make(&p, B, 0);
+    if (pr.ok) {
+        check_noiseless(&pr.b0);
+        check_noise(&pr.b0, &pr.b1);
+        check_means(&pr.b0, &pr.b1);
     }
-    rl_batch_destroy(&b0);
-    rl_batch_destroy(&b1);
-    rl_task_destroy(&t0);
-    rl_task_destroy(&t1);
+    tt_pair_destroy(&pr);
 }
 
 /* fixation 200, stimulus 300, delay 200, decision 300 ms -> steps 0-1, 2-4, 5-6, 7-9. */
@@ -180,12 +175,9 @@ static void check_periods(void)
     tt_set(&p0, "task.stimulus", "300");
     tt_set(&p0, "task.delay", "200");
     tt_set(&p0, "task.decision", "300");
-    rl_params p1 = p0;
-    tt_set(&p0, "task.sigma", "0");
-    rl_batch b0, b1;
-    rl_task *t0 = tt_task(&p0, N, &b0), *t1 = tt_task(&p1, N, &b1);
-    if (t0 && t1 && tt_fill(t0, 4, &b0) && tt_fill(t1, 4, &b1)) {
-        rl_task_shape s = rl_task_get_shape(t0);
+    tt_pair pr = tt_pair_make(&p0, N, 4);
+    if (pr.ok) {
+        rl_task_shape s = rl_task_get_shape(pr.t0);
         RL_TEST(s.steps == 10 && s.decision_step == 9,
                 "periods 200/300/200/300 ms at dt 100: T = 10, decision step 9 (got %d, %d)",
                 s.steps, s.decision_step);
@@ -193,21 +185,18 @@ static void check_periods(void)
         for (int r = 0; r < N; r++)
             for (int t = 0; t < 10; t++) {
                 int stim = t >= 2 && t <= 4, dec = t >= 7;
-                float s1 = tt_x(&b0, t, r, 1), s2 = tt_x(&b0, t, r, 2);
-                bad += tt_x(&b1, t, r, 0) != (dec ? 0.0f : 1.0f);
+                float s1 = tt_x(&pr.b0, t, r, 1), s2 = tt_x(&pr.b0, t, r, 2);
+                bad += tt_x(&pr.b1, t, r, 0) != (dec ? 0.0f : 1.0f);
                 bad += stim ? fabs((double)s1 + s2 - 1) > 1e-6 : (s1 != 0 || s2 != 0);
-                bad += (tt_label(&b0, t, r) != 0) != dec;
-                bad += !stim && (tt_x(&b1, t, r, 1) != s1 || tt_x(&b1, t, r, 2) != s2);
+                bad += (tt_label(&pr.b0, t, r) != 0) != dec;
+                bad += !stim && (tt_x(&pr.b1, t, r, 1) != s1 || tt_x(&pr.b1, t, r, 2) != s2);
             }
         RL_TEST(bad == 0,
                 "fixation 1 at t < 7; stimulus (and its noise) only at t = 2..4; labels only at "
                 "t = 7..9 (%ld violations, %d trials)",
                 bad, N);
     }
-    rl_batch_destroy(&b0);
-    rl_batch_destroy(&b1);
-    rl_task_destroy(&t0);
-    rl_task_destroy(&t1);
+    tt_pair_destroy(&pr);
 }
 
 /* dt = 50 doubles the steps and sets sigma_eff = 1/sqrt(50); floor(L/dt) per period. */
@@ -216,25 +205,19 @@ static void check_dt(void)
     enum { N = 4000 };
     rl_params p0 = tt_params("2af");
     tt_set(&p0, "task.dt", "50");
-    rl_params p1 = p0;
-    tt_set(&p0, "task.sigma", "0");
-    rl_batch b0, b1;
-    rl_task *t0 = tt_task(&p0, N, &b0), *t1 = tt_task(&p1, N, &b1);
-    if (t0 && t1 && tt_fill(t0, 0, &b0) && tt_fill(t1, 0, &b1)) {
-        rl_task_shape s = rl_task_get_shape(t0);
+    tt_pair pr = tt_pair_make(&p0, N, 0);
+    if (pr.ok) {
+        rl_task_shape s = rl_task_get_shape(pr.t0);
         RL_TEST(s.steps == 16, "dt 50: T = 700/50 + 100/50 = 16 (got %d)", s.steps);
         tt_stat n = {0};
         for (int r = 0; r < N; r++)
             for (int t = 0; t < 14; t++)
-                tt_add(&n, (double)tt_x(&b1, t, r, 1) - tt_x(&b0, t, r, 1));
+                tt_add(&n, (double)tt_x(&pr.b1, t, r, 1) - tt_x(&pr.b0, t, r, 1));
         RL_TEST_ABS(tt_sd(&n), 1 / sqrt(50.0), 5 * tt_se_sd(&n),
                     "dt 50: noise sd %.5f = sigma/sqrt(dt) = %.5f within 5 SE (%.5f), n = %ld",
                     tt_sd(&n), 1 / sqrt(50.0), 5 * tt_se_sd(&n), n.n);
     }
-    rl_batch_destroy(&b0);
-    rl_batch_destroy(&b1);
-    rl_task_destroy(&t0);
-    rl_task_destroy(&t1);
+    tt_pair_destroy(&pr);
 
     rl_params p = tt_params("2af");
     rl_task_shape s = {0};
