@@ -185,10 +185,33 @@ static rl_code summarise(const session *s, const rl_kernel *k, kernel_summary *o
     return rl_metrics_kernel_eff_rank(k, &out->eff_rank, st);
 }
 
+/*
+** Eq. 5's H of the current network: the decision-step states of the probe trials, or
+** (probe.rep_samples steps) the states of every step of every trial as rows, the
+** only choice with more than one row when the probe is one frozen trial.
+*/
+static rl_code current_rep(session *s, rl_rep **out, rl_status *st)
+{
+    if (strcmp(s->p->probe.rep_samples, "steps") != 0)
+        return rl_metrics_rep_create(s->net, &s->probe, s->shape.decision_step, out, st);
+    int steps = s->probe.steps, trials = s->probe.batch, n = s->net->n_hidden;
+    double *h = rl_alloc((size_t)steps * trials * n, sizeof *h, st);
+    if (!h) return st->code;
+    rl_rnn_forward(s->net, s->probe.x, s->probe_work);
+    for (int t = 0; t < steps; t++) {
+        const float *r = rl_rnn_hidden(s->probe_work, t);
+        for (size_t i = 0; i < (size_t)trials * n; i++)
+            h[(size_t)t * trials * n + i] = r[i];
+    }
+    rl_code rc = rl_metrics_rep_from_rows(h, steps * trials, n, out, st);
+    rl_free(h);
+    return rc;
+}
+
 static rl_code measure_initial(session *s, rl_result *out, rl_status *st)
 {
     out->measure[RL_MEASURE_initial_loss] = probe_loss(s, NULL);
-    RL_TRY(rl_metrics_rep_create(s->net, &s->probe, s->shape.decision_step, &s->rep0, st));
+    RL_TRY(current_rep(s, &s->rep0, st));
     RL_TRY(current_kernel(s, &s->kernel0, st));
     kernel_summary k0;
     RL_TRY(summarise(s, s->kernel0, &k0, st));
@@ -231,7 +254,7 @@ static rl_code measure_final(session *s, rl_result *out, rl_status *st)
 
     rl_rep *repf = NULL;
     rl_kernel *kf = NULL;
-    rl_code rc = rl_metrics_rep_create(net, &s->probe, s->shape.decision_step, &repf, st);
+    rl_code rc = current_rep(s, &repf, st);
     if (rc == RL_OK) /* Eq. 5 */
         out->measure[RL_MEASURE_rep_alignment] =
             rl_metrics_rep_alignment(s->rep0, repf, s->p->probe.rep_centred);

@@ -243,8 +243,34 @@ static void test_options(void)
             "zero iterations: KA wrt all parameters = 1 and centred RA = 1 (1e-12)");
 }
 
+/* probe.rep_samples steps: Eq. 5 over time steps, for a probe of one frozen trial. */
+static void test_rep_steps(void)
+{
+    rl_params p;
+    small_params(&p, "pattern");
+    strcpy(p.train.optimizer, "adam");
+    p.train.lr = 0.001;
+    p.train.batch = p.probe.trials = p.probe.kernel_trials = 1;
+    p.train.iterations = 50;
+    rl_params q = p;
+    strcpy(q.probe.rep_samples, "steps");
+    rl_result r, rq, r0;
+    rl_status st = RL_STATUS_INIT;
+    train(&p, NULL, &r, &st);
+    train(&q, NULL, &rq, &st);
+    q.train.iterations = 0;
+    train(&q, NULL, &r0, &st);
+    double ra = rq.measure[RL_MEASURE_rep_alignment];
+    RL_TEST(r.measure[RL_MEASURE_rep_alignment] == 1.0 && ra > 0 && ra < 0.999 &&
+                fabs(r0.measure[RL_MEASURE_rep_alignment] - 1) < 1e-12,
+            "pattern, one frozen trial: RA over trials is trivially 1; over its %d steps it is "
+            "%.4f after 50 Adam steps and 1 (1e-12) after none",
+            (int)p.task.steps, ra);
+}
+
 int main(void)
 {
+    test_rep_steps();
     test_options();
     test_records();
     test_against_shorter();
