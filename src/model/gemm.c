@@ -4,15 +4,18 @@
 ** per step (B = 32..256, N = 300..1024) and the weight gradients N x N x TB. At
 ** those sizes OpenBLAS's packing is a large share of the time, and on this
 ** cluster's CPUs its runtime dispatch picks SSE kernels. So:
-**   - B is read in place, never packed: a tile's columns are 16-float zmm vectors
-**     of B's contiguous rows; op(A) is read one scalar at a time and broadcast
-**     (A or A^T cost the same: A^T's tile rows are adjacent floats), and packed
-**     only for wide C (n >= 512), where it avoids L1 set conflicts;
+**   - a tile's columns are 16-float zmm vectors of B's contiguous rows; op(A) is
+**     read one scalar at a time and broadcast (A or A^T cost the same: A^T's tile
+**     rows are adjacent floats). Narrow C (n < 512, the 2af and sMNIST shapes)
+**     reads both in place; wide C (N = 1024) packs op(A) blocks and B panels,
+**     where rows 4 KiB apart would collide in L1's sets (see gemm_avx512);
 **   - register tile MR x NV vectors (8 x 48 floats, 24 accumulators), k blocked
 **     by RL_GEMM_KC so the B panel (KC x 48 floats, 24 KB) stays in L1 while
 **     every tile row of C passes over it; n % 16 by masked loads and stores;
-**   - one function per (op, rows, vectors) tile shape, generated below, so every
-**     loop over rows and vectors unrolls with the accumulators in registers;
+**   - one function per (operand layout, rows, vectors) tile shape, generated
+**     below, so every loop over rows and vectors unrolls with the accumulators in
+**     registers, and packed B (zero-padded) loads without masks (a mask register
+**     write per term took a port the FMAs need: 8 x 48 tiles +6%);
 **   - compiled for AVX-512F + FMA by function attribute and chosen at run time,
 **     so the library still runs on any x86-64 (elsewhere: cblas_sgemm).
 */
@@ -53,9 +56,11 @@ const char *rl_gemm_kernel_name(rl_gemm_kernel kernel)
 /* Register tile: MR rows of C by NV zmm vectors (NR floats) of columns. */
 enum { MR = 8, NV = 3, NR = 16 * NV };
 
+/* The packed B panel (KC x NR) first, then the packed op(A) block (m rounded up to MR, x kc). */
 size_t rl_gemm_work_floats(int m, int k)
 {
-    return ((size_t)m + MR - 1) / MR * MR * (size_t)(k < RL_GEMM_KC ? k : RL_GEMM_KC);
+    return (size_t)RL_GEMM_KC * NR +
+           ((size_t)m + MR - 1) / MR * MR * (size_t)(k < RL_GEMM_KC ? k : RL_GEMM_KC);
 }
 
 static void gemm_blas(bool trans_a, int m, int n, int k, float alpha, const float *a, int lda,
@@ -72,18 +77,24 @@ static void gemm_blas(bool trans_a, int m, int n, int k, float alpha, const floa
 /* What every tile of one k block shares. */
 typedef struct tile_args {
     int kc;               /* terms of this k block */
+    int nv;               /* vectors of this column panel */
     size_t lda, ldb, ldc; /* leading dimensions */
     __mmask16 tail;       /* valid lanes of the tile's last vector */
     float alpha, beta;    /* beta: the caller's for the first block, 1 after */
 } tile_args;
 
+/* Where a tile's operands are: op(A) = A in place (rows lda apart), op(A) = A^T in place
+** (a tile's rows adjacent, terms lda apart), or both packed (A as A^T with lda = MR, B panel
+** rows of NR floats zero-padded past n, so even the last vector loads unmasked). */
+enum { TILE_A, TILE_AT, TILE_PACKED, TILE_MODES };
+
 /*
 ** C[mr x 16nv] (+)= alpha op(A)[mr x kc] B[kc x 16nv]; a points at op(A)'s
 ** first element of the tile, b and c at the tile's first column. Each element's
-** sum runs over p = 0..kc-1 in order, whatever mr and nv are.
+** sum runs over p = 0..kc-1 in order, whatever mr, nv and mode are.
 */
 static inline __attribute__((always_inline)) AVX512 void tile(const int mr, const int nv,
-                                                              const bool trans, const tile_args *t,
+                                                              const int mode, const tile_args *t,
                                                               const float *a, const float *b,
                                                               float *c)
 {
@@ -96,13 +107,14 @@ static inline __attribute__((always_inline)) AVX512 void tile(const int mr, cons
             /* C is needed only after kc terms: fetch it meanwhile (large C lives in L3). */
             _mm_prefetch((const char *)(c + r * t->ldc + 16 * v), _MM_HINT_T0);
         }
+    const bool trans = mode != TILE_A, padded = mode == TILE_PACKED;
     const size_t a_row = trans ? 1 : t->lda, a_step = trans ? t->lda : 1;
     for (int p = 0; p < t->kc; p++) {
         __m512 bv[NV];
 #pragma GCC unroll 4
         for (int v = 0; v < nv; v++)
-            bv[v] = v + 1 < nv ? _mm512_loadu_ps(b + 16 * v)
-                               : _mm512_maskz_loadu_ps(t->tail, b + 16 * v);
+            bv[v] = v + 1 < nv || padded ? _mm512_loadu_ps(b + 16 * v)
+                                         : _mm512_maskz_loadu_ps(t->tail, b + 16 * v);
 #pragma GCC unroll 8
         for (int r = 0; r < mr; r++) {
             __m512 ar = _mm512_set1_ps(a[r * a_row]);
@@ -135,7 +147,7 @@ static inline __attribute__((always_inline)) AVX512 void tile(const int mr, cons
 
 typedef void (*tile_fn)(const tile_args *t, const float *a, const float *b, float *c);
 
-/* One instantiation per (op(A), rows 1..MR, vectors 1..NV): 2 x 8 x 3 functions. */
+/* One instantiation per (mode, rows 1..MR, vectors 1..NV): 3 x 8 x 3 functions. */
 #define TILE_FN(tr, mr, nv)                                                                        \
     static AVX512 void tile_##tr##_##mr##_##nv(const tile_args *t, const float *a, const float *b, \
                                                float *c)                                           \
@@ -149,6 +161,7 @@ typedef void (*tile_fn)(const tile_args *t, const float *a, const float *b, floa
     TILE_ROW(tr, 3) TILE_ROW(tr, 4) TILE_ROW(tr, 5) TILE_ROW(tr, 6) TILE_ROW(tr, 7) TILE_ROW(tr, 8)
 TILE_OP(0)
 TILE_OP(1)
+TILE_OP(2)
 
 #define TILE_REF(tr, mr)                                                                           \
     {                                                                                              \
@@ -159,32 +172,96 @@ TILE_OP(1)
         TILE_REF(tr, 1), TILE_REF(tr, 2), TILE_REF(tr, 3), TILE_REF(tr, 4), TILE_REF(tr, 5),       \
             TILE_REF(tr, 6), TILE_REF(tr, 7), TILE_REF(tr, 8)                                      \
     }
-static const tile_fn tiles[2][MR][NV] = {TILE_TABLE(0), TILE_TABLE(1)};
+static const tile_fn tiles[TILE_MODES][MR][NV] = {TILE_TABLE(0), TILE_TABLE(1), TILE_TABLE(2)};
 
-/* op(A)'s rows i0..i0+mr-1, terms p0..p0+kc-1 as kc x MR (row p: MR adjacent floats), zero-padded.
- */
-static void pack_a(bool trans_a, const float *a, size_t lda, int i0, int mr, int p0, int kc,
-                   float *dst)
+/* op(A)'s m rows, terms p0..p0+kc-1, as one kc x MR micro-panel per MR rows (row p of one:
+** MR adjacent floats), the last zero-padded. A^T is copied term by term, so each of its rows is
+** read front to back (one stream per row, not MR floats from each of kc pages in turn). */
+static void pack_a(bool trans_a, const float *a, size_t lda, int m, int p0, int kc, float *dst)
 {
-    if (mr < MR) memset(dst, 0, (size_t)kc * MR * sizeof *dst);
+    int tiles_m = (m + MR - 1) / MR, tail = m - (tiles_m - 1) * MR;
+    float *last = dst + (size_t)(tiles_m - 1) * kc * MR;
+    if (tail < MR) memset(last, 0, (size_t)kc * MR * sizeof *dst);
     if (trans_a) {
-        for (int p = 0; p < kc; p++)
-            memcpy(dst + p * MR, a + (size_t)(p0 + p) * lda + i0, (size_t)mr * sizeof *dst);
+        for (int p = 0; p < kc; p++) {
+            const float *src = a + (size_t)(p0 + p) * lda;
+            for (int it = 0; it < tiles_m; it++)
+                memcpy(dst + ((size_t)it * kc + p) * MR, src + it * MR,
+                       (size_t)(it + 1 < tiles_m ? MR : tail) * sizeof *dst);
+        }
     } else {
-        for (int r = 0; r < mr; r++)
+        for (int i = 0; i < m; i++)
             for (int p = 0; p < kc; p++)
-                dst[p * MR + r] = a[(size_t)(i0 + r) * lda + p0 + p];
+                dst[((size_t)(i / MR) * kc + p) * MR + i % MR] = a[(size_t)i * lda + p0 + p];
+    }
+}
+
+/* Rows r0..r1-1 (ld floats apart, `floats` long each) towards L2, ahead of their packing: rows
+** 4 KiB apart each sit on their own page, where the hardware prefetcher does not follow. */
+static void prefetch_rows(const float *base, size_t ld, int r0, int r1, int floats)
+{
+    for (int r = r0; r < r1; r++)
+        for (int f = 0; f < floats; f += 16)
+            _mm_prefetch((const char *)(base + (size_t)r * ld + f), _MM_HINT_T1);
+}
+
+/* B's element (p, j). */
+static const float *bp_at(const float *b, int ldb, int p, int j)
+{
+    return b + (size_t)p * (size_t)ldb + j;
+}
+
+/* B's rows p0..p0+kc-1, columns j0.. (nv vectors, the last `tail` lanes) as kc contiguous rows
+** of NR floats, zero-padded: the panel every row tile then streams from L1. */
+static AVX512 void pack_b(const float *b, size_t ldb, int p0, int kc, int j0, int nv,
+                          __mmask16 tail, float *dst)
+{
+    for (int p = 0; p < kc; p++) {
+        const float *src = b + (size_t)(p0 + p) * ldb + j0;
+        for (int v = 0; v < nv; v++)
+            _mm512_storeu_ps(
+                dst + (size_t)p * NR + 16 * v,
+                _mm512_maskz_loadu_ps(v + 1 < nv ? (__mmask16)0xFFFF : tail, src + 16 * v));
+    }
+}
+
+/* The B panel packed after the current one: rows p0..p0+kc-1 from column j0, `cols` wide. */
+typedef struct next_panel {
+    const float *b; /* its first element in B (NULL: none, the product ends) */
+    int kc, cols;
+} next_panel;
+
+/*
+** One k block of one column panel: every row tile of C (m rows) against the panel bp. The tile
+** of rows i0.. reads op(A) at a + (i0 / MR) a_tile. While the tiles run, the rows of the next
+** panel are prefetched, a share per tile, so pack_b finds them in L2.
+*/
+static AVX512 void panel_tiles(const tile_args *t, int mode, int m, const float *a, size_t a_tile,
+                               const float *bp, float *c, const next_panel *next, size_t ldb)
+{
+    int tiles_m = (m + MR - 1) / MR;
+    for (int it = 0; it < tiles_m; it++) {
+        int i0 = it * MR, mr = m - i0 < MR ? m - i0 : MR;
+        if (next->b)
+            prefetch_rows(next->b, ldb, it * next->kc / tiles_m, (it + 1) * next->kc / tiles_m,
+                          next->cols);
+        tiles[mode][mr - 1][t->nv - 1](t, a + it * a_tile, bp, c + i0 * t->ldc);
     }
 }
 
 /*
-** Loop order (outer to inner): k blocks, column panels of NR, row tiles of MR.
-** The panel of B (kc x NR, read in place) is reused by every row tile while it
-** sits in L1; the k blocks run in order, so each element's sum keeps its order.
-** op(A) is packed into `work` per k block when n >= PACK_A_MIN_N: a row stride
-** of 4 KiB (N = 1024) puts a tile's A rows in one L1 set, and packing (one pass
-** over A per k block) pays off once there are enough column panels to reuse it
-** (1024^3: 95 -> 120 GFLOP/s; at n = 300 it cost 5-15%).
+** Loop order (outer to inner): k blocks,
+** column panels of NR, row tiles of MR. The k blocks run in order, so each
+** element's sum keeps its order. The panel of B (kc x NR) is reused by every row
+** tile while it sits in L1.
+** Wide C (n >= PACK_A_MIN_N, with `work`) packs both operands. op(A) per k block:
+** a row stride of 4 KiB (N = 1024) puts a tile's A rows in one L1 set, and packing
+** (one pass over A per k block) pays off once there are enough column panels to
+** reuse it (1024^3: 95 -> 120 GFLOP/s; at n = 300 it cost 5-15%). Each B panel
+** too, as kc contiguous rows of NR floats: read in place, a panel with rows 4 KiB
+** apart falls into 3 of L1's 64 sets (12 ways) and on one page per row, so it did
+** not stay in L1 and every row tile fetched it from L2 again. The next k block's
+** op(A) is prefetched a share per panel, the next B panel a share per row tile.
 */
 enum { PACK_A_MIN_N = 512 };
 
@@ -193,26 +270,39 @@ static AVX512 void gemm_avx512(bool trans_a, int m, int n, int k, float alpha, c
                                float *work)
 {
     const bool packed = work && n >= PACK_A_MIN_N;
-    tile_args t = {0, packed ? MR : (size_t)lda, (size_t)ldb, (size_t)ldc, 0, alpha, beta};
+    const int mode = packed ? TILE_PACKED : trans_a ? TILE_AT : TILE_A;
+    const int panels = (n + NR - 1) / NR;
+    float *bpack = work, *apack = packed ? work + (size_t)RL_GEMM_KC * NR : NULL;
+    tile_args t = {0,     0,   packed ? MR : (size_t)lda, packed ? NR : (size_t)ldb, (size_t)ldc, 0,
+                   alpha, beta};
     /* k = 0 still runs one (empty) block: C = beta C, as BLAS. */
     for (int p0 = 0; p0 == 0 || p0 < k; p0 += RL_GEMM_KC) {
         t.kc = k - p0 < RL_GEMM_KC ? k - p0 : RL_GEMM_KC;
         t.beta = p0 == 0 ? beta : 1.0f;
-        for (int i0 = 0; packed && i0 < m; i0 += MR)
-            pack_a(trans_a, a, (size_t)lda, i0, m - i0 < MR ? m - i0 : MR, p0, t.kc,
-                   work + (size_t)i0 * t.kc);
-        for (int j0 = 0; j0 < n; j0 += NR) {
-            int cols = n - j0 < NR ? n - j0 : NR, nv = (cols + 15) / 16;
-            t.tail = (__mmask16)(0xFFFFu >> (16 * nv - cols));
-            const float *bp = b + (size_t)p0 * t.ldb + j0;
-            for (int i0 = 0; i0 < m; i0 += MR) {
-                int mr = m - i0 < MR ? m - i0 : MR;
-                const float *ap = packed    ? work + (size_t)i0 * t.kc
-                                  : trans_a ? a + (size_t)p0 * t.lda + i0
-                                            : a + i0 * t.lda + p0;
-                /* packed A has the transposed layout: adjacent rows, stride MR per term */
-                tiles[packed || trans_a][mr - 1][nv - 1](&t, ap, bp, c + i0 * t.ldc + j0);
+        int p1 = p0 + t.kc, kc1 = k - p1 < RL_GEMM_KC ? k - p1 : RL_GEMM_KC; /* next k block */
+        size_t a_tile = packed ? (size_t)MR * t.kc : trans_a ? MR : (size_t)MR * lda;
+        const float *ap = packed ? apack : trans_a ? a + (size_t)p0 * lda : a + p0;
+        if (packed) pack_a(trans_a, a, (size_t)lda, m, p0, t.kc, apack);
+        for (int jp = 0; jp < panels; jp++) {
+            int j0 = jp * NR, cols = n - j0 < NR ? n - j0 : NR;
+            t.nv = (cols + 15) / 16;
+            t.tail = (__mmask16)(0xFFFFu >> (16 * t.nv - cols));
+            const float *bp = b + (size_t)p0 * ldb + j0;
+            next_panel next = {NULL, 0, 0};
+            if (packed) {
+                pack_b(b, (size_t)ldb, p0, t.kc, j0, t.nv, t.tail, bpack);
+                bp = bpack;
+                if (jp + 1 < panels)
+                    next = (next_panel){bp_at(b, ldb, p0, j0 + NR), t.kc, n - j0 - NR};
+                else if (kc1 > 0)
+                    next = (next_panel){bp_at(b, ldb, p1, 0), kc1, n < NR ? n : NR};
+                if (next.cols > NR) next.cols = NR;
+                if (kc1 > 0) /* this panel's share of the next k block's op(A) */
+                    prefetch_rows(trans_a ? a + (size_t)p1 * lda : a + p1, (size_t)lda,
+                                  jp * (trans_a ? kc1 : m) / panels,
+                                  (jp + 1) * (trans_a ? kc1 : m) / panels, trans_a ? m : kc1);
             }
+            panel_tiles(&t, mode, m, ap, a_tile, bp, c + j0, &next, (size_t)ldb);
         }
     }
 }

@@ -3,7 +3,8 @@
 ** include/richlazy). Why: OpenBLAS 0.3.21 does not recognise Sapphire Rapids and
 ** falls back to SSE kernels (32 GFLOP/s against ~150 for AVX-512), and at the
 ** RNN's batch sizes it repacks all of W_h for every per-step product. This
-** kernel reads B in place (row-major, rows contiguous), so W_h stays in L2.
+** kernel reads B in place (row-major, rows contiguous) for n < 512, so W_h stays
+** in L2, and copies it into L1-sized panels for wider C (N = 1024).
 ** Contract: row-major C[m x n] = alpha op(A)[m x k] B[k x n] + beta C, with
 ** op(A) = A (m x k, ld lda) or A^T (A is k x m, ld lda); beta = 0 never reads C.
 ** Determinism: the AVX-512 kernel sums each C element over k in order, in fixed
@@ -42,7 +43,8 @@ void rl_gemm_multiply(rl_gemm_kernel kernel, bool trans_a, int m, int n, int k, 
                       int ldc, float *work);
 
 /* Floats of `work` that rl_gemm_multiply may use for an m x k op(A) (a packed block
-** of it); work = NULL is allowed and gives the same bits, only slower for wide C. */
+** of it and one packed panel of B); work = NULL is allowed and gives the same bits,
+** only slower for wide C. */
 size_t rl_gemm_work_floats(int m, int k);
 
 #endif

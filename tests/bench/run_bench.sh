@@ -21,7 +21,9 @@
 # thread per rank. PyTorch links the same libopenblas, so a CORETYPE applies to both.
 # Both sides run in ROUNDS alternating rounds (default 3) and keep their best.
 # Environment: ROUNDS, TORCH_SECONDS (default 3 per window; the large configuration
-# takes max(10, TORCH_SECONDS): one PyTorch iteration there is ~1 s), BENCH_ENGINE=1 to
+# takes max(10, TORCH_SECONDS): one PyTorch iteration there is ~1 s), CONFIGS="large"
+# (or any subset of "2af smnist large") to rerun only those rows (bench_model then runs
+# once per configuration; bench_metrics, the 2af KA timing, only with 2af), BENCH_ENGINE=1 to
 # add tests/bench/bench_engine.sh per core and, once at the end with OPENBLAS_CORETYPE
 # unset (what users have), tests/bench/bench_sweep.sh (both need BUILD_DIR/src/cli/richlazy
 # and mpirun; the sweep takes ~2 min on a quiet machine).
@@ -48,7 +50,15 @@ have_torch=1
 # configuration name -> "N B T n_in n_out" (bench_model's three) and the target
 declare -A cfg=([2af]="300 32 8 3 3" [smnist]="300 200 28 28 10" [large]="1024 256 50 32 10")
 declare -A target=([2af]="ratio >= 4.5" [smnist]="ratio >= 1.5" [large]="peak >= 80%")
-names=(2af smnist large)
+names=(${CONFIGS:-2af smnist large})
+for name in "${names[@]}"; do
+  [ -n "${cfg[$name]:-}" ] || { echo "run_bench: CONFIGS: unknown configuration $name (valid: 2af smnist large)" >&2; exit 2; }
+done
+# bench_model on the chosen configurations (all three in one process when all are chosen)
+model_runs() {
+  if [ ${#names[@]} -eq 3 ]; then "$bench_model"; return; fi
+  for name in "${names[@]}"; do "$bench_model" ${cfg[$name]}; done
+}
 
 # One run of torch_rnn.py bench "$1" for $2 s; prints it/s (or "n/a" without torch).
 torch_once() {
@@ -81,10 +91,10 @@ for core in "${cores[@]}"; do
   # quantity keeps its best round.
   for round in $(seq "$rounds"); do
     echo "-- round $round/$rounds: bench_model"
-    out=$("$bench_model")
+    out=$(model_runs)
     echo "$out"
     best_of() { echo "$out" | sed -n "s/^$1.*before\/after): \([0-9.]*\) \/ \([0-9.]*\) GFLOP.*/\1 \2/p" |
-                awk '{print ($1 > $2) ? $1 : $2}'; }
+                awk '{m = ($1 > $2) ? $1 : $2; if (m > best) best = m} END {print best + 0}'; }
     peak_ob=$(max "$peak_ob" "$(best_of 'single-thread sgemm peak')")
     peak_own=$(max "$peak_own" "$(best_of 'own kernel')")
     peak=$(max "$peak_ob" "$peak_own")
@@ -122,8 +132,10 @@ for core in "${cores[@]}"; do
     rows+=("$core_name $name ${its[$name]} $gf ${tor[$name]} $ratio")
   done
   run_peak=$(max "$run_peak" "$peak")
-  echo "-- KA against training (bench_metrics)"
-  "$bench_metrics"
+  if [[ " ${names[*]} " == *" 2af "* ]]; then
+    echo "-- KA against training (bench_metrics)"
+    "$bench_metrics"
+  fi
   if [ "${BENCH_ENGINE:-0}" = 1 ]; then
     echo "-- sweep engine (bench_engine.sh)"
     "$here/bench_engine.sh" "$build/src/cli/richlazy" 2000

@@ -3,15 +3,16 @@
 ** AVX-512 one where the CPU has it, and the OpenBLAS fallback, forced here).
 ** Accuracy: every product of m, n, k in {1, 3, 15, 16, 17, 31, 33, 300} (512
 ** shapes, so the 8-row tiles, 16-lane vectors, 48-column panels and 128-term k
-** blocks all get tails) plus four with n >= 512 (packed A), op(A) = A and A^T, four (alpha, beta)
-*pairs and padded
-** leading dimensions in rotation, against a double-precision reference. The
-** tolerance is the rigorous summation bound |err| <= (k + 2) eps (|alpha| |A||B|
-** + |beta| |C|) per element (eps = FLT_EPSILON; any order of k FMAs meets it).
-** Determinism: bitwise equal on repeated calls and with or without the packing
-** workspace; for the own kernel also for a sub-block of rows and columns computed
-** on its own (tiling does not change the bits; OpenBLAS's do change, reported). beta = 0 must not
-*read C (C filled with NaN).
+** blocks all get tails) plus six with n >= 512 (packed A and B panels; two
+** with n, k >= 1024 and padded leading dimensions), op(A) = A and A^T, four
+** (alpha, beta) pairs and padded leading dimensions in rotation, against a
+** double-precision reference. The tolerance is the rigorous
+** summation bound |err| <= (k + 2) eps (|alpha| |A||B| + |beta| |C|) per element
+** (eps = FLT_EPSILON; any order of k FMAs meets it). Determinism: bitwise equal
+** on repeated calls and with or without the packing workspace; for the own
+** kernel also for a sub-block of rows and columns computed on its own (tiling
+** does not change the bits; OpenBLAS's do change, reported). beta = 0 must not
+** read C (C filled with NaN).
 */
 #include "gemm.h"
 #include "richlazy/core.h"
@@ -26,8 +27,11 @@
 
 static const int SIZES[] = {1, 3, 15, 16, 17, 31, 33, 300};
 enum { N_SIZES = sizeof SIZES / sizeof SIZES[0] };
-/* Wide C (n >= 512), where op(A) is packed, in a few shapes (the cube above stays at n <= 300). */
-static const int WIDE[][3] = {{17, 520, 300}, {300, 513, 33}, {3, 530, 129}, {8, 512, 1}};
+/* Wide C (n >= 512), where op(A) and the B panels are packed, in a few shapes (the cube above
+** stays at n <= 300): m, n, k and a padding of the leading dimensions. Two have n, k >= 1024,
+** one with B's and C's rows exactly 4 KiB apart (ld 1024 > n = 1000). */
+static const int WIDE[][4] = {{17, 520, 300, 0}, {300, 513, 33, 0},    {3, 530, 129, 0},
+                              {8, 512, 1, 0},    {13, 1000, 1100, 24}, {9, 1030, 1024, 3}};
 static const float ALPHA[] = {1.0f, 1.0f, -0.7f, 0.6f}, BETA[] = {0.0f, 1.0f, 0.0f, -1.3f};
 
 /* Fixed-seed xorshift, uniform on [-1, 1). */
@@ -113,8 +117,8 @@ static void test_accuracy(rl_gemm_kernel kern, bool trans, float *work)
                 worst[v] = fmax(worst[v], worst_ratio(kern, &g, &seed, work));
             }
     for (size_t w = 0; w < sizeof WIDE / sizeof WIDE[0]; w++, shapes++) {
-        int v = shapes % 4, m = WIDE[w][0], n = WIDE[w][1], k = WIDE[w][2];
-        gemm_case g = {trans, m, n, k, trans ? m : k, n, n, ALPHA[v], BETA[v]};
+        int v = shapes % 4, m = WIDE[w][0], n = WIDE[w][1], k = WIDE[w][2], pad = WIDE[w][3];
+        gemm_case g = {trans, m, n, k, (trans ? m : k) + pad, n + pad, n + pad, ALPHA[v], BETA[v]};
         worst[v] = fmax(worst[v], worst_ratio(kern, &g, &seed, work));
     }
     for (int v = 0; v < 4; v++)
