@@ -235,32 +235,38 @@ def submit(cl, args):
     return job
 
 
+def start_reference(spec, ref):
+    """The local uninterrupted run (P = 2) the SLURM cube must equal."""
+    with open(ref + ".log", "w") as ref_log:
+        return subprocess.Popen(["mpirun", "--oversubscribe", "-n", "2", EXE, "run", spec,
+                                 "-o", ref, "--progress-every", "1000", "--checkpoint-every",
+                                 "0"], env=ENV, stdout=subprocess.DEVNULL, stderr=ref_log,
+                                start_new_session=True)
+
+
 def run_sweep(cl, work):
     its = calibrate(EXE, work, ITEM_S)
     spec = write_spec(os.path.join(work, "sweep.yaml"), its, SEEDS)
     out, ref = os.path.join(work, "sweep.nc"), os.path.join(work, "ref.nc")
-    ref_log = open(ref + ".log", "w")
-    # P = 2 as well: the two runs share the cores while both work, and the reference uses
-    # the cycles SLURM leaves idle between allocations (P = 1 made it the slowest part).
-    ref_proc = subprocess.Popen(["mpirun", "--oversubscribe", "-n", "2", EXE, "run", spec,
-                                 "-o", ref, "--progress-every", "1000", "--checkpoint-every",
-                                 "0"], env=ENV, stdout=subprocess.DEVNULL, stderr=ref_log,
-                                start_new_session=True)
-    ref_log.close()
+    ref_proc = None
     try:
         t0 = time.time()
         job = submit(cl, ["-n", "2", "-t", "1", "-w", "59", spec, out, "--progress-every", "5"])
         log = f"{out}.slurm-{job}.log"
         print(f"   job {job}: 10 items, log {log}", flush=True)
+        interrupt(cl, job, log, t0)
+        # The reference starts only now, beside run 3: two busy ranks beside run 1's launch
+        # delayed that launch (srun, PMIx) past SLURM's early warning on a 2-core machine, and
+        # then no item was running to be stopped mid-way. The same holds for a third job step,
+        # so the broken spec is submitted after the sweep.
+        ref_proc = start_reference(spec, ref)
+        finish(cl, job, log, out, ref, ref_proc)
         bad_spec = os.path.join(work, "broken.yaml")
         with open(bad_spec, "w") as f:
             f.write("name: [unclosed\n")
-        bad = submit(cl, ["-n", "1", bad_spec, os.path.join(work, "broken.nc")])
-        interrupt(cl, job, log, t0)
-        broken(cl, bad)
-        finish(cl, job, log, out, ref, ref_proc)
+        broken(cl, submit(cl, ["-n", "1", bad_spec, os.path.join(work, "broken.nc")]))
     finally:
-        if ref_proc.poll() is None:  # a failure ended the test early: mpirun and its ranks
+        if ref_proc and ref_proc.poll() is None:  # a failure ended the test early
             os.killpg(ref_proc.pid, signal.SIGKILL)
             ref_proc.wait()
 
@@ -288,7 +294,7 @@ def interrupt(cl, job, log, t0):
 
 
 def broken(cl, bad):
-    """Step 5 (that job ended long ago: the time-limit requeue took longer)."""
+    """Step 5: a spec that does not parse fails its job at once, without a requeue."""
     ended = wait_until(lambda: cl.job(bad).get("JobState") not in ("PENDING", "RUNNING",
                                                                     "COMPLETING", None), 60)
     info = cl.job(bad)
