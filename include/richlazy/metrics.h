@@ -45,7 +45,12 @@ rl_code rl_metrics_weight_change(const rl_rnn *n0, const rl_rnn *nf, rl_weight_c
 ** by tile, without allocating.
 */
 typedef struct rl_rep rl_rep;
-/* Runs net on every probe trial and keeps r_step (0 <= step < probe->steps). */
+/*
+** Runs net on every probe trial and keeps r_step (0 <= step < probe->steps), or with
+** RL_REP_ALL_STEPS every step's states as rows (step-major: T x trials rows), for a probe
+** of one frozen trial, where the trial-by-trial gram has a single entry.
+*/
+#define RL_REP_ALL_STEPS (-1)
 rl_code rl_metrics_rep_create(const rl_rnn *net, const rl_batch *probe, int step, rl_rep **out,
                               rl_status *st);
 /* H given directly: rows x cols, row-major (e.g. the linear network's hidden layer). */

@@ -75,18 +75,24 @@ rl_code rl_metrics_rep_create(const rl_rnn *net, const rl_batch *probe, int step
              "representation: the probe set has %d input channels but the network %d; valid: "
              "a probe set of the network's task",
              probe->n_in, net->n_in);
-    RL_CHECK(step >= 0 && step < probe->steps, st, RL_EINPUT,
-             "representation: step %d is outside the trial; valid: 0 <= step < %d", step,
-             probe->steps);
+    RL_CHECK(step == RL_REP_ALL_STEPS || (step >= 0 && step < probe->steps), st, RL_EINPUT,
+             "representation: step %d is outside the trial; valid: 0 <= step < %d or "
+             "RL_REP_ALL_STEPS",
+             step, probe->steps);
+    int first = step == RL_REP_ALL_STEPS ? 0 : step;
+    int last = step == RL_REP_ALL_STEPS ? probe->steps - 1 : step;
     rl_rnn_work *w = NULL;
     RL_TRY(rl_rnn_work_create(net, probe->steps, probe->batch, &w, st));
-    rl_code rc = rep_alloc(probe->batch, net->n_hidden, out, st);
+    rl_code rc = rep_alloc((last - first + 1) * probe->batch, net->n_hidden, out, st);
     if (rc == RL_OK) {
         rl_rnn_forward(net, probe->x, w);
-        const float *r = rl_rnn_hidden(w, step);
-        size_t n = (size_t)probe->batch * (size_t)net->n_hidden;
-        for (size_t i = 0; i < n; i++)
-            (*out)->h[i] = r[i];
+        size_t n = (size_t)probe->batch * (size_t)net->n_hidden; /* one step's block */
+        for (int t = first; t <= last; t++) {
+            const float *r = rl_rnn_hidden(w, t);
+            double *h = (*out)->h + (size_t)(t - first) * n;
+            for (size_t i = 0; i < n; i++)
+                h[i] = r[i];
+        }
         set_means(*out);
     }
     rl_rnn_work_destroy(&w);

@@ -185,27 +185,12 @@ static rl_code summarise(const session *s, const rl_kernel *k, kernel_summary *o
     return rl_metrics_kernel_eff_rank(k, &out->eff_rank, st);
 }
 
-/*
-** Eq. 5's H of the current network: the decision-step states of the probe trials, or
-** (probe.rep_samples steps) the states of every step of every trial as rows, the
-** only choice with more than one row when the probe is one frozen trial.
-*/
-static rl_code current_rep(session *s, rl_rep **out, rl_status *st)
+/* Eq. 5's H: decision-step states of the probe trials, or every step's (probe.rep_samples). */
+static rl_code current_rep(const session *s, rl_rep **out, rl_status *st)
 {
-    if (strcmp(s->p->probe.rep_samples, "steps") != 0)
-        return rl_metrics_rep_create(s->net, &s->probe, s->shape.decision_step, out, st);
-    int steps = s->probe.steps, trials = s->probe.batch, n = s->net->n_hidden;
-    double *h = rl_alloc((size_t)steps * trials * n, sizeof *h, st);
-    if (!h) return st->code;
-    rl_rnn_forward(s->net, s->probe.x, s->probe_work);
-    for (int t = 0; t < steps; t++) {
-        const float *r = rl_rnn_hidden(s->probe_work, t);
-        for (size_t i = 0; i < (size_t)trials * n; i++)
-            h[(size_t)t * trials * n + i] = r[i];
-    }
-    rl_code rc = rl_metrics_rep_from_rows(h, steps * trials, n, out, st);
-    rl_free(h);
-    return rc;
+    bool steps = strcmp(s->p->probe.rep_samples, "steps") == 0;
+    return rl_metrics_rep_create(s->net, &s->probe,
+                                 steps ? RL_REP_ALL_STEPS : s->shape.decision_step, out, st);
 }
 
 static rl_code measure_initial(session *s, rl_result *out, rl_status *st)

@@ -115,8 +115,36 @@ static void check_errors_and_weights(void)
     rl_rnn_destroy(&nf);
 }
 
+/* RL_REP_ALL_STEPS stacks every step's states: block t equals the rep of step t. */
+static void check_all_steps(void)
+{
+    enum { T = 4, P = 3, N = 5 };
+    rl_rnn *net = mf_net(2, N, 2, 0.3f, 1.2, 1.0, 73);
+    rl_batch b;
+    mf_batch(&b, T, P, 2, 2, 74);
+    rl_status st = RL_STATUS_INIT;
+    rl_rep *all = NULL;
+    mf_ok(rl_metrics_rep_create(net, &b, RL_REP_ALL_STEPS, &all, &st), &st, "rep all steps");
+    int same = rl_metrics_rep_rows(all) == T * P && rl_metrics_rep_cols(all) == N;
+    for (int t = 0; t < T && same; t++) {
+        rl_rep *one = NULL;
+        mf_ok(rl_metrics_rep_create(net, &b, t, &one, &st), &st, "rep one step");
+        same = memcmp(rl_metrics_rep_data(all) + (size_t)t * P * N, rl_metrics_rep_data(one),
+                      (size_t)P * N * sizeof(double)) == 0;
+        rl_metrics_rep_destroy(&one);
+    }
+    RL_TEST(same, "all steps: %d x %d rows, block t bitwise equal to the rep of step t", T, P);
+    rl_rep *bad = NULL;
+    RL_TEST(rl_metrics_rep_create(net, &b, T, &bad, &st) == RL_EINPUT && !bad,
+            "step T is refused (%s)", st.msg);
+    rl_metrics_rep_destroy(&all);
+    rl_batch_destroy(&b);
+    rl_rnn_destroy(&net);
+}
+
 int main(void)
 {
+    check_all_steps();
     check_shape(5, 9);    /* P < N: trial-space route, one tile */
     check_shape(12, 4);   /* P > N: unit-space route, one tile */
     check_shape(70, 150); /* trial space over 2 x 2 tiles of 64, the last partial */
