@@ -40,6 +40,8 @@ except ImportError:
 if shutil.which("mpirun") is None:
     print("SKIP: mpirun not found")
     sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from cubecmp import differences  # noqa: E402
 
 ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", HDF5_USE_FILE_LOCKING="FALSE")
 if os.geteuid() == 0:  # Open MPI refuses root unless told (toolchain.md)
@@ -120,22 +122,6 @@ def kill_job(proc):
         time.sleep(0.01)
     proc.wait()
     return not session_pids(proc.pid)
-
-
-def measure_vars(ds):
-    """Every variable whose values must not depend on P: measures (timings excluded),
-    curves and bookkeeping that is not about where or when an item ran."""
-    skip = {"wall_seconds", "worker", "attempts"}
-    return [v for v in ds.data_vars if v not in skip and ds[v].attrs.get("units") != "s"]
-
-
-def differences(a_path, b_path):
-    with xarray.open_dataset(a_path) as a, xarray.open_dataset(b_path) as b:
-        names = measure_vars(a)
-        diff = [v for v in names if v not in b or a[v].values.dtype != b[v].values.dtype or
-                (a[v].values.tobytes() != b[v].values.tobytes() if a[v].dtype != object
-                 else not (a[v].values == b[v].values).all())]
-        return names, diff
 
 
 def opens(nc):

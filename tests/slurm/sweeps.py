@@ -4,13 +4,16 @@ Both tests interrupt real training mid-item and compare the resumed result with 
 uninterrupted run, so they need items of a known length on this machine: `calibrate`
 times two short trainings of one item with `richlazy train` and picks the iteration count
 that makes an item train for about the requested number of seconds. The comparison is bitwise
-on every variable that must not depend on how a sweep was run (engine_test.py's rule).
+on every variable that must not depend on how a sweep was run (tests/common/cubecmp.py).
 """
 import os
 import re
 import resource
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from cubecmp import differences  # noqa: E402,F401  (re-exported to the two tests)
 
 FAILED = []
 ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", HDF5_USE_FILE_LOCKING="FALSE")
@@ -88,24 +91,6 @@ def item_seconds(path):
     import xarray
     with xarray.open_dataset(path) as ds:
         return float(numpy.median(ds.wall_seconds.values))
-
-
-def measure_vars(ds):
-    """Variables whose values must not depend on P, interruptions or resumption: all but
-    timings (units "s": wall, train and measure seconds) and where/how often an item ran."""
-    skip = {"wall_seconds", "worker", "attempts"}
-    return [v for v in ds.data_vars if v not in skip and ds[v].attrs.get("units") != "s"]
-
-
-def differences(a_path, b_path):
-    """(names compared, names that differ) between two cubes, bitwise."""
-    import xarray
-    with xarray.open_dataset(a_path) as a, xarray.open_dataset(b_path) as b:
-        names = measure_vars(a)
-        diff = [v for v in names if v not in b or a[v].values.dtype != b[v].values.dtype or
-                (a[v].values.tobytes() != b[v].values.tobytes() if a[v].dtype != object
-                 else not (a[v].values == b[v].values).all())]
-        return names, diff
 
 
 def cube_summary(path):
