@@ -50,6 +50,14 @@ static void cell_reset(cell *c)
         c->measure[m] = NAN;
 }
 
+/* True if any of the n values is a number (a curve an item did record). */
+static bool curve_measured(const float *v, int n)
+{
+    for (int r = 0; r < n; r++)
+        if (!isnan(v[r])) return true;
+    return false;
+}
+
 static rl_code cell_set_result(rl_store *s, cell *c, const rl_result *r, rl_status *st)
 {
     s->counts[c->status]--;
@@ -62,13 +70,16 @@ static rl_code cell_set_result(rl_store *s, cell *c, const rl_result *r, rl_stat
     rl_free(c->curve);
     rl_free(c->reason);
     c->curve = NULL;
+    c->curves = 0;
     c->reason = NULL;
     c->n_curve = r->n_curve < 0 ? 0 : r->n_curve > RL_CURVE_MAX ? RL_CURVE_MAX : r->n_curve;
     if (c->n_curve > 0) {
         size_t n = (size_t)c->n_curve;
         if (!(c->curve = rl_alloc(RL_NCURVES * n, sizeof(float), st))) return st->code;
-        for (int k = 0; k < RL_NCURVES; k++)
+        for (int k = 0; k < RL_NCURVES; k++) {
             memcpy(c->curve + k * n, r->curve[k], n * sizeof(float));
+            if (curve_measured(r->curve[k], c->n_curve)) c->curves |= 1u << k;
+        }
     }
     size_t len = strnlen(r->reason, RL_REASON_MAX - 1);
     if (len > 0) {
@@ -428,14 +439,6 @@ rl_code rl_store_commit(rl_store *s, rl_status *st)
     return RL_OK;
 }
 
-/* True if any of the n values is a number (a curve an item did record). */
-static bool curve_measured(const float *v, int n)
-{
-    for (int r = 0; r < n; r++)
-        if (!isnan(v[r])) return true;
-    return false;
-}
-
 rl_code rl_store_snapshot(rl_store *s, rl_status *st)
 {
     double t0 = rl_now();
@@ -444,10 +447,7 @@ rl_code rl_store_snapshot(rl_store *s, rl_status *st)
     for (size_t i = 0; i < lay.nitems; i++) { /* never cut or drop a curve (layout.c) */
         const cell *c = &s->cells[i];
         lay.n_record = c->n_curve > lay.n_record ? c->n_curve : lay.n_record;
-        for (int k = 0; k < RL_NCURVES && c->curve; k++)
-            if (!(lay.curves & 1u << k) &&
-                curve_measured(c->curve + (size_t)k * c->n_curve, c->n_curve))
-                lay.curves |= 1u << k;
+        lay.curves |= c->curves;
     }
     RL_TRY(rl_store_cube_write(s->nc_path, s->tmp_path, &lay, s->cells, &meta, st));
     s->last_snapshot = rl_now() - t0;

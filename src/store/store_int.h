@@ -42,7 +42,7 @@ typedef struct jfixed {
     char magic[8];
     uint32_t byte_order;
     uint32_t version;
-    uint64_t head_bytes; /* the whole header including the trailing crc words */
+    uint64_t head_bytes;                /* the whole header including the trailing crc words */
     uint32_t small_bytes, result_bytes; /* result_bytes: RL_RESULT_PACKED_MAX */
     uint32_t n_measures, curve_max;
     uint64_t nitems;
@@ -148,8 +148,9 @@ typedef struct cell {
     int32_t n_curve;
     double wall;
     double measure[RL_NMEASURES];
-    float *curve; /* RL_NCURVES x n_curve values (curves.def order), or NULL */
-    char *reason; /* failure reason, or NULL */
+    float *curve;    /* RL_NCURVES x n_curve values (curves.def order), or NULL */
+    unsigned curves; /* bit k: curve k holds a number somewhere (it was recorded) */
+    char *reason;    /* failure reason, or NULL */
 } cell;
 
 /* Everything cube.c writes besides the cells. */
