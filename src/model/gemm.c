@@ -55,6 +55,7 @@ const char *rl_gemm_kernel_name(rl_gemm_kernel kernel)
 
 /* Register tile: MR rows of C by NV zmm vectors (NR floats) of columns. */
 enum { MR = 8, NV = 3, NR = 16 * NV };
+_Static_assert(MR == 8, "pack_a_rows transposes 8 x 8 blocks");
 
 /* The packed B panel (KC x NR) first, then the packed op(A) block (m rounded up to MR, x kc). */
 size_t rl_gemm_work_floats(int m, int k)
@@ -174,10 +175,48 @@ TILE_OP(2)
     }
 static const tile_fn tiles[TILE_MODES][MR][NV] = {TILE_TABLE(0), TILE_TABLE(1), TILE_TABLE(2)};
 
+/* dst[p][r] = a[r][p] for 8 rows x 8 terms: the standard unpack / shuffle / lane-permute
+** transpose of eight ymm rows. */
+static AVX512 void transpose8(const float *a, size_t lda, float *dst)
+{
+    __m256 r[8], u[8], v[8];
+    for (int i = 0; i < 8; i++)
+        r[i] = _mm256_loadu_ps(a + i * lda);
+    for (int i = 0; i < 8; i += 2) {
+        u[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        u[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        v[i] = _mm256_shuffle_ps(u[i], u[i + 2], 0x44);
+        v[i + 1] = _mm256_shuffle_ps(u[i], u[i + 2], 0xEE);
+        v[i + 2] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0x44);
+        v[i + 3] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        _mm256_storeu_ps(dst + 8 * i, _mm256_permute2f128_ps(v[i], v[i + 4], 0x20));
+        _mm256_storeu_ps(dst + 8 * (i + 4), _mm256_permute2f128_ps(v[i], v[i + 4], 0x31));
+    }
+}
+
+/* One micro-panel of op(A) = A: rows (lda apart, `rows` <= MR of them, the rest of dst
+** already zero), terms 0..kc-1, as dst[p * MR + r]. Full tiles transpose 8 x 8 blocks
+** in registers (the scalar copy cost ~2% of a large training iteration). */
+static AVX512 void pack_a_rows(const float *a, size_t lda, int rows, int kc, float *dst)
+{
+    int p = 0;
+    if (rows == MR)
+        for (; p + 8 <= kc; p += 8)
+            transpose8(a + p, lda, dst + (size_t)p * MR);
+    for (; p < kc; p++)
+        for (int r = 0; r < rows; r++)
+            dst[(size_t)p * MR + r] = a[(size_t)r * lda + p];
+}
+
 /* op(A)'s m rows, terms p0..p0+kc-1, as one kc x MR micro-panel per MR rows (row p of one:
 ** MR adjacent floats), the last zero-padded. A^T is copied term by term, so each of its rows is
 ** read front to back (one stream per row, not MR floats from each of kc pages in turn). */
-static void pack_a(bool trans_a, const float *a, size_t lda, int m, int p0, int kc, float *dst)
+static AVX512 void pack_a(bool trans_a, const float *a, size_t lda, int m, int p0, int kc,
+                          float *dst)
 {
     int tiles_m = (m + MR - 1) / MR, tail = m - (tiles_m - 1) * MR;
     float *last = dst + (size_t)(tiles_m - 1) * kc * MR;
@@ -190,9 +229,9 @@ static void pack_a(bool trans_a, const float *a, size_t lda, int m, int p0, int 
                        (size_t)(it + 1 < tiles_m ? MR : tail) * sizeof *dst);
         }
     } else {
-        for (int i = 0; i < m; i++)
-            for (int p = 0; p < kc; p++)
-                dst[((size_t)(i / MR) * kc + p) * MR + i % MR] = a[(size_t)i * lda + p0 + p];
+        for (int it = 0; it < tiles_m; it++)
+            pack_a_rows(a + (size_t)it * MR * lda + p0, lda, it + 1 < tiles_m ? MR : tail, kc,
+                        dst + (size_t)it * kc * MR);
     }
 }
 
@@ -265,13 +304,20 @@ static AVX512 void panel_tiles(const tile_args *t, int mode, int m, const float 
 */
 enum { PACK_A_MIN_N = 512 };
 
+/* Where panel jp of the k block from p0 (kc terms) starts in rl_gemm_pack_panels' layout:
+** the k blocks in order, each its column panels in order, kc x NR floats each. */
+static size_t panel_offset(int n, int p0, int kc, int jp)
+{
+    return (size_t)p0 * (size_t)((n + NR - 1) / NR) * NR + (size_t)jp * kc * NR;
+}
+
 static AVX512 void gemm_avx512(bool trans_a, int m, int n, int k, float alpha, const float *a,
-                               int lda, const float *b, int ldb, float beta, float *c, int ldc,
-                               float *work)
+                               int lda, const float *b, int ldb, const float *panels, float beta,
+                               float *c, int ldc, float *work)
 {
     const bool packed = work && n >= PACK_A_MIN_N;
     const int mode = packed ? TILE_PACKED : trans_a ? TILE_AT : TILE_A;
-    const int panels = (n + NR - 1) / NR;
+    const int panels_n = (n + NR - 1) / NR;
     float *bpack = work, *apack = packed ? work + (size_t)RL_GEMM_KC * NR : NULL;
     tile_args t = {0,     0,   packed ? MR : (size_t)lda, packed ? NR : (size_t)ldb, (size_t)ldc, 0,
                    alpha, beta};
@@ -283,44 +329,93 @@ static AVX512 void gemm_avx512(bool trans_a, int m, int n, int k, float alpha, c
         size_t a_tile = packed ? (size_t)MR * t.kc : trans_a ? MR : (size_t)MR * lda;
         const float *ap = packed ? apack : trans_a ? a + (size_t)p0 * lda : a + p0;
         if (packed) pack_a(trans_a, a, (size_t)lda, m, p0, t.kc, apack);
-        for (int jp = 0; jp < panels; jp++) {
+        for (int jp = 0; jp < panels_n; jp++) {
             int j0 = jp * NR, cols = n - j0 < NR ? n - j0 : NR;
             t.nv = (cols + 15) / 16;
             t.tail = (__mmask16)(0xFFFFu >> (16 * t.nv - cols));
             const float *bp = b + (size_t)p0 * ldb + j0;
             next_panel next = {NULL, 0, 0};
-            if (packed) {
+            if (packed && panels) { /* packed by the caller: the next panel follows */
+                bp = panels + panel_offset(n, p0, t.kc, jp);
+                if (jp + 1 < panels_n || kc1 > 0)
+                    next = (next_panel){bp + (size_t)t.kc * NR, jp + 1 < panels_n ? t.kc : kc1, NR};
+            } else if (packed) {
                 pack_b(b, (size_t)ldb, p0, t.kc, j0, t.nv, t.tail, bpack);
                 bp = bpack;
-                if (jp + 1 < panels)
+                if (jp + 1 < panels_n)
                     next = (next_panel){bp_at(b, ldb, p0, j0 + NR), t.kc, n - j0 - NR};
                 else if (kc1 > 0)
                     next = (next_panel){bp_at(b, ldb, p1, 0), kc1, n < NR ? n : NR};
                 if (next.cols > NR) next.cols = NR;
+            }
+            if (packed) {
                 if (kc1 > 0) /* this panel's share of the next k block's op(A) */
                     prefetch_rows(trans_a ? a + (size_t)p1 * lda : a + p1, (size_t)lda,
-                                  jp * (trans_a ? kc1 : m) / panels,
-                                  (jp + 1) * (trans_a ? kc1 : m) / panels, trans_a ? m : kc1);
+                                  jp * (trans_a ? kc1 : m) / panels_n,
+                                  (jp + 1) * (trans_a ? kc1 : m) / panels_n, trans_a ? m : kc1);
             }
-            panel_tiles(&t, mode, m, ap, a_tile, bp, c + j0, &next, (size_t)ldb);
+            panel_tiles(&t, mode, m, ap, a_tile, bp, c + j0, &next,
+                        packed && panels ? (size_t)NR : (size_t)ldb);
         }
     }
 }
 
 #endif
 
-void rl_gemm_multiply(rl_gemm_kernel kernel, bool trans_a, int m, int n, int k, float alpha,
-                      const float *a, int lda, const float *b, int ldb, float beta, float *c,
-                      int ldc, float *work)
+/* Whether a product of n columns with `work` takes gemm_avx512's packed path. */
+static bool wide(rl_gemm_kernel kernel, int n)
+{
+    return HAVE_AVX512_KERNEL && kernel == RL_GEMM_AVX512 && n >= PACK_A_MIN_N;
+}
+
+size_t rl_gemm_panels_floats(rl_gemm_kernel kernel, int k, int n)
+{
+    if (!wide(kernel, n) || k <= 0) return 0;
+    return (size_t)k * (size_t)((n + NR - 1) / NR) * NR;
+}
+
+void rl_gemm_pack_panels(rl_gemm_kernel kernel, int k, int n, const float *b, int ldb,
+                         float *panels)
+{
+    if (!rl_gemm_panels_floats(kernel, k, n)) return;
+#if HAVE_AVX512_KERNEL
+    for (int p0 = 0; p0 < k; p0 += RL_GEMM_KC) {
+        int kc = k - p0 < RL_GEMM_KC ? k - p0 : RL_GEMM_KC;
+        for (int j0 = 0, jp = 0; j0 < n; j0 += NR, jp++) {
+            int cols = n - j0 < NR ? n - j0 : NR, nv = (cols + 15) / 16;
+            pack_b(b, (size_t)ldb, p0, kc, j0, nv, (__mmask16)(0xFFFFu >> (16 * nv - cols)),
+                   panels + panel_offset(n, p0, kc, jp));
+        }
+    }
+#else
+    (void)b;
+    (void)ldb;
+    (void)panels;
+#endif
+}
+
+void rl_gemm_multiply_panels(rl_gemm_kernel kernel, bool trans_a, int m, int n, int k, float alpha,
+                             const float *a, int lda, const float *b, int ldb, const float *panels,
+                             float beta, float *c, int ldc, float *work)
 {
     if (m <= 0 || n <= 0) return;
 #if HAVE_AVX512_KERNEL
     if (kernel == RL_GEMM_AVX512) {
-        gemm_avx512(trans_a, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
+        gemm_avx512(trans_a, m, n, k, alpha, a, lda, b, ldb, work ? panels : NULL, beta, c, ldc,
+                    work);
         return;
     }
 #endif
     (void)kernel;
     (void)work;
+    (void)panels;
     gemm_blas(trans_a, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void rl_gemm_multiply(rl_gemm_kernel kernel, bool trans_a, int m, int n, int k, float alpha,
+                      const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                      int ldc, float *work)
+{
+    rl_gemm_multiply_panels(kernel, trans_a, m, n, k, alpha, a, lda, b, ldb, NULL, beta, c, ldc,
+                            work);
 }

@@ -47,4 +47,20 @@ void rl_gemm_multiply(rl_gemm_kernel kernel, bool trans_a, int m, int n, int k, 
 ** only slower for wide C. */
 size_t rl_gemm_work_floats(int m, int k);
 
+/* Floats B (k x n) takes as the panels the kernel streams for wide C (n >= 512 with the
+** AVX-512 kernel): about k x n; 0 where the kernel reads B in place (narrow C, OpenBLAS). */
+size_t rl_gemm_panels_floats(rl_gemm_kernel kernel, int k, int n);
+
+/* B copied into `panels` (rl_gemm_panels_floats of them; nothing when that is 0), for the
+** products of one pass that all multiply by the same B: W_h at every step. A copy, so the
+** bits are those of rl_gemm_multiply. */
+void rl_gemm_pack_panels(rl_gemm_kernel kernel, int k, int n, const float *b, int ldb,
+                         float *panels);
+
+/* rl_gemm_multiply with B also given as rl_gemm_pack_panels made it (or NULL): where the
+** kernel would pack B (wide C, work given) it streams the panels instead. */
+void rl_gemm_multiply_panels(rl_gemm_kernel kernel, bool trans_a, int m, int n, int k, float alpha,
+                             const float *a, int lda, const float *b, int ldb, const float *panels,
+                             float beta, float *c, int ldc, float *work);
+
 #endif

@@ -39,7 +39,10 @@ struct rl_rnn_work {
     float *a;                  /* B*N: a_{t-1} while the forward runs (rho > 0 only) */
     float *wt;                 /* N*N: W_h^T, refreshed by every forward */
     float *wxt;                /* n_in*N: W_x^T, refreshed by every forward */
+    float *wot;                /* N*n_out: w^T, refreshed by every forward */
+    float *gxt;                /* n_in*N: dW_x^T, as the kernel computes it */
     float *pack;               /* gemm.c's workspace (packed op(A) blocks) */
+    float *pw, *px, *po;       /* B panels of W_h^T or W_h, W_x^T, w (wide N only) */
     rl_gemm_kernel kernel;     /* chosen once, at creation */
     float *g;                  /* T*B*N: g_t = dL/da_t (BPTT) */
     float *y;                  /* T*B*n_out: y_t */
@@ -98,9 +101,9 @@ double rl_rnn_rho(const rl_params *p)
 static size_t pack_floats(const rl_rnn *net, int steps, int batch)
 {
     int n = net->n_hidden, rows = steps * batch;
-    size_t need[] = {rl_gemm_work_floats(rows, net->n_in), rl_gemm_work_floats(batch, n),
-                     rl_gemm_work_floats(rows, net->n_out), rl_gemm_work_floats(n, rows),
-                     rl_gemm_work_floats(net->n_out, rows)};
+    size_t need[] = {rl_gemm_work_floats(batch, net->n_in),  rl_gemm_work_floats(batch, n),
+                     rl_gemm_work_floats(batch, net->n_out), rl_gemm_work_floats(n, rows),
+                     rl_gemm_work_floats(net->n_out, rows),  rl_gemm_work_floats(net->n_in, rows)};
     size_t most = 0;
     for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
         most = need[i] > most ? need[i] : most;
@@ -130,7 +133,15 @@ rl_code rl_rnn_work_create(const rl_rnn *net, int steps, int batch, rl_rnn_work 
         !(w->a = rl_alloc((size_t)batch, n * sizeof(float), st)) ||
         !(w->wt = rl_alloc(n, n * sizeof(float), st)) ||
         !(w->wxt = rl_alloc((size_t)net->n_in, n * sizeof(float), st)) ||
+        !(w->wot = rl_alloc(n, (size_t)net->n_out * sizeof(float), st)) ||
+        !(w->gxt = rl_alloc((size_t)net->n_in, n * sizeof(float), st)) ||
         !(w->pack = rl_alloc(pack_floats(net, steps, batch), sizeof(float), st)) ||
+        !(w->pw = rl_alloc(rl_gemm_panels_floats(w->kernel, net->n_hidden, net->n_hidden),
+                           sizeof(float), st)) ||
+        !(w->px = rl_alloc(rl_gemm_panels_floats(w->kernel, net->n_in, net->n_hidden),
+                           sizeof(float), st)) ||
+        !(w->po = rl_alloc(rl_gemm_panels_floats(w->kernel, net->n_out, net->n_hidden),
+                           sizeof(float), st)) ||
         !(w->g = rl_alloc(rows, n * sizeof(float), st)) ||
         !(w->y = rl_alloc(rows, (size_t)net->n_out * sizeof(float), st)) ||
         !(w->dy = rl_alloc(rows, (size_t)net->n_out * sizeof(float), st))) {
@@ -148,7 +159,12 @@ void rl_rnn_work_destroy(rl_rnn_work **w)
     rl_free((*w)->a);
     rl_free((*w)->wt);
     rl_free((*w)->wxt);
+    rl_free((*w)->wot);
+    rl_free((*w)->gxt);
     rl_free((*w)->pack);
+    rl_free((*w)->pw);
+    rl_free((*w)->px);
+    rl_free((*w)->po);
     rl_free((*w)->g);
     rl_free((*w)->y);
     rl_free((*w)->dy);
@@ -239,27 +255,32 @@ void rl_rnn_forward(const rl_rnn *net, const float *x, rl_rnn_work *w)
 {
     assert(w->n_in == net->n_in && w->n_hidden == net->n_hidden && w->n_out == net->n_out);
     const int n = net->n_hidden, n_in = net->n_in, n_out = net->n_out, b = w->batch;
-    const int rows = w->steps * b;
     const size_t blk = (size_t)b * (size_t)n;
     const float c = 1.0f - net->rho;
 
-    /* OpenBLAS's transposing copy: 27 us at N = 300, 3x faster than a tiled C loop. */
+    /* The kernel wants B NoTrans: OpenBLAS's transposing copy (27 us at N = 300, 3x faster
+    ** than a tiled C loop). */
     cblas_somatcopy(CblasRowMajor, CblasTrans, n, n_in, 1.0f, net->w_x, n_in, w->wxt, n);
+    cblas_somatcopy(CblasRowMajor, CblasTrans, n_out, n, 1.0f, net->w_out, n, w->wot, n_out);
     if (w->steps > 1) cblas_somatcopy(CblasRowMajor, CblasTrans, n, n, 1.0f, net->w_h, n, w->wt, n);
-    /* Eq. 1 input drive for every step at once: r_t <- (1-rho) x_t W_x^T (K = n_in). */
-    rl_gemm_multiply(w->kernel, false, rows, n, n_in, c, x, n_in, w->wxt, n, 0.0f, w->r, n,
-                     w->pack);
+    /* Wide N: the per-step B operands as the kernel's panels, once per pass, not per step. */
+    rl_gemm_pack_panels(w->kernel, n_in, n, w->wxt, n, w->px);
+    if (w->steps > 1) rl_gemm_pack_panels(w->kernel, n, n, w->wt, n, w->pw);
     for (int t = 0; t < w->steps; t++) {
         float *rt = w->r + (size_t)t * blk;
-        /* Eq. 1 recurrent drive: r_t += (1-rho) r_{t-1} W_h^T; r_{-1} = 0 needs no GEMM. */
+        /* Eq. 1, step by step so that r_t stays in cache from its first write to y_t:
+        ** input drive r_t = (1-rho) x_t W_x^T (K = n_in), then the recurrent drive
+        ** r_t += (1-rho) r_{t-1} W_h^T (r_{-1} = 0 needs no GEMM). */
+        rl_gemm_multiply_panels(w->kernel, false, b, n, n_in, c, x + (size_t)t * b * n_in, n_in,
+                                w->wxt, n, w->px, 0.0f, rt, n, w->pack);
         if (t > 0)
-            rl_gemm_multiply(w->kernel, false, b, n, n, c, rt - blk, n, w->wt, n, 1.0f, rt, n,
-                             w->pack);
+            rl_gemm_multiply_panels(w->kernel, false, b, n, n, c, rt - blk, n, w->wt, n, w->pw,
+                                    1.0f, rt, n, w->pack);
         leak_relu(rt, w->a, blk, net->rho, t == 0);
+        /* Eq. 2: y_t = r_t w^T. */
+        rl_gemm_multiply(w->kernel, false, b, n_out, n, 1.0f, rt, n, w->wot, n_out, 0.0f,
+                         w->y + (size_t)t * b * n_out, n_out, w->pack);
     }
-    /* Eq. 2 for every step at once: y_t = r_t w^T. */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n_out, n, 1.0f, w->r, n, net->w_out,
-                n, 0.0f, w->y, n_out);
 }
 
 /* ---- backward (BPTT) ---- */
@@ -287,18 +308,20 @@ void rl_rnn_backward(const rl_rnn *net, const float *x, rl_rnn_work *w, float *g
     float *gw_h = grad, *gw_x = grad + (size_t)n * n, *gw_out = gw_x + (size_t)n * n_in;
     const int t0 = first_scored_step(w->dy, steps, dy_blk), scored = rows - t0 * b;
 
-    /* Readout part of dL/dr_t for all scored steps at once: dy_t w (K = n_out). */
-    if (scored > 0)
-        rl_gemm_multiply(w->kernel, false, scored, n, n_out, 1.0f, w->dy + t0 * dy_blk, n_out,
-                         net->w_out, n, 0.0f, w->g + t0 * blk, n, w->pack);
+    rl_gemm_pack_panels(w->kernel, n_out, n, net->w_out, n, w->po);
+    if (steps > 1) rl_gemm_pack_panels(w->kernel, n, n, net->w_h, n, w->pw);
     for (int t = steps - 1; t >= 0; t--) {
         float *gt = w->g + (size_t)t * blk;
         const float *next = t + 1 < steps ? gt + blk : NULL;
-        /* Recurrent part: dL/dr_t += (1-rho) g_{t+1} W_h, since a_{t+1} sees (1-rho) W_h r_t;
-        ** before t0 there is no readout part to add to. */
+        /* dL/dr_t: the readout part dy_t w (K = n_out) from scored steps, then the recurrent
+        ** part += (1-rho) g_{t+1} W_h, since a_{t+1} sees (1-rho) W_h r_t. Per step, so g_t
+        ** stays in cache through both products and relu'. */
+        if (t >= t0)
+            rl_gemm_multiply_panels(w->kernel, false, b, n, n_out, 1.0f, w->dy + t * dy_blk, n_out,
+                                    net->w_out, n, w->po, 0.0f, gt, n, w->pack);
         if (next)
-            rl_gemm_multiply(w->kernel, false, b, n, n, c, next, n, net->w_h, n,
-                             t >= t0 ? 1.0f : 0.0f, gt, n, w->pack);
+            rl_gemm_multiply_panels(w->kernel, false, b, n, n, c, next, n, net->w_h, n, w->pw,
+                                    t >= t0 ? 1.0f : 0.0f, gt, n, w->pack);
         else if (t < t0)
             memset(gt, 0, blk * sizeof *gt);
         relu_leak_back(gt, w->r + (size_t)t * blk, next, blk, net->rho);
@@ -310,9 +333,10 @@ void rl_rnn_backward(const rl_rnn *net, const float *x, rl_rnn_work *w, float *g
                          w->pack);
     else
         memset(gw_h, 0, (size_t)n * n * sizeof *gw_h);
-    /* dW_x = (1-rho) sum_t g_t^T x_t (K = T B). */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n_in, rows, c, w->g, n, x, n_in, 0.0f,
-                gw_x, n_in);
+    /* dW_x = (1-rho) sum_t g_t^T x_t (K = T B), computed as its transpose x^T g: then the
+    ** wide operand g is the kernel's B (read once, in panels) rather than n_in-column C. */
+    rl_gemm_multiply(w->kernel, true, n_in, n, rows, c, x, n_in, w->g, n, 0.0f, w->gxt, n, w->pack);
+    cblas_somatcopy(CblasRowMajor, CblasTrans, n_in, n, 1.0f, w->gxt, n, gw_x, n_in);
     /* dw = sum_t dy_t^T r_t over the scored steps (K = scored rows). */
     if (scored > 0)
         rl_gemm_multiply(w->kernel, true, n_out, n, scored, 1.0f, w->dy + t0 * dy_blk, n_out,

@@ -181,6 +181,45 @@ static void test_bitwise(rl_gemm_kernel kern, bool trans, float *work)
     rl_free(cs);
 }
 
+/* B packed once into panels (rl_gemm_pack_panels) gives the bits of packing it per call, for the
+** WIDE shapes and both op(A); narrow C and OpenBLAS take no panels. */
+static void test_panels(rl_gemm_kernel kern, bool trans)
+{
+    rl_status st = RL_STATUS_INIT;
+    int same = 1, shapes = 0;
+    for (size_t w = 0; w < sizeof WIDE / sizeof WIDE[0]; w++, shapes++) {
+        int m = WIDE[w][0], n = WIDE[w][1], k = WIDE[w][2], ldb = n + WIDE[w][3];
+        size_t np = rl_gemm_panels_floats(kern, k, n);
+        uint64_t seed = 5 + w;
+        float *a = random_floats((size_t)m * k, &seed), *b = random_floats((size_t)k * ldb, &seed);
+        float *c1 = random_floats((size_t)m * n, &seed), *c2 = rl_alloc((size_t)m, n * 4, &st);
+        float *panels = rl_alloc(np, sizeof *panels, &st);
+        float *work = rl_alloc(rl_gemm_work_floats(m, k), sizeof *work, &st);
+        if (!a || !b || !c1 || !c2 || !panels || !work) {
+            RL_TEST(0, "test_gemm: out of memory");
+            return;
+        }
+        memcpy(c2, c1, (size_t)m * n * sizeof *c1);
+        rl_gemm_pack_panels(kern, k, n, b, ldb, panels);
+        float alpha = ALPHA[w % 4], beta = BETA[w % 4];
+        rl_gemm_multiply(kern, trans, m, n, k, alpha, a, trans ? m : k, b, ldb, beta, c1, n, work);
+        rl_gemm_multiply_panels(kern, trans, m, n, k, alpha, a, trans ? m : k, b, ldb, panels, beta,
+                                c2, n, work);
+        same &= memcmp(c1, c2, (size_t)m * n * sizeof *c1) == 0;
+        if (kern == RL_GEMM_BLAS) same &= np == 0;
+        rl_free(a);
+        rl_free(b);
+        rl_free(c1);
+        rl_free(c2);
+        rl_free(panels);
+        rl_free(work);
+    }
+    RL_TEST(same, "%s, op(A) = %s: B packed once into panels, %d wide shapes: the same bits",
+            rl_gemm_kernel_name(kern), trans ? "A^T" : "A", shapes);
+    RL_TEST(rl_gemm_panels_floats(kern, 300, 300) == 0 && rl_gemm_panels_floats(kern, 0, 1024) == 0,
+            "%s: no panels for narrow C (n = 300) or k = 0", rl_gemm_kernel_name(kern));
+}
+
 /* avx512f in /proc/cpuinfo's flags, read independently of the library's probe (-1: unknown). */
 static int cpuinfo_has_avx512f(void)
 {
@@ -224,6 +263,7 @@ int main(void)
         for (int trans = 0; trans < 2; trans++) {
             test_accuracy(kernels[i], trans, work);
             test_bitwise(kernels[i], trans, work);
+            test_panels(kernels[i], trans);
         }
     rl_free(work);
     return rl_test_done();
