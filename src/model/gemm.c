@@ -8,7 +8,9 @@
 **     read one scalar at a time and broadcast (A or A^T cost the same: A^T's tile
 **     rows are adjacent floats). Narrow C (n < 512, the 2af and sMNIST shapes)
 **     reads both in place; wide C (N = 1024) packs op(A) blocks and B panels,
-**     where rows 4 KiB apart would collide in L1's sets (see gemm_avx512);
+**     where rows 4 KiB apart would collide in L1's sets (see gemm_avx512). A B
+**     that many products share (W_h at every step) is packed once by the caller
+**     (rl_gemm_pack_panels), and op(A) = A is packed by 8 x 8 register transposes;
 **   - register tile MR x NV vectors (8 x 48 floats, 24 accumulators), k blocked
 **     by RL_GEMM_KC so the B panel (KC x 48 floats, 24 KB) stays in L1 while
 **     every tile row of C passes over it; n % 16 by masked loads and stores;
@@ -175,9 +177,9 @@ TILE_OP(2)
     }
 static const tile_fn tiles[TILE_MODES][MR][NV] = {TILE_TABLE(0), TILE_TABLE(1), TILE_TABLE(2)};
 
-/* dst[p][r] = a[r][p] for 8 rows x 8 terms: the standard unpack / shuffle / lane-permute
-** transpose of eight ymm rows. */
-static AVX512 void transpose8(const float *a, size_t lda, float *dst)
+/* dst[p * ldd + r] = a[r * lda + p] for 8 rows x 8 terms: the standard unpack / shuffle /
+** lane-permute transpose of eight ymm rows. */
+static AVX512 void transpose8_ld(const float *a, size_t lda, float *dst, size_t ldd)
 {
     __m256 r[8], u[8], v[8];
     for (int i = 0; i < 8; i++)
@@ -193,8 +195,8 @@ static AVX512 void transpose8(const float *a, size_t lda, float *dst)
         v[i + 3] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0xEE);
     }
     for (int i = 0; i < 4; i++) {
-        _mm256_storeu_ps(dst + 8 * i, _mm256_permute2f128_ps(v[i], v[i + 4], 0x20));
-        _mm256_storeu_ps(dst + 8 * (i + 4), _mm256_permute2f128_ps(v[i], v[i + 4], 0x31));
+        _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(v[i], v[i + 4], 0x20));
+        _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(v[i], v[i + 4], 0x31));
     }
 }
 
@@ -206,7 +208,7 @@ static AVX512 void pack_a_rows(const float *a, size_t lda, int rows, int kc, flo
     int p = 0;
     if (rows == MR)
         for (; p + 8 <= kc; p += 8)
-            transpose8(a + p, lda, dst + (size_t)p * MR);
+            transpose8_ld(a + p, lda, dst + (size_t)p * MR, MR);
     for (; p < kc; p++)
         for (int r = 0; r < rows; r++)
             dst[(size_t)p * MR + r] = a[(size_t)r * lda + p];
@@ -392,6 +394,41 @@ void rl_gemm_pack_panels(rl_gemm_kernel kernel, int k, int n, const float *b, in
     (void)ldb;
     (void)panels;
 #endif
+}
+
+/* dst (cols x rows, ld ldd) = a^T (a: rows x cols, ld lda): 8 x 8 blocks in registers. */
+#if HAVE_AVX512_KERNEL
+static AVX512 void transpose_avx512(int rows, int cols, const float *a, int lda, float *dst,
+                                    int ldd)
+{
+    int i = 0;
+    for (; i + 8 <= rows; i += 8) {
+        int j = 0;
+        for (; j + 8 <= cols; j += 8)
+            transpose8_ld(a + (size_t)i * lda + j, (size_t)lda, dst + (size_t)j * ldd + i,
+                          (size_t)ldd);
+        for (; j < cols; j++)
+            for (int r = i; r < i + 8; r++)
+                dst[(size_t)j * ldd + r] = a[(size_t)r * lda + j];
+    }
+    for (; i < rows; i++)
+        for (int j = 0; j < cols; j++)
+            dst[(size_t)j * ldd + i] = a[(size_t)i * lda + j];
+}
+#endif
+
+void rl_gemm_transpose(rl_gemm_kernel kernel, int rows, int cols, const float *a, int lda,
+                       float *dst, int ldd)
+{
+    if (rows <= 0 || cols <= 0) return;
+#if HAVE_AVX512_KERNEL
+    if (kernel == RL_GEMM_AVX512) {
+        transpose_avx512(rows, cols, a, lda, dst, ldd);
+        return;
+    }
+#endif
+    (void)kernel;
+    cblas_somatcopy(CblasRowMajor, CblasTrans, rows, cols, 1.0f, a, lda, dst, ldd);
 }
 
 void rl_gemm_multiply_panels(rl_gemm_kernel kernel, bool trans_a, int m, int n, int k, float alpha,

@@ -47,6 +47,12 @@ void rl_gemm_multiply(rl_gemm_kernel kernel, bool trans_a, int m, int n, int k, 
 ** only slower for wide C. */
 size_t rl_gemm_work_floats(int m, int k);
 
+/* dst (cols x rows, ld ldd) = a^T (a: rows x cols, ld lda), exactly (a copy): the AVX-512
+** kernel's register transposes, else OpenBLAS's somatcopy (whose Prescott loop took 7% of a
+** 2af iteration for W_h^T). */
+void rl_gemm_transpose(rl_gemm_kernel kernel, int rows, int cols, const float *a, int lda,
+                       float *dst, int ldd);
+
 /* Floats B (k x n) takes as the panels the kernel streams for wide C (n >= 512 with the
 ** AVX-512 kernel): about k x n; 0 where the kernel reads B in place (narrow C, OpenBLAS). */
 size_t rl_gemm_panels_floats(rl_gemm_kernel kernel, int k, int n);

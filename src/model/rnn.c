@@ -1,23 +1,25 @@
 /*
 ** rnn.c: the RNN of Eq. 1–2 — forward pass and backpropagation through time
 ** (module: model; the equations and symbol map are in model.h).
-** Why this shape: nearly all the work is GEMM, so the passes are arranged to
-** make few, large GEMM calls and one fused element-wise sweep per step:
-**   forward   one GEMM (K = n_in) for W_x x_t over all steps, then per step one
-**             B x N x N GEMM accumulating W_h r_{t-1} in place, fused leak + relu;
-**             the outputs of all steps in one GEMM. The GEMMs whose B operand is
-**             row-major and wide run on gemm.c's kernel, which wants B NoTrans:
-**             so each forward copies W_h^T and W_x^T (one N x N transpose, 27 us
-**             at N = 300);
-**   backward  dL/dr from the outputs in one GEMM over all scored steps, then per
-**             step one GEMM for the recurrent term with fused relu' and leak; each
-**             weight gradient is ONE GEMM over all steps (K = T*B). Leading steps
-**             with dL/dy = 0 (sMNIST scores only the last) skip the readout GEMMs:
-**             -5% per sMNIST iteration, same bits.
+** Why this shape: nearly all the work is GEMM, so each step is a few GEMM calls
+** and one fused element-wise sweep, with everything a step touches still in cache:
+**   forward   per step: r_t = (1-rho) x_t W_x^T, += (1-rho) r_{t-1} W_h^T, fused
+**             leak + relu, y_t = r_t w^T. gemm.c's kernel wants B NoTrans, so each
+**             forward copies W_h^T, W_x^T and w^T (8 x 8 register transposes: W_h^T
+**             ~10 us at N = 300, against ~70 for OpenBLAS's SSE somatcopy);
+**   backward  per step: g_t = dy_t w (scored steps), += (1-rho) g_{t+1} W_h, fused
+**             relu' and leak; each weight gradient is ONE GEMM over all steps
+**             (K = T*B), dW_x as its transpose x^T g so that the wide g is the
+**             kernel's B. Leading steps with dL/dy = 0 (sMNIST scores only the last)
+**             skip the readout GEMMs: -5% per sMNIST iteration, same bits.
+** The thin products (K or C n_in or n_out wide) once ran over all steps at once and
+** on OpenBLAS: at N = 1024 they wrote and reread 52 MB arrays and took 9% of an
+** iteration; per step they find r_t and g_t in L2 (large iteration +16%, 2af and
+** sMNIST +13%). For wide N the B operands every step multiplies (W_h or W_h^T, W_x^T,
+** w) are copied into the kernel's panels once per pass instead of once per step.
 ** Kernel: gemm.c's AVX-512 one where the CPU has it (2af step 45 us against 60
 ** for OpenBLAS's SkylakeX kernels and 320 for the SSE ones it picks by default),
-** fixed per workspace so an item's bits never depend on timing; the thin
-** products with n_in or n_out columns stay with OpenBLAS.
+** fixed per workspace so an item's bits never depend on timing.
 ** Invariants: r holds r_t for t = 0..T-1 (T*B x N, step t in rows tB..tB+B-1,
 ** like the time-major batch); g holds g_t = dL/da_t after backward. No
 ** allocation after rl_rnn_work_create; single precision state, one thread.
@@ -258,11 +260,10 @@ void rl_rnn_forward(const rl_rnn *net, const float *x, rl_rnn_work *w)
     const size_t blk = (size_t)b * (size_t)n;
     const float c = 1.0f - net->rho;
 
-    /* The kernel wants B NoTrans: OpenBLAS's transposing copy (27 us at N = 300, 3x faster
-    ** than a tiled C loop). */
-    cblas_somatcopy(CblasRowMajor, CblasTrans, n, n_in, 1.0f, net->w_x, n_in, w->wxt, n);
-    cblas_somatcopy(CblasRowMajor, CblasTrans, n_out, n, 1.0f, net->w_out, n, w->wot, n_out);
-    if (w->steps > 1) cblas_somatcopy(CblasRowMajor, CblasTrans, n, n, 1.0f, net->w_h, n, w->wt, n);
+    /* The kernel wants B NoTrans. */
+    rl_gemm_transpose(w->kernel, n, n_in, net->w_x, n_in, w->wxt, n);
+    rl_gemm_transpose(w->kernel, n_out, n, net->w_out, n, w->wot, n_out);
+    if (w->steps > 1) rl_gemm_transpose(w->kernel, n, n, net->w_h, n, w->wt, n);
     /* Wide N: the per-step B operands as the kernel's panels, once per pass, not per step. */
     rl_gemm_pack_panels(w->kernel, n_in, n, w->wxt, n, w->px);
     if (w->steps > 1) rl_gemm_pack_panels(w->kernel, n, n, w->wt, n, w->pw);
@@ -336,7 +337,7 @@ void rl_rnn_backward(const rl_rnn *net, const float *x, rl_rnn_work *w, float *g
     /* dW_x = (1-rho) sum_t g_t^T x_t (K = T B), computed as its transpose x^T g: then the
     ** wide operand g is the kernel's B (read once, in panels) rather than n_in-column C. */
     rl_gemm_multiply(w->kernel, true, n_in, n, rows, c, x, n_in, w->g, n, 0.0f, w->gxt, n, w->pack);
-    cblas_somatcopy(CblasRowMajor, CblasTrans, n_in, n, 1.0f, w->gxt, n, gw_x, n_in);
+    rl_gemm_transpose(w->kernel, n_in, n, w->gxt, n, gw_x, n_in);
     /* dw = sum_t dy_t^T r_t over the scored steps (K = scored rows). */
     if (scored > 0)
         rl_gemm_multiply(w->kernel, true, n_out, n, scored, 1.0f, w->dy + t0 * dy_blk, n_out,

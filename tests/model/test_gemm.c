@@ -220,6 +220,33 @@ static void test_panels(rl_gemm_kernel kern, bool trans)
             "%s: no panels for narrow C (n = 300) or k = 0", rl_gemm_kernel_name(kern));
 }
 
+/* rl_gemm_transpose against the definition, with 8 x 8 blocks, edges and padded ld. */
+static void test_transpose(rl_gemm_kernel kern)
+{
+    static const int DIMS[] = {1, 7, 8, 9, 17, 300};
+    enum { ND = sizeof DIMS / sizeof DIMS[0] };
+    int exact = 1, shapes = 0;
+    for (int ir = 0; ir < ND; ir++)
+        for (int ic = 0; ic < ND; ic++, shapes++) {
+            int rows = DIMS[ir], cols = DIMS[ic], lda = cols + shapes % 3, ldd = rows + shapes % 2;
+            uint64_t seed = 11 + shapes;
+            float *a = random_floats((size_t)rows * lda, &seed);
+            float *d = random_floats((size_t)cols * ldd, &seed);
+            if (!a || !d) {
+                RL_TEST(0, "test_gemm: out of memory");
+                return;
+            }
+            rl_gemm_transpose(kern, rows, cols, a, lda, d, ldd);
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < cols; j++)
+                    exact &= memcmp(&d[(size_t)j * ldd + i], &a[(size_t)i * lda + j], 4) == 0;
+            rl_free(a);
+            rl_free(d);
+        }
+    RL_TEST(exact, "%s: transpose exact in %d shapes (rows, cols in 1..300, padded ld)",
+            rl_gemm_kernel_name(kern), shapes);
+}
+
 /* avx512f in /proc/cpuinfo's flags, read independently of the library's probe (-1: unknown). */
 static int cpuinfo_has_avx512f(void)
 {
@@ -259,12 +286,14 @@ int main(void)
     if (!work) return rl_test_skip("out of memory");
     test_selection();
     rl_gemm_kernel kernels[] = {RL_GEMM_BLAS, rl_gemm_best()};
-    for (int i = 0; i < (kernels[1] == RL_GEMM_BLAS ? 1 : 2); i++)
+    for (int i = 0; i < (kernels[1] == RL_GEMM_BLAS ? 1 : 2); i++) {
+        test_transpose(kernels[i]);
         for (int trans = 0; trans < 2; trans++) {
             test_accuracy(kernels[i], trans, work);
             test_bitwise(kernels[i], trans, work);
             test_panels(kernels[i], trans);
         }
+    }
     rl_free(work);
     return rl_test_done();
 }
