@@ -55,16 +55,48 @@ void rl_opt_destroy(rl_opt **o)
 /*
 ** torch.optim.SGD: buf = g at the first step, then buf = mu buf + g; p -= lr buf.
 ** The first step's buf = g equals mu * 0 + g, so zero-initialised state needs
-** no special case.
+** no special case. Products and sums are separate statements so that no compiler
+** contracts them into an FMA: the bits are torch's, whichever instruction set runs.
 */
+static inline __attribute__((always_inline)) void sgd_loop(float mu, float lr, size_t n,
+                                                           float *restrict v, float *restrict theta,
+                                                           const float *restrict grad)
+{
+    for (size_t i = 0; i < n; i++) {
+        float decayed = mu * v[i];
+        v[i] = decayed + grad[i];
+        float delta = lr * v[i];
+        theta[i] -= delta;
+    }
+}
+
+static void sgd_sse2(float mu, float lr, size_t n, float *restrict v, float *restrict theta,
+                     const float *restrict grad)
+{
+    sgd_loop(mu, lr, n, v, theta, grad);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same loop for AVX-512 (the build targets baseline x86-64): 16 floats per instruction
+** instead of SSE2's 4; 3% of a 2af iteration before. */
+__attribute__((target("avx512f"))) static void sgd_avx512(float mu, float lr, size_t n,
+                                                          float *restrict v, float *restrict theta,
+                                                          const float *restrict grad)
+{
+    sgd_loop(mu, lr, n, v, theta, grad);
+}
+#endif
+
 static void sgd_step(rl_opt *o, float *restrict theta, const float *restrict grad)
 {
     const float mu = (float)o->momentum, lr = (float)o->lr;
-    float *restrict v = o->m;
-    for (size_t i = 0; i < o->n; i++) {
-        v[i] = mu * v[i] + grad[i];
-        theta[i] -= lr * v[i];
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx512f")) {
+        sgd_avx512(mu, lr, o->n, o->m, theta, grad);
+        return;
     }
+#endif
+    sgd_sse2(mu, lr, o->n, o->m, theta, grad);
 }
 
 /* torch.optim.Adam (amsgrad off, no weight decay), _single_tensor_adam of torch 1.13. */
