@@ -266,26 +266,40 @@ static AVX512 void pack_b(const float *b, size_t ldb, int p0, int kc, int j0, in
     }
 }
 
-/* The B panel packed after the current one: rows p0..p0+kc-1 from column j0, `cols` wide. */
-typedef struct next_panel {
-    const float *b; /* its first element in B (NULL: none, the product ends) */
-    int kc, cols;
-} next_panel;
+/* Rows of an operand that a later panel or k block reads, fetched towards L2 a share per row
+** tile while the current tiles compute: rows on separate pages (4 KiB apart at N = 1024) defeat
+** the hardware
+** prefetcher, and fetched in one burst (as op(A) once was, per panel) they stall on the fill
+** buffers. */
+typedef struct ahead {
+    const float *base; /* first row (NULL: nothing to fetch) */
+    size_t ld;         /* floats between rows */
+    int rows, floats;  /* how many rows, how many floats of each */
+    int tiles;         /* row tiles the rows are spread over */
+} ahead;
+
+static void ahead_share(const ahead *h, int q)
+{
+    if (h->base)
+        prefetch_rows(h->base, h->ld, (int)((long)q * h->rows / h->tiles),
+                      (int)((long)(q + 1) * h->rows / h->tiles), h->floats);
+}
 
 /*
 ** One k block of one column panel: every row tile of C (m rows) against the panel bp. The tile
-** of rows i0.. reads op(A) at a + (i0 / MR) a_tile. While the tiles run, the rows of the next
-** panel are prefetched, a share per tile, so pack_b finds them in L2.
+** of rows i0.. reads op(A) at a + (i0 / MR) a_tile. While the tiles run, `panel` (the next B
+** panel, spread over this panel's tiles) and `block` (the next k block's op(A), spread over
+** all tiles of this k block, of which this panel's first is number q0) are prefetched.
 */
 static AVX512 void panel_tiles(const tile_args *t, int mode, int m, const float *a, size_t a_tile,
-                               const float *bp, float *c, const next_panel *next, size_t ldb)
+                               const float *bp, float *c, const ahead *panel, const ahead *block,
+                               int q0)
 {
     int tiles_m = (m + MR - 1) / MR;
     for (int it = 0; it < tiles_m; it++) {
         int i0 = it * MR, mr = m - i0 < MR ? m - i0 : MR;
-        if (next->b)
-            prefetch_rows(next->b, ldb, it * next->kc / tiles_m, (it + 1) * next->kc / tiles_m,
-                          next->cols);
+        ahead_share(panel, it);
+        ahead_share(block, q0 + it);
         tiles[mode][mr - 1][t->nv - 1](t, a + it * a_tile, bp, c + i0 * t->ldc);
     }
 }
@@ -301,8 +315,8 @@ static AVX512 void panel_tiles(const tile_args *t, int mode, int m, const float 
 ** reuse it (1024^3: 95 -> 120 GFLOP/s; at n = 300 it cost 5-15%). Each B panel
 ** too, as kc contiguous rows of NR floats: read in place, a panel with rows 4 KiB
 ** apart falls into 3 of L1's 64 sets (12 ways) and on one page per row, so it did
-** not stay in L1 and every row tile fetched it from L2 again. The next k block's
-** op(A) is prefetched a share per panel, the next B panel a share per row tile.
+** not stay in L1 and every row tile fetched it from L2 again. The next B panel and
+** the next k block's operands are prefetched a share per row tile (see ahead).
 */
 enum { PACK_A_MIN_N = 512 };
 
@@ -313,13 +327,23 @@ static size_t panel_offset(int n, int p0, int kc, int jp)
     return (size_t)p0 * (size_t)((n + NR - 1) / NR) * NR + (size_t)jp * kc * NR;
 }
 
+/* The next k block's op(A) (terms p1.., kc1 of them) for packing, spread over `tiles` row
+** tiles; nothing after the last block. Narrow C reads its operands in place, where fetching
+** the next block ahead did not help (sMNIST dW_h 126-132 GFLOP/s either way). */
+static ahead block_ahead(bool trans_a, int m, const float *a, int lda, int p1, int kc1, int tiles)
+{
+    if (kc1 <= 0) return (ahead){NULL, 0, 0, 0, 1};
+    return trans_a ? (ahead){a + (size_t)p1 * lda, (size_t)lda, kc1, m, tiles}
+                   : (ahead){a + p1, (size_t)lda, m, kc1, tiles};
+}
+
 static AVX512 void gemm_avx512(bool trans_a, int m, int n, int k, float alpha, const float *a,
                                int lda, const float *b, int ldb, const float *panels, float beta,
                                float *c, int ldc, float *work)
 {
     const bool packed = work && n >= PACK_A_MIN_N;
     const int mode = packed ? TILE_PACKED : trans_a ? TILE_AT : TILE_A;
-    const int panels_n = (n + NR - 1) / NR;
+    const int panels_n = (n + NR - 1) / NR, tiles_m = (m + MR - 1) / MR;
     float *bpack = work, *apack = packed ? work + (size_t)RL_GEMM_KC * NR : NULL;
     tile_args t = {0,     0,   packed ? MR : (size_t)lda, packed ? NR : (size_t)ldb, (size_t)ldc, 0,
                    alpha, beta};
@@ -330,34 +354,31 @@ static AVX512 void gemm_avx512(bool trans_a, int m, int n, int k, float alpha, c
         int p1 = p0 + t.kc, kc1 = k - p1 < RL_GEMM_KC ? k - p1 : RL_GEMM_KC; /* next k block */
         size_t a_tile = packed ? (size_t)MR * t.kc : trans_a ? MR : (size_t)MR * lda;
         const float *ap = packed ? apack : trans_a ? a + (size_t)p0 * lda : a + p0;
+        ahead block = packed ? block_ahead(trans_a, m, a, lda, p1, kc1, panels_n * tiles_m)
+                             : (ahead){NULL, 0, 0, 0, 1};
         if (packed) pack_a(trans_a, a, (size_t)lda, m, p0, t.kc, apack);
         for (int jp = 0; jp < panels_n; jp++) {
             int j0 = jp * NR, cols = n - j0 < NR ? n - j0 : NR;
             t.nv = (cols + 15) / 16;
             t.tail = (__mmask16)(0xFFFFu >> (16 * t.nv - cols));
             const float *bp = b + (size_t)p0 * ldb + j0;
-            next_panel next = {NULL, 0, 0};
+            ahead next = {NULL, 0, 0, 0, tiles_m};
             if (packed && panels) { /* packed by the caller: the next panel follows */
                 bp = panels + panel_offset(n, p0, t.kc, jp);
                 if (jp + 1 < panels_n || kc1 > 0)
-                    next = (next_panel){bp + (size_t)t.kc * NR, jp + 1 < panels_n ? t.kc : kc1, NR};
+                    next = (ahead){bp + (size_t)t.kc * NR, NR, jp + 1 < panels_n ? t.kc : kc1, NR,
+                                   tiles_m};
             } else if (packed) {
                 pack_b(b, (size_t)ldb, p0, t.kc, j0, t.nv, t.tail, bpack);
                 bp = bpack;
-                if (jp + 1 < panels_n)
-                    next = (next_panel){bp_at(b, ldb, p0, j0 + NR), t.kc, n - j0 - NR};
+                if (jp + 1 < panels_n) /* the rest of this k block's rows, then the next block's */
+                    next = (ahead){bp_at(b, ldb, p0, j0 + NR), (size_t)ldb, t.kc,
+                                   n - j0 - NR < NR ? n - j0 - NR : NR, tiles_m};
                 else if (kc1 > 0)
-                    next = (next_panel){bp_at(b, ldb, p1, 0), kc1, n < NR ? n : NR};
-                if (next.cols > NR) next.cols = NR;
+                    next =
+                        (ahead){bp_at(b, ldb, p1, 0), (size_t)ldb, kc1, n < NR ? n : NR, tiles_m};
             }
-            if (packed) {
-                if (kc1 > 0) /* this panel's share of the next k block's op(A) */
-                    prefetch_rows(trans_a ? a + (size_t)p1 * lda : a + p1, (size_t)lda,
-                                  jp * (trans_a ? kc1 : m) / panels_n,
-                                  (jp + 1) * (trans_a ? kc1 : m) / panels_n, trans_a ? m : kc1);
-            }
-            panel_tiles(&t, mode, m, ap, a_tile, bp, c + j0, &next,
-                        packed && panels ? (size_t)NR : (size_t)ldb);
+            panel_tiles(&t, mode, m, ap, a_tile, bp, c + j0, &next, &block, jp * tiles_m);
         }
     }
 }
