@@ -47,6 +47,14 @@ void rl_gemm_multiply(rl_gemm_kernel kernel, bool trans_a, int m, int n, int k, 
 ** only slower for wide C. */
 size_t rl_gemm_work_floats(int m, int k);
 
+/* C[m x n] = alpha A[m x k] B^T + beta C with B n x k (ld ldb): the readout y = r w^T, whose
+** n = n_out columns would fill a fraction of the tile kernel's 16 lanes. The AVX-512 kernel
+** takes each element as a dot product of two contiguous rows, 16 lanes wide over k in order and
+** then reduced in a fixed order: its bits depend on the operands only (not on m), but differ
+** from rl_gemm_multiply's order. beta = 0 never reads C. */
+void rl_gemm_multiply_abt(rl_gemm_kernel kernel, int m, int n, int k, float alpha, const float *a,
+                          int lda, const float *b, int ldb, float beta, float *c, int ldc);
+
 /* dst (cols x rows, ld ldd) = a^T (a: rows x cols, ld lda), exactly (a copy): the AVX-512
 ** kernel's register transposes, else OpenBLAS's somatcopy (whose Prescott loop took 7% of a
 ** 2af iteration for W_h^T). */

@@ -41,7 +41,6 @@ struct rl_rnn_work {
     float *a;                  /* B*N: a_{t-1} while the forward runs (rho > 0 only) */
     float *wt;                 /* N*N: W_h^T, refreshed by every forward */
     float *wxt;                /* n_in*N: W_x^T, refreshed by every forward */
-    float *wot;                /* N*n_out: w^T, refreshed by every forward */
     float *gxt;                /* n_in*N: dW_x^T, as the kernel computes it */
     float *pack;               /* gemm.c's workspace (packed op(A) blocks) */
     float *pw, *px, *po;       /* B panels of W_h^T or W_h, W_x^T, w (wide N only) */
@@ -135,7 +134,6 @@ rl_code rl_rnn_work_create(const rl_rnn *net, int steps, int batch, rl_rnn_work 
         !(w->a = rl_alloc((size_t)batch, n * sizeof(float), st)) ||
         !(w->wt = rl_alloc(n, n * sizeof(float), st)) ||
         !(w->wxt = rl_alloc((size_t)net->n_in, n * sizeof(float), st)) ||
-        !(w->wot = rl_alloc(n, (size_t)net->n_out * sizeof(float), st)) ||
         !(w->gxt = rl_alloc((size_t)net->n_in, n * sizeof(float), st)) ||
         !(w->pack = rl_alloc(pack_floats(net, steps, batch), sizeof(float), st)) ||
         !(w->pw = rl_alloc(rl_gemm_panels_floats(w->kernel, net->n_hidden, net->n_hidden),
@@ -161,7 +159,6 @@ void rl_rnn_work_destroy(rl_rnn_work **w)
     rl_free((*w)->a);
     rl_free((*w)->wt);
     rl_free((*w)->wxt);
-    rl_free((*w)->wot);
     rl_free((*w)->gxt);
     rl_free((*w)->pack);
     rl_free((*w)->pw);
@@ -262,7 +259,6 @@ void rl_rnn_forward(const rl_rnn *net, const float *x, rl_rnn_work *w)
 
     /* The kernel wants B NoTrans. */
     rl_gemm_transpose(w->kernel, n, n_in, net->w_x, n_in, w->wxt, n);
-    rl_gemm_transpose(w->kernel, n_out, n, net->w_out, n, w->wot, n_out);
     if (w->steps > 1) rl_gemm_transpose(w->kernel, n, n, net->w_h, n, w->wt, n);
     /* Wide N: the per-step B operands as the kernel's panels, once per pass, not per step. */
     rl_gemm_pack_panels(w->kernel, n_in, n, w->wxt, n, w->px);
@@ -279,8 +275,8 @@ void rl_rnn_forward(const rl_rnn *net, const float *x, rl_rnn_work *w)
                                     1.0f, rt, n, w->pack);
         leak_relu(rt, w->a, blk, net->rho, t == 0);
         /* Eq. 2: y_t = r_t w^T. */
-        rl_gemm_multiply(w->kernel, false, b, n_out, n, 1.0f, rt, n, w->wot, n_out, 0.0f,
-                         w->y + (size_t)t * b * n_out, n_out, w->pack);
+        rl_gemm_multiply_abt(w->kernel, b, n_out, n, 1.0f, rt, n, net->w_out, n, 0.0f,
+                             w->y + (size_t)t * b * n_out, n_out);
     }
 }
 

@@ -247,6 +247,69 @@ static void test_transpose(rl_gemm_kernel kern)
             rl_gemm_kernel_name(kern), shapes);
 }
 
+/* Worst error of c (m x n, after the product) against alpha A B^T + beta c_old in units of
+** (k+2) eps (|alpha||A||B| + |beta c_old|), the bound of test_accuracy. */
+static double abt_worst(int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+                        int ldb, float beta, const float *c_old, const float *c)
+{
+    double worst = 0.0;
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            double sum = 0.0, mag = 0.0, old = beta == 0.0f ? 0.0 : c_old[(size_t)i * n + j];
+            for (int p = 0; p < k; p++) {
+                double t = (double)a[(size_t)i * lda + p] * b[(size_t)j * ldb + p];
+                sum += t;
+                mag += fabs(t);
+            }
+            double bound = (k + 2) * FLT_EPSILON * (fabs(alpha) * mag + fabs(beta * old));
+            double err = fabs(c[(size_t)i * n + j] - (alpha * sum + beta * old));
+            worst = fmax(worst, bound > 0.0 ? err / bound : err);
+        }
+    return worst;
+}
+
+/* rl_gemm_multiply_abt (C = alpha A B^T + beta C, thin C) over rows, columns (1..13: one and two
+** passes of 12) and k (tails of 16); each element's bits do not depend on m (the first row alone
+** gives the bits it has inside C). */
+static void test_abt(rl_gemm_kernel kern)
+{
+    static const int MS[] = {1, 2, 3, 33}, NS[] = {1, 3, 10, 12, 13}, KS[] = {1, 15, 16, 17, 300};
+    enum { NM = sizeof MS / sizeof *MS, NN = sizeof NS / sizeof *NS, NK = sizeof KS / sizeof *KS };
+    double worst = 0.0;
+    int alone = 1, shapes = 0;
+    for (int s = 0; s < NM * NN * NK; s++, shapes++) {
+        int m = MS[s / (NN * NK)], n = NS[s / NK % NN], k = KS[s % NK];
+        int lda = k + s % 2, ldb = k + s % 3;
+        float alpha = ALPHA[s % 4], beta = BETA[s % 4];
+        uint64_t seed = 31 + s;
+        float *a = random_floats((size_t)m * lda, &seed),
+              *b = random_floats((size_t)n * ldb, &seed);
+        float *c = random_floats((size_t)m * n, &seed), *old = random_floats((size_t)m * n, &seed);
+        if (!a || !b || !c || !old) {
+            RL_TEST(0, "test_gemm: out of memory");
+            return;
+        }
+        memcpy(old, c, (size_t)m * n * sizeof *c);
+        rl_gemm_multiply_abt(kern, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
+        worst = fmax(worst, abt_worst(m, n, k, alpha, a, lda, b, ldb, beta, old, c));
+        /* the first row alone (inside C it was computed in a pair whenever m > 1) */
+        rl_gemm_multiply_abt(kern, 1, n, k, alpha, a, lda, b, ldb, beta, old, n);
+        alone &= memcmp(old, c, (size_t)n * sizeof *c) == 0;
+        rl_free(a);
+        rl_free(b);
+        rl_free(c);
+        rl_free(old);
+    }
+    RL_TEST(worst <= 1.0,
+            "%s: A B^T in %d shapes within (k+2) eps (|alpha||A||B| + |beta C|) (worst %.2f of it)",
+            rl_gemm_kernel_name(kern), shapes, worst);
+    if (kern == RL_GEMM_BLAS)
+        printf("# openblas: A B^T, a row alone gives %s bits\n", alone ? "the same" : "different");
+    else
+        RL_TEST(alone, "%s: A B^T, the first row alone gives the bits it has inside C",
+                rl_gemm_kernel_name(kern));
+}
+
 /* avx512f in /proc/cpuinfo's flags, read independently of the library's probe (-1: unknown). */
 static int cpuinfo_has_avx512f(void)
 {
@@ -288,6 +351,7 @@ int main(void)
     rl_gemm_kernel kernels[] = {RL_GEMM_BLAS, rl_gemm_best()};
     for (int i = 0; i < (kernels[1] == RL_GEMM_BLAS ? 1 : 2); i++) {
         test_transpose(kernels[i]);
+        test_abt(kernels[i]);
         for (int trans = 0; trans < 2; trans++) {
             test_accuracy(kernels[i], trans, work);
             test_bitwise(kernels[i], trans, work);
