@@ -85,6 +85,7 @@ rl_code rl_store_open(const char *nc_path, const rl_store_layout *lay, int mpi_s
 /* Releases the lock and the memory. Safe on NULL. Does not snapshot. */
 void rl_store_close(rl_store **s);
 
+/* The state of one item; item < the layout's nitems (asserted). */
 rl_store_cell_info rl_store_cell(const rl_store *s, size_t item);
 /* Items per status (index by rl_item_status). */
 void rl_store_counts(const rl_store *s, size_t counts[4]);

@@ -11,6 +11,7 @@
 */
 #include "store_int.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -366,6 +367,7 @@ void rl_store_close(rl_store **ps)
 
 rl_store_cell_info rl_store_cell(const rl_store *s, size_t item)
 {
+    assert(item < s->lay->nitems); /* a caller's bug: there is no such cell */
     const cell *c = &s->cells[item];
     return (rl_store_cell_info){(rl_item_status)c->status, c->attempts, c->in_flight};
 }
