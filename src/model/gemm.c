@@ -59,6 +59,9 @@ const char *rl_gemm_kernel_name(rl_gemm_kernel kernel)
 enum { MR = 8, NV = 3, NR = 16 * NV };
 _Static_assert(MR == 8, "pack_a_rows transposes 8 x 8 blocks");
 
+/* Columns from which op(A) and B are packed (wide C; see gemm_avx512). */
+enum { PACK_A_MIN_N = 512 };
+
 /* The packed B panel (KC x NR) first, then the packed op(A) block (m rounded up to MR, x kc). */
 size_t rl_gemm_work_floats(int m, int k)
 {
@@ -268,9 +271,8 @@ static AVX512 void pack_b(const float *b, size_t ldb, int p0, int kc, int j0, in
 
 /* Rows of an operand that a later panel or k block reads, fetched towards L2 a share per row
 ** tile while the current tiles compute: rows on separate pages (4 KiB apart at N = 1024) defeat
-** the hardware
-** prefetcher, and fetched in one burst (as op(A) once was, per panel) they stall on the fill
-** buffers. */
+** the hardware prefetcher, and fetched in one burst (as op(A) once was, per panel) they stall
+** on the fill buffers. */
 typedef struct ahead {
     const float *base; /* first row (NULL: nothing to fetch) */
     size_t ld;         /* floats between rows */
@@ -317,9 +319,8 @@ static AVX512 void panel_tiles(const tile_args *t, int mode, int m, const float 
 ** apart falls into 3 of L1's 64 sets (12 ways) and on one page per row, so it did
 ** not stay in L1 and every row tile fetched it from L2 again. The next B panel and
 ** the next k block's operands are prefetched a share per row tile (see ahead).
+** Narrow C (n < PACK_A_MIN_N) reads both in place.
 */
-enum { PACK_A_MIN_N = 512 };
-
 /* Where panel jp of the k block from p0 (kc terms) starts in rl_gemm_pack_panels' layout:
 ** the k blocks in order, each its column panels in order, kc x NR floats each. */
 static size_t panel_offset(int n, int p0, int kc, int jp)
