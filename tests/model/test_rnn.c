@@ -7,6 +7,8 @@
 #include "fixture.h"
 #include "rltest.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { T = 6, B = 5, N_IN = 4, N_HID = 33, N_OUT = 3 };
@@ -129,11 +131,81 @@ static void test_determinism(float rho)
     rl_rnn_destroy(&net);
 }
 
+/* Largest |a - b| over n floats, relative to the largest |b| (0 if b = 0). */
+static double rel_diff(const float *a, const float *b, size_t n)
+{
+    double d = 0.0, m = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        d = fmax(d, fabs((double)a[i] - b[i]));
+        m = fmax(m, fabs((double)b[i]));
+    }
+    return m > 0.0 ? d / m : d;
+}
+
+/*
+** Wide N (>= 512) takes the kernel's other path: W_h, W_x^T and w packed into panels once per
+** pass, op(A) packed by register transposes, per-step thin products. Against the same pass with
+** every product on OpenBLAS (RICHLAZY_GEMM=blas, chosen at workspace creation): outputs and
+** every gradient within float rounding. N = 520 (not a multiple of 48), B = 9 (not of 8), the
+** first two steps unscored (the readout products start later), rho = 0 and 0.6.
+*/
+static void test_wide(float rho)
+{
+    enum { WN = 520, WT = 5, WB = 9, WI = 3, WO = 3 };
+    const char *env = getenv("RICHLAZY_GEMM");
+    if (env && strcmp(env, "blas") == 0) {
+        printf("# rho = %.1f: wide path against OpenBLAS not run: RICHLAZY_GEMM=blas already\n",
+               (double)rho);
+        return;
+    }
+    rl_status st = RL_STATUS_INIT;
+    rl_rnn *net = NULL;
+    rl_rnn_work *wk = NULL, *wb = NULL;
+    rl_batch bt;
+    fx_rng rng = {11};
+    float *gk = NULL, *gb = NULL;
+    fx_batch_alloc(&bt, WT, WB, WI, WO);
+    int ok = rl_rnn_create(WI, WN, WO, rho, &net, &st) == RL_OK &&
+             rl_rnn_work_create(net, WT, WB, &wk, &st) == RL_OK;
+    setenv("RICHLAZY_GEMM", "blas", 1);
+    ok = ok && rl_rnn_work_create(net, WT, WB, &wb, &st) == RL_OK;
+    unsetenv("RICHLAZY_GEMM");
+    if (!ok || !(gk = rl_alloc(net->n_params, sizeof *gk, &st)) ||
+        !(gb = rl_alloc(net->n_params, sizeof *gb, &st))) {
+        RL_TEST(0, "set-up failed: %s", st.msg);
+        return;
+    }
+    fx_init_net(net, 1.25, &rng);
+    for (int i = 0; i < WT * WB * WI; i++)
+        bt.x[i] = (float)fx_normal(&rng);
+    for (int i = 0; i < WT * WB; i++) {
+        bt.label[i] = (int32_t)(fx_next(&rng) % WO);
+        bt.mask[i] = i < 2 * WB ? 0.0f : 1.0f;
+    }
+    double lk = pass(net, wk, &bt, gk), lb = pass(net, wb, &bt, gb);
+    size_t nh = (size_t)WN * WN, nx = (size_t)WN * WI;
+    double dy = rel_diff(rl_rnn_outputs(wk), rl_rnn_outputs(wb), (size_t)WT * WB * WO);
+    double dh = rel_diff(gk, gb, nh), dx = rel_diff(gk + nh, gb + nh, nx);
+    double dw = rel_diff(gk + nh + nx, gb + nh + nx, (size_t)WO * WN);
+    RL_TEST(fabs(lk - lb) <= 1e-5 * fabs(lb) && dy < 1e-5 && dh < 1e-5 && dx < 1e-5 && dw < 1e-5,
+            "rho = %.1f, N = %d: the wide path agrees with OpenBLAS (loss %.7g vs %.7g; relative "
+            "max differences y %.1e, dW_h %.1e, dW_x %.1e, dw %.1e)",
+            (double)rho, WN, lk, lb, dy, dh, dx, dw);
+    rl_free(gk);
+    rl_free(gb);
+    fx_batch_free(&bt);
+    rl_rnn_work_destroy(&wk);
+    rl_rnn_work_destroy(&wb);
+    rl_rnn_destroy(&net);
+}
+
 int main(void)
 {
     test_create_checks();
     test_rho();
     test_determinism(0.0f);
     test_determinism(0.6f);
+    test_wide(0.0f);
+    test_wide(0.6f);
     return rl_test_done();
 }
