@@ -1,8 +1,10 @@
 /*
 ** test_rnn.c: the lifecycle and contracts of src/model/rnn.c that the gradient
 ** check does not cover: argument checks with their messages, the theta layout,
-** rho from the parameters, determinism (bitwise), and that a workspace carries
-** nothing from one batch to the next (the leak state a_{t-1} is per call).
+** rho from the parameters, determinism (bitwise), that a workspace carries
+** nothing from one batch to the next (the leak state a_{t-1} is per call), and
+** the wide-N path of the own kernel against OpenBLAS (the gradient check's N = 7
+** never takes it).
 */
 #include "fixture.h"
 #include "rltest.h"
