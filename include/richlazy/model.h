@@ -56,6 +56,13 @@ rl_code rl_rnn_work_create(const rl_rnn *net, int steps, int batch, rl_rnn_work 
                            rl_status *st);
 /* Frees w and sets *w = NULL; safe on NULL. */
 void rl_rnn_work_destroy(rl_rnn_work **w);
+/*
+** What an item's bits depend on besides its parameters, on this process: the GEMM kernel a
+** workspace created now would use and the OpenBLAS core (fallback products, LAPACK), e.g.
+** "gemm avx512, openblas Prescott". Items trained on ranks that print different strings
+** agree only to rounding; the engine warns and records it in the results file.
+*/
+void rl_rnn_numerics(char *buf, size_t cap);
 int rl_rnn_work_steps(const rl_rnn_work *w);
 int rl_rnn_work_batch(const rl_rnn_work *w);
 

@@ -44,6 +44,7 @@ typedef struct rl_store_layout {
     long record_every;            /* iterations between curve records; 0 if items differ */
     unsigned curves;              /* bit c: write curve c (curves.def); loss_curve always */
     char (*own_ids)[RL_ID_LEN];   /* storage behind ids when built from a spec */
+    const char *numerics;         /* this session's arithmetic (attribute `numerics`), or NULL */
 } rl_store_layout;
 
 /* Any rank. Fills lay from spec (views into spec: keep spec alive). Free with rl_store_layout_free.

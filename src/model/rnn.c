@@ -32,6 +32,7 @@
 #include <cblas.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 struct rl_rnn_work {
@@ -150,6 +151,12 @@ rl_code rl_rnn_work_create(const rl_rnn *net, int steps, int batch, rl_rnn_work 
     }
     *out = w;
     return RL_OK;
+}
+
+void rl_rnn_numerics(char *buf, size_t cap)
+{
+    snprintf(buf, cap, "gemm %s, openblas %s", rl_gemm_kernel_name(rl_gemm_select()),
+             openblas_get_corename());
 }
 
 void rl_rnn_work_destroy(rl_rnn_work **w)

@@ -160,6 +160,13 @@ static rl_code start(coord *c, rl_status *st)
     if (!(c->item = rl_alloc(1, sizeof *c->item, st))) return st->code;
     if (!(c->slots = rl_alloc((size_t)rc->size, sizeof *c->slots, st))) return st->code;
     RL_TRY(rl_store_layout_from_spec(rc->spec, &c->lay, st));
+    c->lay.numerics = rc->numerics;
+    if (rc->numerics_mixed)
+        note(c,
+             "warning: the ranks compute differently (%s): an item's bits will depend on the "
+             "rank that runs it; set RICHLAZY_GEMM=blas and one OPENBLAS_CORETYPE for every "
+             "rank to make them agree",
+             rc->numerics);
     RL_TRY(rl_store_open(c->o->out_path, &c->lay, rc->size, &c->store, &info, st));
     if (info.extended)
         note(c, "the spec adds axis values: cube extended, %zu finished items kept", info.kept);

@@ -13,6 +13,8 @@
 */
 #include "run_int.h"
 
+#include "richlazy/model.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -232,6 +234,56 @@ static rl_code decide_training(MPI_Comm comm, int size, const rl_run_opts *o, bo
     return RL_OK;
 }
 
+enum { NUMERICS_LEN = 96 };
+
+/* rank 0: distinct strings among the training ranks' (each NUMERICS_LEN long), with counts, as
+** "mixed: A (ranks: 3), B (ranks: 1)" in out (at most four listed). */
+static void describe_mixed(const char *all, int size, int first, char *out, size_t cap)
+{
+    size_t used = (size_t)snprintf(out, cap, "mixed:");
+    int listed = 0;
+    for (int r = first; r < size && used < cap && listed < 4; r++) {
+        const char *s = all + (size_t)r * NUMERICS_LEN;
+        int seen = 0, count = 0;
+        for (int q = first; q < r; q++)
+            seen |= strcmp(all + (size_t)q * NUMERICS_LEN, s) == 0;
+        if (seen) continue;
+        for (int q = r; q < size; q++)
+            count += strcmp(all + (size_t)q * NUMERICS_LEN, s) == 0;
+        used += (size_t)snprintf(out + used, cap - used, "%s %s (ranks: %d)", listed ? ";" : "", s,
+                                 count);
+        listed++;
+    }
+}
+
+/*
+** Every rank's rl_rnn_numerics to rank 0, which keeps the training ranks' common string, or
+** notes that they differ: then an item's bits depend on the rank that ran it (a heterogeneous
+** cluster: AVX-512 on some nodes, not on others, or different OpenBLAS cores).
+*/
+static rl_code gather_numerics(run_ctx *rc, rl_status *st)
+{
+    char mine[NUMERICS_LEN] = {0}, *all = NULL;
+    rl_rnn_numerics(mine, sizeof mine);
+    if (rc->rank == 0 && !(all = rl_alloc((size_t)rc->size, NUMERICS_LEN, st))) return st->code;
+    int rc_mpi = MPI_Gather(mine, NUMERICS_LEN, MPI_CHAR, all, NUMERICS_LEN, MPI_CHAR, 0, rc->comm);
+    if (rc_mpi != MPI_SUCCESS) {
+        rl_free(all);
+        return rl_status_fail(st, RL_EMPI, __FILE__, __LINE__,
+                              "MPI_Gather of the ranks' numerics failed");
+    }
+    if (rc->rank == 0) {
+        int first = rc->coordinator_trains || rc->size == 1 ? 0 : 1;
+        snprintf(rc->numerics, sizeof rc->numerics, "%s", all + (size_t)first * NUMERICS_LEN);
+        for (int r = first + 1; r < rc->size; r++)
+            rc->numerics_mixed |= strcmp(all + (size_t)r * NUMERICS_LEN, rc->numerics) != 0;
+        if (rc->numerics_mixed)
+            describe_mixed(all, rc->size, first, rc->numerics, sizeof rc->numerics);
+    }
+    rl_free(all);
+    return RL_OK;
+}
+
 static rl_code check_opts(const rl_run_opts *o, rl_status *st)
 {
     RL_CHECK(o->out_path && o->out_path[0], st, RL_EINPUT, "no output file given (-o OUT.nc)");
@@ -264,6 +316,7 @@ rl_code rl_run_sweep(const rl_spec *spec, MPI_Comm comm_in, const rl_run_opts *o
         code = rl_status_fail(st, RL_EMPI, __FILE__, __LINE__, "MPI_Comm_rank/size failed");
     if (!code) code = rl_run_signals_install(st);
     if (!code) code = decide_training(rc.comm, rc.size, o, &rc.coordinator_trains, st);
+    if (!code) code = gather_numerics(&rc, st);
     bool agreed = false; /* every rank failed the same check: they all stop cleanly */
     if (!code) {
         code = prepare_checkpoints(&rc, st);

@@ -51,7 +51,6 @@ typedef struct msg_item {
         }                                                                                          \
     } while (0)
 
-
 /*
 ** Poll intervals: POLL_MIN right after activity, doubling while idle up to a cap
 ** that is a twentieth of the typical item's duration, between POLL_CAP_MIN and
@@ -126,6 +125,8 @@ typedef struct run_ctx {
     bool checkpoints;           /* items that can checkpoint get a path in ckpt_dir */
     bool ckpt_created;          /* rank 0 created ckpt_dir in this run */
     char ckpt_dir[RL_PATH_MAX]; /* OUT.nc.ckpt, absolute once it exists (all ranks) */
+    char numerics[512];         /* rank 0: the training ranks' rl_rnn_numerics, or "mixed: ..." */
+    bool numerics_mixed;        /* rank 0: the training ranks' strings differ */
 } run_ctx;
 
 /*

@@ -174,6 +174,7 @@ static rl_code def_globals(int ncid, const rl_store_layout *lay, const cube_meta
     NC(st, nc_put_att_ulonglong(ncid, NC_GLOBAL, "sweep_seed", NC_UINT64, 1, &seed));
     RL_TRY(def_text(ncid, NC_GLOBAL, "richlazy_version", rl_version(), st));
     RL_TRY(def_text(ncid, NC_GLOBAL, "richlazy_git_commit", rl_git_commit(), st));
+    if (lay->numerics) RL_TRY(def_text(ncid, NC_GLOBAL, "numerics", lay->numerics, st));
     RL_TRY(def_text(ncid, NC_GLOBAL, "created", created, st));
     RL_TRY(def_text(ncid, NC_GLOBAL, "updated", updated, st));
     if (meta->n_sessions > 0)

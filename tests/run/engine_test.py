@@ -437,10 +437,33 @@ def mode_coordinator_cpu():
               f"... 2 items at a time: {s['wall']:.2f} s for 4 s of work (< 3 s)")
 
 
+def mode_numerics():
+    """The ranks' arithmetic is recorded; ranks that compute differently are named in a warning."""
+    spec = write_spec("num", {"seed": list(range(4))}, FAKE_PARAMS)
+    r = run(2, spec, path("num_same.nc"))
+    with xarray.open_dataset(path("num_same.nc")) as ds:
+        same = str(ds.attrs.get("numerics", ""))
+    check(r.returncode == 0 and same.startswith("gemm ") and "openblas" in same and
+          "warning" not in r.stderr, f"P = 2, one build: numerics = '{same}', no warning")
+    base = [EXE, "run", spec, "-o", path("num_mixed.nc"), "--progress-every", "1000"]
+    cmd = ["mpirun", "--oversubscribe", "-n", "1", *base, ":",
+           "-n", "1", "env", "RICHLAZY_GEMM=blas", *base]
+    r = subprocess.run(cmd, env=FAKE, capture_output=True, text=True, timeout=120)
+    with xarray.open_dataset(path("num_mixed.nc")) as ds:
+        mixed = str(ds.attrs.get("numerics", ""))
+    if "gemm avx512" in same:  # rank 1 forced to OpenBLAS computes differently from rank 0
+        check(r.returncode == 0 and mixed.startswith("mixed:") and "gemm openblas" in mixed and
+              "ranks compute differently" in r.stderr,
+              f"rank 1 on RICHLAZY_GEMM=blas: warned, numerics = '{mixed}'")
+    else:
+        check(r.returncode == 0 and mixed == same,
+              f"no AVX-512 kernel here: RICHLAZY_GEMM=blas changes nothing ('{mixed}')")
+
+
 MODES = {"determinism": mode_determinism, "determinism-real": mode_determinism_real,
          "diverge-real": mode_diverge_real, "kill": mode_kill, "signal": mode_signal,
          "spec-change": mode_spec_change, "extend": mode_extend, "lost": mode_lost,
-         "coordinator-cpu": mode_coordinator_cpu}
+         "coordinator-cpu": mode_coordinator_cpu, "numerics": mode_numerics}
 
 if __name__ == "__main__":
     try:
