@@ -266,13 +266,9 @@ static rl_code gather_numerics(run_ctx *rc, rl_status *st)
     char mine[NUMERICS_LEN] = {0}, *all = NULL;
     rl_rnn_numerics(mine, sizeof mine);
     if (rc->rank == 0 && !(all = rl_alloc((size_t)rc->size, NUMERICS_LEN, st))) return st->code;
-    int rc_mpi = MPI_Gather(mine, NUMERICS_LEN, MPI_CHAR, all, NUMERICS_LEN, MPI_CHAR, 0, rc->comm);
-    if (rc_mpi != MPI_SUCCESS) {
-        rl_free(all);
-        return rl_status_fail(st, RL_EMPI, __FILE__, __LINE__,
-                              "MPI_Gather of the ranks' numerics failed");
-    }
-    if (rc->rank == 0) {
+    int gathered =
+        MPI_Gather(mine, NUMERICS_LEN, MPI_CHAR, all, NUMERICS_LEN, MPI_CHAR, 0, rc->comm);
+    if (gathered == MPI_SUCCESS && rc->rank == 0) {
         int first = rc->coordinator_trains || rc->size == 1 ? 0 : 1;
         snprintf(rc->numerics, sizeof rc->numerics, "%s", all + (size_t)first * NUMERICS_LEN);
         for (int r = first + 1; r < rc->size; r++)
@@ -281,6 +277,7 @@ static rl_code gather_numerics(run_ctx *rc, rl_status *st)
             describe_mixed(all, rc->size, first, rc->numerics, sizeof rc->numerics);
     }
     rl_free(all);
+    RL_MPI(st, gathered);
     return RL_OK;
 }
 
@@ -316,7 +313,8 @@ rl_code rl_run_sweep(const rl_spec *spec, MPI_Comm comm_in, const rl_run_opts *o
         code = rl_status_fail(st, RL_EMPI, __FILE__, __LINE__, "MPI_Comm_rank/size failed");
     if (!code) code = rl_run_signals_install(st);
     if (!code) code = decide_training(rc.comm, rc.size, o, &rc.coordinator_trains, st);
-    if (!code) code = gather_numerics(&rc, st);
+    /* A rank failing there (rank 0 out of memory) leaves the others in the gather: abort. */
+    if (!code && (code = gather_numerics(&rc, st)) && rc.size > 1) sum->abort_needed = true;
     bool agreed = false; /* every rank failed the same check: they all stop cleanly */
     if (!code) {
         code = prepare_checkpoints(&rc, st);
