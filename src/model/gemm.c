@@ -535,8 +535,7 @@ void rl_gemm_multiply_panels(rl_gemm_kernel kernel, bool trans_a, int m, int n, 
     if (m <= 0 || n <= 0) return;
 #if HAVE_AVX512_KERNEL
     if (kernel == RL_GEMM_AVX512) {
-        gemm_avx512(trans_a, m, n, k, alpha, a, lda, b, ldb, work ? panels : NULL, beta, c, ldc,
-                    work);
+        gemm_avx512(trans_a, m, n, k, alpha, a, lda, b, ldb, panels, beta, c, ldc, work);
         return;
     }
 #endif

@@ -70,12 +70,6 @@ static inline __attribute__((always_inline)) void sgd_loop(float mu, float lr, s
     }
 }
 
-static void sgd_sse2(float mu, float lr, size_t n, float *restrict v, float *restrict theta,
-                     const float *restrict grad)
-{
-    sgd_loop(mu, lr, n, v, theta, grad);
-}
-
 #if defined(__x86_64__) && defined(__GNUC__)
 /* The same loop for AVX-512 (the build targets baseline x86-64): 16 floats per instruction
 ** instead of SSE2's 4; 3% of a 2af iteration before. */
@@ -96,7 +90,7 @@ static void sgd_step(rl_opt *o, float *restrict theta, const float *restrict gra
         return;
     }
 #endif
-    sgd_sse2(mu, lr, o->n, o->m, theta, grad);
+    sgd_loop(mu, lr, o->n, o->m, theta, grad);
 }
 
 /* torch.optim.Adam (amsgrad off, no weight decay), _single_tensor_adam of torch 1.13. */
