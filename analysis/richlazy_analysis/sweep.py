@@ -11,6 +11,10 @@ over seeds cannot mix them in by accident:
   done, diverged, failed, pending   boolean masks over the sweep axes
   measures          NaN unless done; a diverged item keeps KEPT_WHEN_DIVERGED
   failure_reason    str, '' unless failed
+  reached           boolean mask: done and met the stop criterion (train.stop_loss,
+                    train.stop_accuracy; `criterion_reached` = 1); all False in files
+                    of sweeps without a criterion. `open_sweep(..., only_reached=True)`
+                    masks the measures of every other item as if unfinished
   iteration         coordinate of `record` when every item logged its loss curve
                     at the same iterations
   curves            loss_curve and, when probe.kernel_every > 0, the kernel curves
@@ -48,7 +52,7 @@ def values(ds, axis):
 def measures(ds):
     """Names of the per-item measures: variables over exactly the sweep axes, not bookkeeping."""
     dims = tuple(axes(ds))
-    skip = set(BOOKKEEPING) | {"status_name", "done", "diverged", "failed", "pending"}
+    skip = set(BOOKKEEPING) | {"status_name", "done", "diverged", "failed", "pending", "reached"}
     return [name for name, var in ds.data_vars.items() if var.dims == dims and name not in skip]
 
 
@@ -96,13 +100,13 @@ def decode_status(status):
                         attrs={"long_name": "outcome of the item's training"})
 
 
-def _mask_measures(ds, keep_diverged):
-    """Measures NaN unless done (diverged items keep `keep_diverged`)."""
+def _mask_measures(ds, keep_diverged, finished):
+    """Measures NaN unless `finished` (diverged items keep `keep_diverged`)."""
     for name in measures(ds):
-        keep = ds["done"] | (ds["diverged"] & (name in keep_diverged))
+        keep = finished | (ds["diverged"] & (name in keep_diverged))
         ds[name] = ds[name].where(keep)
     for name in curves(ds):  # a diverged curve shows how it diverged: keep it
-        ds[name] = ds[name].where(ds["done"] | ds["diverged"])
+        ds[name] = ds[name].where(finished | ds["diverged"])
     return ds
 
 
@@ -115,8 +119,11 @@ def _iteration_coordinate(ds):
     return ds
 
 
-def open_sweep(path, keep_diverged=KEPT_WHEN_DIVERGED):
+def open_sweep(path, keep_diverged=KEPT_WHEN_DIVERGED, only_reached=False):
     """Opens a richlazy results file as an xarray.Dataset, status decoded, unfinished masked.
+
+    only_reached: also mask the measures of done items that did not meet the sweep's
+    stop criterion (networks that did not learn), as a comparison at matched loss needs.
 
     The file is read into memory and closed: a running sweep replaces it by rename,
     and a reader holding it open would keep reading the old snapshot.
@@ -133,7 +140,13 @@ def open_sweep(path, keep_diverged=KEPT_WHEN_DIVERGED):
     for name in STATUS_NAMES:
         ds[name] = ds["status_name"] == name
     ds["failure_reason"] = ds["failure_reason"].fillna("").astype(str)
-    ds = _mask_measures(ds, keep_diverged)
+    met = ds["criterion_reached"] == 1 if "criterion_reached" in ds else xr.zeros_like(ds["done"])
+    ds["reached"] = ds["done"] & met
+    if only_reached:
+        if "criterion_reached" not in ds or not bool(np.isfinite(ds["criterion_reached"]).any()):
+            raise ValueError(f"{path}: only_reached=True, but its sweep set no stop criterion "
+                             "(train.stop_loss or train.stop_accuracy)")
+    ds = _mask_measures(ds, keep_diverged, ds["reached"] if only_reached else ds["done"])
     return _iteration_coordinate(ds)
 
 

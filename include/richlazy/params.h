@@ -84,6 +84,12 @@ typedef struct rl_key {
 const rl_key *rl_params_keys(size_t *count);
 /* The key with this exact dotted path, or NULL. */
 const rl_key *rl_params_find(const char *path);
+/*
+** Whether key enters p's identity (item id, checkpoint fingerprint): every key
+** but the late ones (params.c) at their default, so adding a parameter keeps
+** the ids of results files made before it existed.
+*/
+bool rl_params_identifies(const rl_params *p, const rl_key *key);
 /* Name of a key type for messages ("integer", "real", ...). */
 const char *rl_key_type_name(rl_key_type type);
 

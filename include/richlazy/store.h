@@ -124,7 +124,9 @@ typedef struct rl_store_view {
     int32_t *attempts;
     bool *in_flight; /* lost in flight (journal only; false from OUT.nc) */
     char (*ids)[RL_ID_LEN];
-    char **reasons; /* failure reason per item, "" unless failed */
+    char **reasons;     /* failure reason per item, "" unless failed */
+    int8_t *reached;    /* stop criterion: 1 met, 0 ran to the cap, -1 none set (or not done) */
+    bool any_criterion; /* some item had a stop criterion (train.stop_loss, stop_accuracy) */
 } rl_store_view;
 
 /* Any process. Reads the results at nc_path (OUT.nc and/or OUT.nc.journal). */

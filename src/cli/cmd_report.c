@@ -288,8 +288,10 @@ static rl_code read_measure(report *r, int ncid, int m, rl_status *st)
     if (!x) return st->code;
     r->value[m] = x;
     NCR(st, r, nc_get_var_double(ncid, var, x));
-    for (size_t i = 0; i < v->nitems; i++)
-        if (v->status[i] != RL_ITEM_DONE || (!no_fill && x[i] == fill)) x[i] = NAN;
+    for (size_t i = 0; i < v->nitems; i++) /* networks that did not learn are not compared */
+        if (v->status[i] != RL_ITEM_DONE || (v->any_criterion && v->reached[i] != 1) ||
+            (!no_fill && x[i] == fill))
+            x[i] = NAN;
     return RL_OK;
 }
 
@@ -391,7 +393,16 @@ static void print_status(const report *r)
             printf("  failed: item %zu (id %s): %s\n", i, v->ids[i], v->reasons[i]), shown++;
     if (n[3] > shown)
         printf("  ... %zu more failed (`richlazy status` lists them)\n", n[3] - shown);
-    printf("statistics: done items only; a setting is every axis but `seed`\n");
+    size_t met = 0;
+    for (size_t i = 0; i < v->nitems; i++)
+        met += v->reached[i] == 1;
+    if (v->any_criterion)
+        printf("stop criterion: reached by %zu of %zu done items\n"
+               "statistics: done items that reached the criterion only; a setting is every axis "
+               "but `seed`\n",
+               met, n[1]);
+    else
+        printf("statistics: done items only; a setting is every axis but `seed`\n");
 }
 
 static bool has_value(const report *r, int m)

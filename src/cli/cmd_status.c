@@ -19,7 +19,8 @@ static void print_help(void)
 {
     printf("usage: %s\n\n"
            "Prints the progress of a results file: totals, then per axis value the items\n"
-           "done, diverged, failed and pending, then every failed item with its reason.\n"
+           "done, diverged, failed and pending (and, when the sweep has a stop criterion,\n"
+           "how many reached it), then every failed item with its reason.\n"
            "Reads OUT.nc.journal instead of OUT.nc when it is newer (a run in progress or\n"
            "killed); items lost in flight are then shown too.\n"
            "exit status: 0 read, 2 no such results file\n",
@@ -46,6 +47,15 @@ static void print_totals(const rl_store_view *v, const char *path)
            n[3], n[0]);
     if (lost) printf(" (%zu in flight or lost in flight: rerun to resume)", lost);
     printf("\n");
+    if (!v->any_criterion) return;
+    size_t met = 0, capped = 0;
+    for (size_t i = 0; i < v->nitems; i++) {
+        met += v->reached[i] == 1;
+        capped += v->reached[i] == 0;
+    }
+    printf("stop criterion: %zu of %zu done items reached it; %zu ran to train.iterations "
+           "without (compare measures only between items that learned)\n",
+           met, n[1], capped);
 }
 
 static void print_axes(const rl_store_view *v)
@@ -57,16 +67,21 @@ static void print_axes(const rl_store_view *v)
             int w = (int)(strlen(v->dim_names[d]) + strlen(v->labels[d][k])) + 3;
             width = w > width ? w : width;
         }
-    printf("\n%-*s %8s %8s %8s %8s\n", width + 2, "by axis value", "done", "diverged", "failed",
-           "pending");
+    printf("\n%-*s %8s %8s %8s %8s%s\n", width + 2, "by axis value", "done", "diverged", "failed",
+           "pending", v->any_criterion ? "  reached" : "");
     for (int d = 0; d < v->ndims; d++) {
         for (int k = 0; k < v->dim_sizes[d]; k++) {
-            size_t n[4] = {0};
+            size_t n[4] = {0}, met = 0;
             for (size_t i = 0; i < v->nitems; i++)
-                if (coord_of(v, i, d) == k) n[v->status[i] & 3]++;
+                if (coord_of(v, i, d) == k) {
+                    n[v->status[i] & 3]++;
+                    met += v->reached[i] == 1;
+                }
             char label[256];
             rl_snprintf(label, sizeof label, "%s = %s", v->dim_names[d], v->labels[d][k]);
-            printf("  %-*s %8zu %8zu %8zu %8zu\n", width, label, n[1], n[2], n[3], n[0]);
+            printf("  %-*s %8zu %8zu %8zu %8zu", width, label, n[1], n[2], n[3], n[0]);
+            if (v->any_criterion) printf("  %7zu", met);
+            printf("\n");
         }
     }
 }

@@ -45,6 +45,7 @@ uint64_t rl_ckpt_fingerprint(const rl_params *p, uint64_t sweep_seed)
     uint64_t h = fnv(FNV_INIT, &sweep_seed, sizeof sweep_seed);
     for (size_t i = 0; i < n; i++) {
         char line[RL_PATH_MAX + 64];
+        if (!rl_params_identifies(p, &keys[i])) continue;
         rl_params_format(p, &keys[i], line, sizeof line);
         h = fnv(h, keys[i].path, strlen(keys[i].path) + 1);
         h = fnv(h, line, strlen(line) + 1);

@@ -79,13 +79,28 @@ static rl_code check_kernel_every(const rl_params *p, rl_status *st)
     return RL_OK;
 }
 
+/* The stop criterion needs a probe-set loss (rnn) and, for accuracy, class labels. */
+static rl_code check_criterion(const rl_params *p, const rl_task_shape *shape, rl_status *st)
+{
+    bool rnn = shape != NULL;
+    RL_CHECK(rnn || p->train.stop_loss == 0, st, RL_EINPUT,
+             "train.stop_loss = %g is not supported with model.kind = %s; valid: 0 (off)",
+             p->train.stop_loss, p->model.kind);
+    RL_CHECK(p->train.stop_accuracy == 0 || (rnn && shape->loss == RL_LOSS_CE), st, RL_EINPUT,
+             "train.stop_accuracy = %g needs a classification task (task.name %s, model.kind %s); "
+             "valid: 0 (off), or train.stop_loss instead",
+             p->train.stop_accuracy, p->task.name, p->model.kind);
+    return RL_OK;
+}
+
 rl_code rl_train_check(const rl_params *p, rl_status *st)
 {
     RL_TRY(check_kernel_every(p, st));
-    if (strcmp(p->model.kind, "linear2") == 0) return RL_OK;
+    if (strcmp(p->model.kind, "linear2") == 0) return check_criterion(p, NULL, st);
     rl_task_shape shape;
     RL_TRY(rl_init_check(p, st));
     RL_TRY(rl_task_shape_of(p, &shape, st));
+    RL_TRY(check_criterion(p, &shape, st));
     long records = (p->train.iterations + p->train.curve_every - 1) / p->train.curve_every;
     RL_CHECK(records <= RL_CURVE_MAX, st, RL_EINPUT,
              "train.iterations / train.curve_every = %ld loss-curve records; valid: at most %d "
@@ -269,6 +284,7 @@ static rl_code diverged(rl_result *out, long it)
 {
     out->status = RL_ITEM_DIVERGED;
     out->measure[RL_MEASURE_diverged_step] = (double)it;
+    out->measure[RL_MEASURE_iterations_trained] = (double)it;
     return RL_OK;
 }
 
@@ -306,6 +322,31 @@ static rl_code train_step(session *s, long it, double *loss, rl_status *st)
     return RL_OK;
 }
 
+/* Whether train.stop_loss or train.stop_accuracy is set. */
+static bool has_criterion(const rl_params *p)
+{
+    return p->train.stop_loss > 0 || p->train.stop_accuracy > 0;
+}
+
+/*
+** The stop criterion, checked when a loss-curve record closes: the probe-set loss
+** (and decision accuracy) of the current network, the very quantities final_loss
+** and final_accuracy report, so items stopped by it end at matched loss (the paper
+** compares trainings that "achieved comparable losses"). The probe set is fixed
+** and the check reads only the weights, so it is deterministic and needs no state
+** in the checkpoint; a resumed item stops at the same iteration, bitwise.
+*/
+static bool criterion_met(session *s)
+{
+    const rl_params *p = s->p;
+    double acc;
+    double loss = probe_loss(s, &acc);
+    bool ok = true;
+    if (p->train.stop_loss > 0) ok = ok && loss <= p->train.stop_loss;
+    if (p->train.stop_accuracy > 0) ok = ok && acc >= p->train.stop_accuracy;
+    return ok;
+}
+
 /*
 ** The training loop from k->iteration on. Sets out->status to done or diverged;
 ** on a stop request saves a checkpoint (when configured) and returns RL_ESTOPPED.
@@ -316,6 +357,7 @@ static rl_code train_loop(session *s, const rl_train_opts *opts, ckpt_policy *cp
     const rl_params *p = s->p;
     rl_result *out = k->out;
     long first = k->iteration;
+    bool reached = false; /* the stop criterion held at a record (it ends the loop at once) */
     for (; k->iteration < p->train.iterations; k->iteration++) {
         long it = k->iteration;
         bool stop = opts && ((opts->stop && *opts->stop) ||
@@ -338,9 +380,16 @@ static rl_code train_loop(session *s, const rl_train_opts *opts, ckpt_policy *cp
             if (!all_finite(s->net->theta, s->net->n_params)) return diverged(out, it);
             if (p->probe.kernel_every > 0 && (it + 1) % p->probe.kernel_every == 0)
                 RL_TRY(record_kernel(s, out, out->n_curve - 1, st));
+            if (has_criterion(p) && (reached = criterion_met(s))) {
+                k->iteration++;
+                break;
+            }
         }
     }
+    if (has_criterion(p) && p->train.iterations == 0) reached = criterion_met(s);
     out->status = RL_ITEM_DONE;
+    out->measure[RL_MEASURE_iterations_trained] = (double)k->iteration;
+    if (has_criterion(p)) out->measure[RL_MEASURE_criterion_reached] = reached;
     return RL_OK;
 }
 

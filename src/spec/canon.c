@@ -178,6 +178,7 @@ void spec_item_id(const rl_params *p, char id[17])
     struct sha256_ctx ctx;
     sha256_init(&ctx);
     for (size_t i = 0; i < nkeys; i++) {
+        if (!rl_params_identifies(p, &keys[i])) continue;
         rl_params_format(p, &keys[i], value, sizeof value);
         sha256_update(&ctx, strlen(keys[i].path), (const uint8_t *)keys[i].path);
         sha256_update(&ctx, 1, (const uint8_t *)"=");

@@ -193,6 +193,11 @@ static rl_code define(int ncid, const rl_store_layout *lay, const cube_meta *met
         RL_TRY(def_text(ncid, v->measure[m], "units", mi->units, st));
         RL_TRY(def_text(ncid, v->measure[m], "long_name", mi->long_name, st));
     }
+    static const double reached[2] = {0, 1}; /* CF flags, so xarray decodes the meaning */
+    NC(st, nc_put_att_double(ncid, v->measure[RL_MEASURE_criterion_reached], "flag_values",
+                             NC_DOUBLE, 2, reached));
+    RL_TRY(def_text(ncid, v->measure[RL_MEASURE_criterion_reached], "flag_meanings",
+                    "not_reached reached", st));
     for (int c = 0; c < RL_NCURVES; c++) {
         const rl_measure_info *ci = rl_curve_get((rl_curve)c);
         v->curve[c] = -1;

@@ -30,7 +30,11 @@ static rl_code view_alloc(rl_store_view *v, rl_status *st)
     v->in_flight = rl_alloc(n, sizeof *v->in_flight, st);
     v->ids = rl_alloc(n, sizeof *v->ids, st);
     v->reasons = rl_alloc(n, sizeof *v->reasons, st);
-    return v->status && v->attempts && v->in_flight && v->ids && v->reasons ? RL_OK : st->code;
+    v->reached = rl_alloc(n, sizeof *v->reached, st);
+    if (!(v->status && v->attempts && v->in_flight && v->ids && v->reasons && v->reached))
+        return st->code;
+    memset(v->reached, -1, n);
+    return RL_OK;
 }
 
 void rl_store_view_destroy(rl_store_view **pv)
@@ -45,12 +49,20 @@ void rl_store_view_destroy(rl_store_view **pv)
     for (size_t i = 0; v->reasons && i < v->nitems; i++)
         rl_free(v->reasons[i]);
     rl_free(v->reasons);
+    rl_free(v->reached);
     rl_free(v->status);
     rl_free(v->attempts);
     rl_free(v->in_flight);
     rl_free(v->ids);
     rl_free(v);
     *pv = NULL;
+}
+
+/* Records criterion_reached (NaN: no criterion) of item i. */
+static void set_reached(rl_store_view *v, size_t i, double reached)
+{
+    v->reached[i] = reached == 1 ? 1 : reached == 0 ? 0 : -1;
+    v->any_criterion |= v->reached[i] >= 0;
 }
 
 /* ---- from the journal ---- */
@@ -70,6 +82,7 @@ static rl_code view_record(void *ctx, const jrec *rec, rl_status *st)
     } else {
         v->status[i] = (int8_t)rec->result.r.status;
         v->in_flight[i] = false;
+        set_reached(v, i, rec->result.r.measure[RL_MEASURE_criterion_reached]);
         rl_free(v->reasons[i]);
         char reason[RL_REASON_MAX];
         rl_snprintf(reason, sizeof reason, "%.*s", RL_REASON_MAX - 1, rec->result.r.reason);
@@ -176,6 +189,22 @@ static rl_code nc_text_att(rl_store_view *v, int ncid, const char *name, char *b
     return RL_OK;
 }
 
+/* criterion_reached, where the file has it (files older than the stop criterion do not). */
+static rl_code nc_reached(rl_store_view *v, int ncid, rl_status *st)
+{
+    int var;
+    if (nc_inq_varid(ncid, "criterion_reached", &var) != NC_NOERR) return RL_OK;
+    double *r = rl_alloc(v->nitems, sizeof *r, st);
+    if (!r) return st->code;
+    int nc_rc = nc_get_var_double(ncid, var, r);
+    for (size_t i = 0; nc_rc == NC_NOERR && i < v->nitems; i++)
+        set_reached(v, i, r[i]);
+    rl_free(r);
+    RL_CHECK(nc_rc == NC_NOERR, st, RL_EIO, "reading %s: %s (criterion_reached)", v->source,
+             nc_strerror(nc_rc));
+    return RL_OK;
+}
+
 static rl_code nc_read(rl_store_view *v, int ncid, rl_status *st)
 {
     int status, attempts, ids, reasons, dimids[RL_MAX_DIMS + 1];
@@ -201,6 +230,7 @@ static rl_code nc_read(rl_store_view *v, int ncid, rl_status *st)
     NCR(st, nc_get_var_int(ncid, attempts, v->attempts));
     NCR(st, nc_inq_varid(ncid, "failure_reason", &reasons));
     RL_TRY(nc_strings(v, ncid, reasons, v->nitems, v->reasons, st));
+    RL_TRY(nc_reached(v, ncid, st));
     NCR(st, nc_inq_varid(ncid, "item_id", &ids));
     if (!(idtext = rl_alloc(v->nitems, sizeof *idtext, st))) return st->code;
     rl_code rc = nc_strings(v, ncid, ids, v->nitems, idtext, st);

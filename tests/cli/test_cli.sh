@@ -55,6 +55,10 @@ for c in "plan" "run -o $tmp/bad_ct.nc"; do
   check "... pointing at the item's value in the YAML (4:30) and naming the item" bash -c \
     "'$rl' $c '$tmp/bad_ct.yaml' 2>&1 | grep -q 'bad_ct.yaml:4:30: item 3 (kind=celltype, celltype_alpha=0.00001), id '"
 done
+printf 'name: sa\naxes:\n  task: [2af, pattern]\nparams:\n  model.hidden: 16\n  train: {stop_accuracy: 0.9}\n' > "$tmp/bad_stop.yaml"
+check "plan: stop_accuracy on a regression task exits 2" status_is 2 "$rl" plan "$tmp/bad_stop.yaml"
+check "... pointing at train.stop_accuracy's value (6:26) and naming the item" bash -c \
+  "'$rl' plan '$tmp/bad_stop.yaml' 2>&1 | grep -q 'bad_stop.yaml:6:26: item 1 (task=pattern), id '"
 check "a missing spec exits 2" status_is 2 "$rl" plan "$tmp/none.yaml"
 check "a directory as spec exits 2" status_is 2 "$rl" plan "$tmp"
 check "train --item out of range exits 2" status_is 2 "$rl" train sweeps/quick.yaml --item 99999
@@ -70,6 +74,17 @@ for k in weight_change rep_alignment kernel_alignment final_loss final_accuracy 
   check "train prints a finite $k" bash -c "grep -E '^$k: ' '$tmp/train.out' | grep -vqiE 'nan|inf'"
 done
 check "--dump wrote a NetCDF file" test -s "$tmp/item.nc"
+
+# Training to a criterion: status and report count the items that reached it.
+printf 'name: crit\naxes:\n  task: [2af, dms]\nparams:\n  model.hidden: 24\n  train: {iterations: 400, batch: 16, curve_every: 20, stop_accuracy: 0.7}\n  probe: {trials: 64, kernel_trials: 4}\n' > "$tmp/crit.yaml"
+OPENBLAS_NUM_THREADS=1 "$rl" run "$tmp/crit.yaml" -o "$tmp/crit.nc" > /dev/null 2>&1
+check "a sweep with train.stop_accuracy runs (exit 0)" test $? -eq 0
+"$rl" status "$tmp/crit.nc" > "$tmp/crit.status"
+check "status counts the items that reached the criterion" \
+  grep -qE '^stop criterion: [0-9]+ of 2 done items reached it' "$tmp/crit.status"
+check "... per axis value (a 'reached' column)" grep -qE '^by axis value .* reached$' "$tmp/crit.status"
+check "report compares only the items that reached it" bash -c \
+  "'$rl' report '$tmp/crit.nc' | grep -q 'statistics: done items that reached the criterion only'"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -60,6 +60,7 @@ static void expected_id(const rl_params *p, char out[17])
     char line[2048], value[1024];
     sha256_init(&ctx);
     for (size_t i = 0; i < n; i++) {
+        if (!rl_params_identifies(p, &keys[i])) continue; /* a late key at its default */
         rl_params_format(p, &keys[i], value, sizeof value);
         int len = snprintf(line, sizeof line, "%s=%s\n", keys[i].path, value);
         sha256_update(&ctx, (size_t)len, (const uint8_t *)line);
@@ -96,7 +97,9 @@ static void test_ids(void)
         same_set += find_id(c, it->id) != NULL;
     }
     RL_TEST(def_ok == 4,
-            "each id is SHA-256 of the item's path=value lines, first 16 hex (%d of 4)", def_ok);
+            "each id is SHA-256 of the item's path=value lines (late keys only when set), first 16 "
+            "hex (%d of 4)",
+            def_ok);
     RL_TEST(kept == 4 && moved >= 1,
             "adding a value to both axes keeps all 4 old ids on the same parameters (%d), though "
             "%d of them moved in the cube",

@@ -3,6 +3,7 @@
 ** iterations, divergence as an outcome, the dump file, and mid-item
 ** checkpoints that resume to a bitwise-identical result.
 */
+#include <math.h>
 #include <netcdf.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -261,6 +262,99 @@ static void test_checkpoint(void)
     remove(ckpt);
 }
 
+/* ---- the stop criterion (train.stop_loss, train.stop_accuracy) ---- */
+
+static void test_criterion(void)
+{
+    rl_params p;
+    small_params(&p, "2af");
+    p.train.iterations = 600;
+    rl_result none, r, r2;
+    rl_status st = RL_STATUS_INIT;
+    train(&p, NULL, &none, &st);
+    RL_TEST(none.measure[RL_MEASURE_iterations_trained] == 600 &&
+                isnan(none.measure[RL_MEASURE_criterion_reached]),
+            "no criterion: 600 iterations trained, criterion_reached NaN");
+
+    /* A loss the item reaches late: a tenth of the way from its final to its initial loss. */
+    p.train.stop_loss =
+        none.measure[RL_MEASURE_final_loss] +
+        0.1 * (none.measure[RL_MEASURE_initial_loss] - none.measure[RL_MEASURE_final_loss]);
+    rl_code rc = train(&p, NULL, &r, &st);
+    double at = r.measure[RL_MEASURE_iterations_trained];
+    RL_TEST(rc == RL_OK && r.status == RL_ITEM_DONE && r.measure[RL_MEASURE_criterion_reached] == 1,
+            "stop_loss %.4f: done, criterion_reached 1", p.train.stop_loss);
+    RL_TEST(at > 0 && at < 600 && fmod(at, (double)p.train.curve_every) == 0 &&
+                r.n_curve == (int)at / p.train.curve_every,
+            "... stopped at a loss-curve record before the cap (iteration %g, %d records)", at,
+            r.n_curve);
+    RL_TEST(r.measure[RL_MEASURE_final_loss] <= p.train.stop_loss,
+            "... its final (probe-set) loss %.4f is within the criterion",
+            r.measure[RL_MEASURE_final_loss]);
+    rl_params q = p; /* one record earlier the criterion did not hold */
+    q.train.stop_loss = 0;
+    q.train.iterations = (long)at - p.train.curve_every;
+    train(&q, NULL, &r2, &st);
+    RL_TEST(r2.measure[RL_MEASURE_final_loss] > p.train.stop_loss,
+            "... and one record earlier it did not (loss %.4f at iteration %ld)",
+            r2.measure[RL_MEASURE_final_loss], q.train.iterations);
+    for (int c = 0; c < r.n_curve; c++)
+        if (r.curve[RL_CURVE_loss_curve][c] != none.curve[RL_CURVE_loss_curve][c]) {
+            RL_TEST(0, "the loss curve up to the stop equals the uncapped run's (record %d)", c);
+            break;
+        }
+    /* Checkpoint and resume across the stop: the same iteration, bitwise. */
+    char ckpt[] = "/tmp/rl_crit_XXXXXX";
+    close(mkstemp(ckpt));
+    remove(ckpt);
+    long points[] = {13, (long)at - 3, 0};
+    int stops = 0;
+    for (int i = 0; i < 3; i++) {
+        rl_train_opts o = {
+            .checkpoint_path = ckpt, .checkpoint_seconds = 1e9, .stop_at = points[i]};
+        rc = train(&p, &o, &r2, &st);
+        stops += rc == RL_ESTOPPED;
+    }
+    RL_TEST(stops == 2 && rc == RL_OK && same_result(&r, &r2),
+            "stopped at iterations 13 and %g and resumed: the same stop iteration, bitwise",
+            at - 3);
+    remove(ckpt);
+
+    p.train.stop_loss = 1e-9; /* never reached */
+    train(&p, NULL, &r, &st);
+    RL_TEST(r.measure[RL_MEASURE_iterations_trained] == 600 &&
+                r.measure[RL_MEASURE_criterion_reached] == 0 &&
+                same_measures_but_criterion(&none, &r),
+            "an unreachable loss: 600 iterations, criterion_reached 0, every other measure as "
+            "without a criterion");
+
+    /* Accuracy: both criteria must hold. */
+    p.train.stop_loss = 0;
+    p.train.stop_accuracy = 0.75;
+    train(&p, NULL, &r, &st);
+    RL_TEST(r.measure[RL_MEASURE_criterion_reached] == 1 &&
+                r.measure[RL_MEASURE_final_accuracy] >= 0.75,
+            "stop_accuracy 0.75: reached (probe accuracy %.3f at iteration %g)",
+            r.measure[RL_MEASURE_final_accuracy], r.measure[RL_MEASURE_iterations_trained]);
+    p.train.stop_loss = 1e-9;
+    train(&p, NULL, &r2, &st);
+    RL_TEST(r2.measure[RL_MEASURE_criterion_reached] == 0,
+            "stop_accuracy 0.75 with an unreachable stop_loss: not reached (both must hold)");
+
+    /* Refusals: accuracy needs classes; linear2 has no probe loss to watch. */
+    small_params(&p, "pattern");
+    p.train.stop_accuracy = 0.9;
+    rl_status_clear(&st);
+    RL_TEST(rl_train_check(&p, &st) == RL_EINPUT && strstr(st.msg, "train.stop_accuracy"),
+            "stop_accuracy on a regression task is refused (%s)", st.msg);
+    rl_params_defaults(&p);
+    strcpy(p.model.kind, "linear2");
+    p.train.stop_loss = 0.1;
+    rl_status_clear(&st);
+    RL_TEST(rl_train_check(&p, &st) == RL_EINPUT && strstr(st.msg, "train.stop_loss"),
+            "stop_loss with model.kind linear2 is refused (%s)", st.msg);
+}
+
 int main(void)
 {
     test_determinism();
@@ -269,5 +363,6 @@ int main(void)
     test_lowrank_spectrum();
     test_dump();
     test_checkpoint();
+    test_criterion();
     return rl_test_done();
 }

@@ -39,4 +39,12 @@ static inline int same_result(const rl_result *a, const rl_result *b)
     return 1;
 }
 
+/* The same, except the stop-criterion bookkeeping (criterion_reached). */
+static inline int same_measures_but_criterion(const rl_result *a, const rl_result *b)
+{
+    rl_result c = *b;
+    c.measure[RL_MEASURE_criterion_reached] = a->measure[RL_MEASURE_criterion_reached];
+    return same_result(a, &c);
+}
+
 #endif /* TRAINUTIL_H */
