@@ -6,19 +6,23 @@ of plots, so a figure and the numbers quoted beside it cannot disagree.
 Use: `sys.path.insert(0, "<repo>/analysis")`, then `from richlazy_analysis import *`.
 Needs numpy, xarray (+ netCDF4), scipy and matplotlib (Debian's python3-* packages).
 Modules: sweep (open_sweep and axis helpers), stats (Spearman trends, effect
-sizes), plots (the standard figures), dumps (saved networks and their spectra).
+sizes; their seed-level versions and multiple-comparison corrections), plots (the standard figures), dumps (saved networks and their spectra).
 """
 from .dumps import effective_rank, eigenvalues, find_richlazy, open_dump, write_dumps
 from .plots import (plot_curve, plot_grid, plot_loss_curves, plot_spectra, plot_spectrum,
                     plot_status, plot_vs, plot_vs_null, plot_wall_time, save_figure)
-from .stats import bootstrap_interval, cohen_d, effect_sizes, spearman_trends, welch_interval
+from .stats import (bh_adjust, bootstrap_interval, bootstrap_mean_interval, cohen_d, effect_sizes,
+                    holm_adjust, paired_effects, seed_trends, spearman_trends, welch_interval,
+                    wilcoxon_p)
 from .sweep import (STATUS_NAMES, axes, curves, failures, find_axis, items, measures,
                     open_sweep, rank_axis, status_counts, values)
 
 __all__ = [
     "STATUS_NAMES", "axes", "curves", "failures", "find_axis", "items", "measures", "open_sweep",
     "rank_axis", "status_counts", "values",
-    "bootstrap_interval", "cohen_d", "effect_sizes", "spearman_trends", "welch_interval",
+    "bh_adjust", "bootstrap_interval", "bootstrap_mean_interval", "cohen_d", "effect_sizes",
+    "holm_adjust", "paired_effects", "seed_trends", "spearman_trends", "welch_interval",
+    "wilcoxon_p",
     "plot_curve", "plot_grid", "plot_loss_curves", "plot_spectra", "plot_spectrum", "plot_status", "plot_vs",
     "plot_vs_null", "plot_wall_time", "save_figure",
     "effective_rank", "eigenvalues", "find_richlazy", "open_dump", "write_dumps",

@@ -162,6 +162,46 @@ def mode_stats():
           "a measure constant to 12 digits (1 - k*1e-16) has rho NaN, not a 'significant' -1")
     effects_exact()
     effects_sampled()
+    seed_level()
+
+
+def seed_level():
+    """Seed-level statistics: per-seed rho, paired differences, exact Wilcoxon, BH and Holm."""
+    rng = np.random.default_rng(5)
+    for n in (4, 7, 10):
+        x = rng.normal(0.4, 1, n)
+        check(close(ra.wilcoxon_p(x), scipy.stats.wilcoxon(x, mode="exact").pvalue, rel=1e-12),
+              f"Wilcoxon p without ties equals scipy's exact p (n = {n})")
+    # With ties the sign-flip enumeration by hand: |x| = 1,1,2 -> ranks 1.5,1.5,3; observed
+    # positive sum 1.5 + 3 = 4.5, centre 3; of the 8 sign sets, sums 0,1.5,1.5,3,3,4.5,4.5,6
+    # lie >= 1.5 from 3 in 6 cases: p = 0.75.
+    check(close(ra.wilcoxon_p([1, -1, 2]), 0.75, abs_=1e-12), "Wilcoxon with ties [1,-1,2]: p = 6/8")
+    check(close(ra.wilcoxon_p(np.ones(10)), 2 / 1024, abs_=1e-15) and ra.wilcoxon_p([0, 0]) == 1,
+          "ten positive seeds: p = 2/1024; all zeros: p = 1")
+    p = [0.01, 0.04, 0.03, math.nan, 0.2]
+    check(np.allclose(ra.bh_adjust(p), [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, math.nan, 0.2],
+                      equal_nan=True),
+          "Benjamini-Hochberg of [0.01, 0.04, 0.03, NaN, 0.2]: [0.04, 0.0533, 0.0533, NaN, 0.2]")
+    check(np.allclose(ra.holm_adjust(p), [0.04, 0.09, 0.09, math.nan, 0.2], equal_nan=True),
+          "Holm of the same: [0.04, 0.09, 0.09, NaN, 0.2]")
+    # Per-seed trend: seed s rises with rank except seed 3, which falls.
+    ranks, seeds = [1, 10, 100], [0, 1, 2, 3]
+    cube = np.array([[r + s for s in seeds] for r in range(3)], float)
+    cube[:, 3] = [3, 2, 1]
+    ds = synthetic_cube(cube, ("rank", "seed"), {"rank": ranks, "seed": seeds})
+    t = ra.seed_trends(ds, ["m"]).iloc[0]
+    check(t["n_seeds"] == 4 and close(t["mean"], 0.5, abs_=1e-12)
+          and close(t["p"], ra.wilcoxon_p([1, 1, 1, -1]), abs_=1e-12),
+          f"seed_trends: rhos +1,+1,+1,-1 -> mean 0.5, p of the four rhos ({t['p']:.3f})")
+    cube2 = np.stack([np.array([1.0, 2.0, 4.0, 0.0]), np.array([2.0, 2.5, 4.0, 3.0])])
+    ds = synthetic_cube(cube2, ("structure", "seed"),
+                        {"structure": ["gaussian", "dale"], "seed": [0, 1, 2, 3]})
+    ds["m"] = ds["m"].where(~((ds.structure == "gaussian") & (ds.seed == 3)))
+    e = ra.paired_effects(ds, ["m"]).iloc[0]
+    check(e["n_seeds"] == 3 and close(e["mean"], 0.5, abs_=1e-12) and e["positive"] == 2,
+          "paired_effects: differences 1, 0.5, 0 within seeds 0-2 (seed 3 unpaired): n 3, mean 0.5")
+    lo, hi = ra.bootstrap_mean_interval([0.0, 0.5, 1.0])
+    check(0 <= lo <= 0.5 <= hi <= 1, f"bootstrap interval of [0, 0.5, 1] within [0, 1] ({lo:.2f}, {hi:.2f})")
 
 
 def effects_exact():
