@@ -90,6 +90,13 @@ const rl_key *rl_params_find(const char *path);
 ** the ids of results files made before it existed.
 */
 bool rl_params_identifies(const rl_params *p, const rl_key *key);
+/*
+** The name of random stream `base` for p: base itself when train.pairing is paired
+** (every item of a seed draws the same numbers), else base#<64-bit hash of p's
+** identifying parameters but the seed>, so that each item of a seed draws its own.
+** buf (>= 40 bytes more than base) holds the unpaired name.
+*/
+const char *rl_params_stream(const rl_params *p, const char *base, char *buf, size_t cap);
 /* Name of a key type for messages ("integer", "real", ...). */
 const char *rl_key_type_name(rl_key_type type);
 

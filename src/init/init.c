@@ -95,8 +95,10 @@ static void fill_linear(const rl_params *p, uint64_t sweep_seed, const char *str
 {
     assert(fan_in > 0);
     rl_rng r;
+    char name[64];
     double bound = 1.0 / sqrt((double)fan_in);
-    rl_rng_init(&r, sweep_seed, stream, (uint64_t)p->seed, 0);
+    rl_rng_init(&r, sweep_seed, rl_params_stream(p, stream, name, sizeof name), (uint64_t)p->seed,
+                0);
     rl_rng_fill_uniform(&r, out, count, -bound, bound);
 }
 

@@ -45,7 +45,7 @@ const rl_key *rl_params_keys(size_t *count)
 ** their default, which keeps the ids of everything that does not use them.
 ** Every parameter added from now on belongs here.
 */
-static const char *const late_keys[] = {"train.stop_loss", "train.stop_accuracy"};
+static const char *const late_keys[] = {"train.stop_loss", "train.stop_accuracy", "train.pairing"};
 
 bool rl_params_identifies(const rl_params *p, const rl_key *key)
 {
@@ -62,6 +62,26 @@ bool rl_params_identifies(const rl_params *p, const rl_key *key)
         return strcmp(value, def) != 0;
     }
     return true;
+}
+
+const char *rl_params_stream(const rl_params *p, const char *base, char *buf, size_t cap)
+{
+    if (strcmp(p->train.pairing, "unpaired") != 0) return base;
+    /* FNV-1a over every identifying key but the seed (already a stream coordinate). */
+    uint64_t h = 14695981039346656037ull;
+    char value[RL_PATH_MAX + 512];
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (strcmp(keys[i].path, "seed") == 0 || !rl_params_identifies(p, &keys[i])) continue;
+        rl_params_format(p, &keys[i], value, sizeof value);
+        for (const char *c = keys[i].path; *c; c++)
+            h = (h ^ (unsigned char)*c) * 1099511628211ull;
+        h = (h ^ '=') * 1099511628211ull;
+        for (const char *c = value; *c; c++)
+            h = (h ^ (unsigned char)*c) * 1099511628211ull;
+        h = (h ^ '\n') * 1099511628211ull;
+    }
+    snprintf(buf, cap, "%s#%016llx", base, (unsigned long long)h);
+    return buf;
 }
 
 const rl_key *rl_params_find(const char *path)

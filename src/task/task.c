@@ -6,6 +6,8 @@
 ** batch is a pure function of (sweep seed, item seed, iteration) (task.h):
 **   training batch `iter`  stream (sweep seed, "task.train", p->seed, iter)
 **   probe set              stream (sweep seed, "task.probe", p->seed, 0)
+** With train.pairing unpaired the training stream's name carries a hash of the
+** item's other parameters (rl_params_stream), so items of a seed differ in batches.
 ** A new task is one file defining an rl_task_kind plus one line in `kinds` below.
 */
 #include "task_impl.h"
@@ -160,7 +162,9 @@ rl_code rl_task_fill_train(rl_task *t, uint64_t sweep_seed, long iter, rl_batch 
              iter);
     RL_TRY(check_batch(t, b, st));
     rl_task_draw d = {.sweep_seed = sweep_seed, .probe = false, .iter = iter};
-    rl_rng_init(&d.rng, sweep_seed, "task.train", (uint64_t)t->p.seed, (uint64_t)iter);
+    char name[64];
+    rl_rng_init(&d.rng, sweep_seed, rl_params_stream(&t->p, "task.train", name, sizeof name),
+                (uint64_t)t->p.seed, (uint64_t)iter);
     clear(b);
     return t->kind->fill(t, &d, b, st);
 }

@@ -355,6 +355,56 @@ static void test_criterion(void)
             "stop_loss with model.kind linear2 is refused (%s)", st.msg);
 }
 
+/* train.pairing: paired items of a seed share W_x(0), w(0) and batches; unpaired ones do not. */
+static void test_pairing(void)
+{
+    rl_params a, b;
+    small_params(&a, "2af");
+    b = a;
+    a.init.rank = 1;
+    b.init.rank = 8;
+    size_t nx = 48 * 3, nw = 3 * 48; /* 2af: 3 inputs, 3 outputs */
+    float xa[48 * 3], xb[48 * 3], wa[3 * 48], wb[3 * 48];
+    rl_init_input(&a, 3, 3, xa);
+    rl_init_input(&b, 3, 3, xb);
+    rl_init_output(&a, 3, 3, wa);
+    rl_init_output(&b, 3, 3, wb);
+    RL_TEST(memcmp(xa, xb, sizeof xa) == 0 && memcmp(wa, wb, sizeof wa) == 0,
+            "paired (default): ranks 1 and 8 of a seed share W_x(0) and w(0) bitwise");
+    rl_result ra, rb, rc;
+    rl_status st = RL_STATUS_INIT;
+    train(&a, NULL, &ra, &st);
+    strcpy(a.train.pairing, "unpaired");
+    strcpy(b.train.pairing, "unpaired");
+    rl_init_input(&a, 3, 3, xa);
+    rl_init_input(&b, 3, 3, xb);
+    rl_init_output(&a, 3, 3, wa);
+    rl_init_output(&b, 3, 3, wb);
+    int differ = 0;
+    for (size_t i = 0; i < nx; i++)
+        differ += xa[i] != xb[i];
+    for (size_t i = 0; i < nw; i++)
+        differ += wa[i] != wb[i];
+    RL_TEST(differ > (int)(nx + nw) * 9 / 10,
+            "unpaired: ranks 1 and 8 draw their own W_x(0) and w(0) (%d of %zu values differ)",
+            differ, nx + nw);
+    double *w0a = malloc(48 * 48 * sizeof *w0a), *w0b = malloc(48 * 48 * sizeof *w0b);
+    a.init.rank = b.init.rank = 0;
+    strcpy(b.train.pairing, "paired");
+    rl_init_recurrent(&a, 3, w0a, &st);
+    rl_init_recurrent(&b, 3, w0b, &st);
+    RL_TEST(memcmp(w0a, w0b, 48 * 48 * sizeof *w0a) == 0,
+            "unpaired: W_h(0) (the seed's Gaussian) stays shared");
+    free(w0a);
+    free(w0b);
+    a.init.rank = 1;
+    train(&a, NULL, &rb, &st);
+    train(&a, NULL, &rc, &st);
+    RL_TEST(
+        !same_result(&ra, &rb) && same_result(&rb, &rc),
+        "unpaired training differs from paired (other batches and W_x, w) and is deterministic");
+}
+
 int main(void)
 {
     test_determinism();
@@ -364,5 +414,6 @@ int main(void)
     test_dump();
     test_checkpoint();
     test_criterion();
+    test_pairing();
     return rl_test_done();
 }
