@@ -238,6 +238,62 @@ def table(rows):
     return lines
 
 
+def sign_verdict(r, level=Q_LEVEL):
+    """Verdict of one row from its own p (robustness comparisons, outside the BH family)."""
+    if not math.isfinite(r["p"]):
+        return "–"
+    if r["p"] >= level:
+        return "not significant"
+    return "reproduced" if r["mean"] * r["sign"] > 0 else "opposite"
+
+
+def item_spread(a, b, measures):
+    """Median and largest relative difference per item between two runs of one sweep."""
+    out = []
+    for m in measures:
+        x, y = a[m].values.ravel(), b[m].values.ravel()
+        ok = np.isfinite(x) & np.isfinite(y) & (x != 0)
+        rel = np.abs(y[ok] - x[ok]) / np.abs(x[ok])
+        out.append(f"{m} {np.median(rel):.1%} (max {np.max(rel):.0%})" if ok.any() else f"{m} –")
+    return "; ".join(out)
+
+
+def robustness(directory):
+    """Pairs NAME_own.nc / NAME_blas.nc in directory/robustness: the same sweep, two arithmetics."""
+    sub = os.path.join(directory, "robustness")
+    if not os.path.isdir(sub):
+        return []
+    lines = ["## Robustness to arithmetic", "",
+             "Each sweep run twice by the same build: its own GEMM kernel and `RICHLAZY_GEMM=blas` "
+             "(OpenBLAS). Verdicts here from each row's own Wilcoxon p < 0.05 (no correction); "
+             "item spread = median (largest) relative difference per item between the two runs.", ""]
+    for own in sorted(f for f in os.listdir(sub) if f.endswith("_own.nc")):
+        base = own[:-len("_own.nc")]
+        other = os.path.join(sub, base + "_blas.nc")
+        if not os.path.exists(other):
+            continue
+        runs = []
+        for path in (os.path.join(sub, own), other):
+            ds, _ = keep_learned(open_sweep(path))
+            runs.append((ds, rows_for(base, ds)))
+        (da, ra), (db, rb) = runs
+        lines += [f"### {base}", "", "item spread: " + item_spread(
+            da, db, ["weight_change", "rep_alignment", "kernel_alignment", "final_loss"]), "",
+                  "| setting | measure | expected | own kernel: mean [95% CI], p | OpenBLAS: mean "
+                  "[95% CI], p | same verdict |", "|---|---|---|---|---|---|"]
+        for x, y in zip(ra, rb):
+            if x["sign"] == 0:
+                continue
+            vx, vy = sign_verdict(x), sign_verdict(y)
+            lines.append(f"| {x['setting']} | {x['measure']} | {'+' if x['sign'] > 0 else '−'} | "
+                         f"{fmt(x['mean'])} [{fmt(x['ci_low'])}, {fmt(x['ci_high'])}], "
+                         f"{fmt_p(x['p'])} ({vx}) | {fmt(y['mean'])} [{fmt(y['ci_low'])}, "
+                         f"{fmt(y['ci_high'])}], {fmt_p(y['p'])} ({vy}) | "
+                         f"{'yes' if vx == vy else '**no**'} |")
+        lines.append("")
+    return lines
+
+
 def main(directory):
     names = sorted(f for f in os.listdir(directory) if f.endswith(".nc"))
     if not names:
@@ -265,6 +321,7 @@ def main(directory):
         print(f"### {name}\n\n" + "  \n".join(head) + "\n")
         print("\n".join(table(rows) if rows else
                         [f"{name}: no rank, structure or linear-init axis; nothing to test"]) + "\n")
+    print("\n".join(robustness(directory)))
     return 0
 
 
