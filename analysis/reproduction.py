@@ -110,6 +110,8 @@ def keep_learned(ds):
         if var.dims[:len(axes(ds))] == tuple(axes(ds)) and name not in INITIAL and \
                 var.dtype.kind == "f":
             ds[name] = var.where(mask)
+    ds["learned"] = mask
+    ds["finished"] = ds["done"] | ds["diverged"] | ds["failed"]
     group_axes = [a for a in axes(ds) if a != "seed"]
     lines = [f"learned ({rule}): {int(mask.sum())} of {int(ds['done'].sum())} done items"]
     if group_axes:
@@ -118,17 +120,43 @@ def keep_learned(ds):
         short = [f"{', '.join(map(str, k if isinstance(k, tuple) else (k,)))} {count[k]}/{total[k]}"
                  for k in count.index if count[k] < 0.9 * total[k]]
         lines.append("groups where fewer than 90% learned: " + ("; ".join(short) or "none"))
+    if rule.startswith("reached"):  # at matched loss: show how closely
+        task = find_axis(ds, "task.name", required=False)
+        parts = []
+        for t in (ds[task].values.tolist() if task else [None]):
+            loss = ds["final_loss"].sel({task: t}) if task else ds["final_loss"]
+            v = loss.values[np.isfinite(loss.values)]
+            if v.size:
+                parts.append(f"{t or 'all'} {v.min():.4f}–{v.max():.4f} (median {np.median(v):.4f})")
+        lines.append("final probe loss of the learned items: " + ", ".join(parts))
     return ds, lines
 
 
 # ---- rows: each a claim with a seed-level test ----
 
-def row(name, setting, measure, sign, r, stat_name, extra=""):
-    """A tested row: `sign` the expected sign (0 = descriptive), r a seed_trends/paired_effects row."""
+LEARNED_SHARE = 0.9  # a group is compared only when at least this share of its items learned
+
+
+def unlearned(ds, groups):
+    """'' if every group (a dict of axis values) learned in >= LEARNED_SHARE of its finished items,
+    else a note naming the groups that did not."""
+    notes = []
+    for g in groups:
+        learned, finished = int(ds["learned"].sel(g).sum()), int(ds["finished"].sel(g).sum())
+        if finished and learned < LEARNED_SHARE * finished:
+            notes.append(f"{'/'.join(str(v) for v in g.values())} learned {learned}/{finished}")
+    return "; ".join(notes)
+
+
+def row(name, setting, measure, sign, r, stat_name, extra="", not_learned=""):
+    """A tested row: `sign` the expected sign (0 = descriptive), r a seed_trends/paired_effects row.
+    A row whose groups did not learn (not_learned names them) is reported but not tested."""
+    testable = r["n_seeds"] >= MIN_SEEDS and not not_learned
     return {"file": name, "setting": setting, "measure": measure, "sign": sign,
             "stat_name": stat_name, "mean": r["mean"], "ci_low": r["ci_low"],
             "ci_high": r["ci_high"], "n_seeds": int(r["n_seeds"]),
-            "p": r["p"] if r["n_seeds"] >= MIN_SEEDS else math.nan, "extra": extra}
+            "p": r["p"] if testable else math.nan,
+            "extra": extra + (f"; not compared: {not_learned}" if not_learned else "")}
 
 
 def rank_rows(name, ds, claims=RANK_CLAIMS, sign=True):
@@ -138,22 +166,34 @@ def rank_rows(name, ds, claims=RANK_CLAIMS, sign=True):
     out = []
     for measure, s in claims:
         for _, r in trends[trends.measure == measure].iterrows():
+            setting = {c: r[c] for c in over}
+            bad = unlearned(ds, [{**setting, axis: v} for v in ds[axis].values.tolist()])
             out.append(row(name, setting_label(r, over), measure, s if sign else 0, r,
-                           "rho per seed",
-                           f"pooled rho {fmt(r.rho_pooled, 2)} (n {r.n_items})"))
+                           "rho per seed", f"pooled rho {fmt(r.rho_pooled, 2)} (n {r.n_items})",
+                           bad))
     return out
 
 
 def structure_rows(name, ds, axis="structure", null="gaussian", claims=STRUCTURE_CLAIMS):
     eff = paired_effects(ds, measures=[m for m, _ in claims], axis=axis, null=null)
     over = [c for c in eff.columns if c in axes(ds) and c not in (axis, "seed")]
-    out = []
+    out, seen = [], {}
     for measure, s in claims:
         for _, r in eff[eff.measure == measure].iterrows():
-            out.append(row(name, f"{r[axis]} − {null}" + (", " + setting_label(r, over)
-                                                          if over else ""),
-                           measure, s, r, "diff per seed",
-                           f"{r.positive}/{r.n_seeds} positive, d_z {fmt(r.d_z, 2)}"))
+            setting = {c: r[c] for c in over}
+            label = f"{r[axis]} − {null}" + (", " + setting_label(r, over) if over else "")
+            if measure in INITIAL:  # W_h(0) only: one row where every setting gives the same
+                key = (measure, r[axis]) + tuple(f"{r[k]:.10g}" for k in ("mean", "ci_low",
+                                                                          "ci_high", "p"))
+                if key in seen:
+                    seen[key]["setting"] = f"{r[axis]} − {null}, any {', '.join(over)}"
+                    continue
+            bad = "" if measure in INITIAL else unlearned(
+                ds, [{**setting, axis: r[axis]}, {**setting, axis: null}])
+            out.append(row(name, label, measure, s, r, "diff per seed",
+                           f"{r.positive}/{r.n_seeds} positive, d_z {fmt(r.d_z, 2)}", bad))
+            if measure in INITIAL:
+                seen[key] = out[-1]
     return out
 
 
@@ -162,13 +202,17 @@ def fig3_rows(name, ds):
     kappa = find_axis(ds, "linear.kappa")
     out = []
     trends = seed_trends(ds.sel({init: "partial"}), measures=["kernel_alignment"], x=kappa)
+    kappas = ds[kappa].values.tolist()
     for _, r in trends.iterrows():
         out.append(row(name, "partially aligned: KA vs kappa", "kernel_alignment", +1, r,
-                       "rho per seed", f"pooled rho {fmt(r.rho_pooled, 2)}"))
+                       "rho per seed", f"pooled rho {fmt(r.rho_pooled, 2)}",
+                       unlearned(ds, [{init: "partial", kappa: k} for k in kappas])))
     eff = paired_effects(ds, measures=["kernel_alignment"], axis=init, null="random")
     for _, r in eff.iterrows():
         out.append(row(name, f"{r[init]} − random, {kappa}={r[kappa]}", "kernel_alignment", +1,
-                       r, "diff per seed", f"{r.positive}/{r.n_seeds} positive"))
+                       r, "diff per seed", f"{r.positive}/{r.n_seeds} positive",
+                       unlearned(ds, [{init: r[init], kappa: r[kappa]},
+                                      {init: "random", kappa: r[kappa]}])))
     return out
 
 
@@ -181,13 +225,16 @@ def aligned_rows(name, ds, axis):
         eff = paired_effects(ds, measures=[measure], axis=axis, null="random")
         for _, r in eff.iterrows():
             out.append(row(name, f"aligned − random, rank {r[rank]}", measure, s, r,
-                           "diff per seed", f"{r.positive}/{r.n_seeds} positive"))
+                           "diff per seed", f"{r.positive}/{r.n_seeds} positive",
+                           unlearned(ds, [{axis: a, rank: r[rank]} for a in ("aligned", "random")])))
         pooled = paired_effects(ds.sel({rank: low}), measures=[measure], axis=axis,
                                 null="random", reduce=(rank,))
         for _, r in pooled.iterrows():
             out.append(row(name, f"aligned − random, mean of ranks {'/'.join(map(str, low))} "
                            "within each seed", measure, s, r, "diff per seed",
-                           f"{r.positive}/{r.n_seeds} positive"))
+                           f"{r.positive}/{r.n_seeds} positive",
+                           unlearned(ds, [{axis: a, rank: k} for a in ("aligned", "random")
+                                          for k in low])))
     return out
 
 
@@ -219,6 +266,8 @@ def rows_for(name, ds):
 def verdict(r):
     if r["sign"] == 0:
         return "descriptive"
+    if "not compared" in r["extra"]:
+        return "– (did not learn)"
     if not math.isfinite(r["q"]):
         return "–"
     if r["q"] >= Q_LEVEL:
