@@ -54,6 +54,13 @@ void rl_store_layout_free(rl_store_layout *lay);
 
 /* ---- the writer (rank 0 only) ---- */
 
+/*
+** Any process. Checks the output path before anything else is done with it: not
+** empty, short enough to name the files next to it, and in a directory that exists.
+** RL_EINPUT ("the output directory does not exist", with the directory) otherwise.
+*/
+rl_code rl_store_check_output(const char *nc_path, rl_status *st);
+
 typedef struct rl_store rl_store;
 
 /* One cell's bookkeeping, as the coordinator needs it to decide what to run. */

@@ -138,7 +138,12 @@ static rl_code prepare_checkpoints(run_ctx *rc, rl_status *st)
 {
     const rl_run_opts *o = rc->o;
     char why[256] = "";
-    int ok = 1;
+    int ok = rc->rank != 0 || rl_store_check_output(o->out_path, st) == RL_OK;
+    RL_MPI(st, MPI_Bcast(&ok, 1, MPI_INT, 0, rc->comm)); /* before the directory is made */
+    if (!ok)
+        return rc->rank == 0 ? st->code
+                             : rl_status_fail(st, RL_EINPUT, __FILE__, __LINE__,
+                                              "the output path: see rank 0");
     RL_CHECK(rl_snprintf(rc->ckpt_dir, CKPT_DIR_MAX, "%s.ckpt", o->out_path), st, RL_EINPUT,
              "output path too long to name its checkpoint files; valid: under %zu bytes",
              CKPT_DIR_MAX - sizeof ".ckpt");

@@ -292,22 +292,36 @@ static rl_code load_existing(rl_store *s, rl_store_open_info *info, rl_status *s
 
 /* ---- public API ---- */
 
+rl_code rl_store_check_output(const char *nc_path, rl_status *st)
+{
+    char dir[RL_PATH_MAX];
+    struct stat sb;
+    RL_CHECK(nc_path && nc_path[0] && strlen(nc_path) < RL_PATH_MAX, st, RL_EINPUT,
+             "output path '%s' is empty or longer than %d characters", nc_path ? nc_path : "",
+             RL_PATH_MAX - 1);
+    rl_snprintf(dir, sizeof dir, "%s", nc_path);
+    char *slash = strrchr(dir, '/');
+    if (!slash) return RL_OK;  /* the working directory */
+    if (slash == dir) slash++; /* "/x.nc": the root */
+    *slash = '\0';
+    RL_CHECK(stat(dir, &sb) == 0, st, RL_EINPUT,
+             "-o %s: the output directory does not exist (%s); create it first or choose "
+             "another -o",
+             nc_path, dir);
+    RL_CHECK(S_ISDIR(sb.st_mode), st, RL_EINPUT,
+             "-o %s: the output directory %s is not a directory; choose another -o", nc_path, dir);
+    return RL_OK;
+}
+
 static rl_code set_paths(rl_store *s, const char *nc_path, rl_status *st)
 {
+    RL_TRY(rl_store_check_output(nc_path, st));
     bool ok = rl_snprintf(s->nc_path, sizeof s->nc_path, "%s", nc_path) &&
               rl_snprintf(s->journal_path, sizeof s->journal_path, "%s.journal", nc_path) &&
               rl_snprintf(s->tmp_path, sizeof s->tmp_path, "%s.tmp", nc_path) &&
               rl_snprintf(s->journal_tmp, sizeof s->journal_tmp, "%s.journal.tmp", nc_path);
-    RL_CHECK(ok && nc_path[0], st, RL_EINPUT,
-             "output path '%s' is empty or longer than %d characters", nc_path, RL_PATH_MAX - 1);
-    char dir[RL_PATH_MAX];
-    struct stat sb;
-    rl_snprintf(dir, sizeof dir, "%s", nc_path);
-    char *slash = strrchr(dir, '/');
-    if (slash) *slash = '\0';
-    RL_CHECK(!slash || dir[0] == '\0' || (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode)), st,
-             RL_EINPUT, "the directory of the output file, %s, does not exist; create it first",
-             dir);
+    RL_CHECK(ok, st, RL_EINPUT, "output path '%s' is longer than %d characters", nc_path,
+             RL_PATH_MAX - 1);
     return RL_OK;
 }
 
