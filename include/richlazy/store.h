@@ -115,6 +115,22 @@ rl_code rl_store_snapshot(rl_store *s, rl_status *st);
 /* Seconds the last snapshot took (0 before the first): callers space snapshots by it. */
 double rl_store_last_snapshot_seconds(const rl_store *s);
 
+/* ---- whole netCDF files, written atomically (any process: the cube, `train --dump`) ---- */
+
+/*
+** Creates a netCDF-4 file in memory (ncfile.c: HDF5 then never meets a full disk,
+** which it does not survive). Finish with exactly one of rl_store_nc_commit and
+** rl_store_nc_discard.
+*/
+rl_code rl_store_nc_create(const char *path, int *ncid, rl_status *st);
+/*
+** Closes ncid and writes its bytes to tmp, fsync, rename to path, fsync of the directory.
+** RL_EIO naming the file and the errno text (ENOSPC, EDQUOT, EIO); tmp never stays behind.
+*/
+rl_code rl_store_nc_commit(int ncid, const char *path, const char *tmp, rl_status *st);
+/* Closes ncid after an error and frees its memory; nothing reaches the disk. */
+void rl_store_nc_discard(int ncid);
+
 /* ---- the reader (any process: `richlazy status`, tests) ---- */
 
 /* The bookkeeping of a results file, read from OUT.nc or from its journal when that is newer. */

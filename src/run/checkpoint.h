@@ -28,12 +28,17 @@ typedef struct rl_ckpt_state {
  */
 uint64_t rl_ckpt_fingerprint(const rl_params *p, uint64_t sweep_seed);
 
-/* Writes the state atomically (PATH.tmp, fsync, rename, fsync of the directory). */
+/*
+** Writes the state atomically (PATH.tmp, fsync, rename, fsync of the directory).
+** RL_EIO with the path and errno text (ENOSPC, EDQUOT, EIO); PATH.tmp is removed.
+*/
 rl_code rl_ckpt_save(const char *path, uint64_t fingerprint, const rl_ckpt_state *s, rl_status *st);
 /*
 ** Restores the state from path into s (whose net and opt have the item's shapes).
 ** *found = false if there is no file. A file of another item or a damaged one
-** (checksum) is an RL_EIO error naming the file, never used silently.
+** (checksum) is an RL_EINPUT error naming the file (delete it: the item restarts),
+** never used silently; RL_EIO is kept for a file system that fails (the engine
+** stops the run then, instead of failing the item).
 */
 rl_code rl_ckpt_load(const char *path, uint64_t fingerprint, rl_ckpt_state *s, bool *found,
                      rl_status *st);

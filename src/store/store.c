@@ -215,6 +215,7 @@ static rl_code write_journal(rl_store *s, double created, FILE *replay_from, rep
     if (!rc) rc = rl_store_fsync_dir(s->journal_path, st);
     if (rc) {
         close(fd);
+        unlink(s->journal_tmp); /* the old journal, if any, is untouched */
         return rc;
     }
     if (s->fd >= 0) close(s->fd);
@@ -325,6 +326,31 @@ static rl_code set_paths(rl_store *s, const char *nc_path, rl_status *st)
     return RL_OK;
 }
 
+/* ---- appending records ---- */
+
+/*
+** After a failed append (ENOSPC, EDQUOT, EIO) the journal is cut back to where the
+** record began: a partial record must not stay, or the next run's append would put
+** good records after a damaged one, which the scanner refuses as corruption.
+*/
+static rl_code cut_back(const rl_store *s, off_t at, rl_code rc)
+{
+    if (rc != RL_OK && at >= 0 && ftruncate(s->fd, at) == 0) lseek(s->fd, at, SEEK_SET);
+    return rc;
+}
+
+static rl_code append_small(rl_store *s, jrec_small *r, rl_status *st)
+{
+    off_t at = lseek(s->fd, 0, SEEK_CUR);
+    return cut_back(s, at, rl_store_journal_write_small(s->fd, r, s->journal_path, st));
+}
+
+static rl_code append_result(rl_store *s, jrec_result *r, rl_status *st)
+{
+    off_t at = lseek(s->fd, 0, SEEK_CUR);
+    return cut_back(s, at, rl_store_journal_write_result(s->fd, r, s->journal_path, st));
+}
+
 static rl_code append_session(rl_store *s, int mpi_size, rl_status *st)
 {
     jrec_small r;
@@ -332,7 +358,7 @@ static rl_code append_session(rl_store *s, int mpi_size, rl_status *st)
     r.kind = JREC_SESSION;
     r.a = mpi_size;
     r.time = rl_store_unix_now();
-    RL_TRY(rl_store_journal_write_small(s->fd, &r, s->journal_path, st));
+    RL_TRY(append_small(s, &r, st));
     if (s->n_sessions < MAX_SESSIONS) s->sessions[s->n_sessions++] = mpi_size;
     return rl_store_commit(s, st);
 }
@@ -408,7 +434,7 @@ rl_code rl_store_begin_attempt(rl_store *s, size_t item, int worker, int *attemp
     small_for(s, item, JREC_ATTEMPT, &r);
     r.a = c->attempts + 1;
     r.b = worker;
-    RL_TRY(rl_store_journal_write_small(s->fd, &r, s->journal_path, st));
+    RL_TRY(append_small(s, &r, st));
     c->attempts++;
     c->in_flight = true;
     *attempt = c->attempts;
@@ -421,7 +447,7 @@ rl_code rl_store_abandon_attempt(rl_store *s, size_t item, rl_status *st)
     RL_CHECK(item < s->lay->nitems && s->cells[item].in_flight, st, RL_EBUG,
              "abandon_attempt: item %zu is not running", item);
     small_for(s, item, JREC_ABANDON, &r);
-    RL_TRY(rl_store_journal_write_small(s->fd, &r, s->journal_path, st));
+    RL_TRY(append_small(s, &r, st));
     s->cells[item].attempts--;
     s->cells[item].in_flight = false;
     return RL_OK;
@@ -443,7 +469,7 @@ rl_code rl_store_add_result(rl_store *s, const rl_result *r, rl_status *st)
     memcpy(rec->id, s->lay->ids[r->item], RL_ID_LEN);
     rec->r = *r;
     rec->r.attempts = c->attempts; /* the store counts attempts; the record repeats it */
-    rl_code rc = rl_store_journal_write_result(s->fd, rec, s->journal_path, st);
+    rl_code rc = append_result(s, rec, st);
     if (!rc) rc = cell_set_result(s, c, &rec->r, st);
     rl_free(rec);
     return rc;

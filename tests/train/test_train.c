@@ -257,7 +257,7 @@ static void test_checkpoint(void)
     train(&p, &o, &r, &st); /* leaves a checkpoint of p at iteration 0 */
     o.stop = NULL;
     rc = train(&q, &o, &r, &st);
-    RL_TEST(rc == RL_EIO && strstr(st.msg, "different item"),
+    RL_TEST(rc == RL_EINPUT && strstr(st.msg, "different item"),
             "a checkpoint of different parameters is refused (%s)", st.msg);
     remove(ckpt);
 }
