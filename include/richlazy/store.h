@@ -76,6 +76,7 @@ typedef struct rl_store_open_info {
     bool extended;  /* the spec added axis values; journal rewritten for the new cube */
     size_t kept;    /* results carried over from the journal */
     bool torn_tail; /* a torn last record was found and dropped */
+    bool rebuilt;   /* OUT.nc had no journal: rebuilt from its finished items (kept) */
 } rl_store_open_info;
 
 /*
@@ -84,9 +85,11 @@ typedef struct rl_store_open_info {
 **   nc_path     (in)  OUT.nc; the journal and temporary file live next to it
 **   mpi_size    (in)  recorded as a session record (global attribute `mpi_sizes`)
 **   out, info   (out) the store; what was found on disk (info may be NULL)
-** Errors: RL_EINPUT if the journal belongs to a different spec (message: a line
-** diff of the canonical forms) or OUT.nc exists without a journal; RL_EIO on
-** file-system errors or a journal corrupt before its last record.
+** OUT.nc without a journal (copied, committed) is continued: the journal is rebuilt
+** from its finished items, variables it lacks (an older build's) reading as NaN.
+** Errors: RL_EINPUT if the journal or OUT.nc belongs to a different spec (message: a
+** line diff of the canonical forms) or OUT.nc is not a readable results file; RL_EIO
+** on file-system errors or a journal corrupt before its last record.
 */
 rl_code rl_store_open(const char *nc_path, const rl_store_layout *lay, int mpi_size, rl_store **out,
                       rl_store_open_info *info, rl_status *st);

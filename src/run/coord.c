@@ -169,6 +169,9 @@ static rl_code start(coord *c, rl_status *st)
              "rank to make them agree",
              rc->numerics);
     RL_TRY(rl_store_open(c->o->out_path, &c->lay, rc->size, &c->store, &info, st));
+    if (info.rebuilt)
+        note(c, "%s had no journal: rebuilt the journal from its %zu finished items",
+             c->o->out_path, info.kept);
     if (info.extended)
         note(c, "the spec adds axis values: cube extended, %zu finished items kept", info.kept);
     else if (info.resumed)

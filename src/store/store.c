@@ -188,9 +188,12 @@ static rl_code refuse_changed(const rl_store *s, const jheader *h, rl_status *st
 
 /* ---- creating a journal ---- */
 
-/* Writes header (+ the records replayed through rp when extending) to tmp, then renames it. */
+/*
+** Writes the header, then the records replayed through rp (extending) or rebuilt from
+** OUT.nc (src), to the journal's tmp file, then renames it over the journal.
+*/
 static rl_code write_journal(rl_store *s, double created, FILE *replay_from, replay *rp,
-                             rl_status *st)
+                             const rl_store_source *src, rl_status *st)
 {
     unsigned char *head = NULL;
     size_t len = 0;
@@ -206,6 +209,7 @@ static rl_code write_journal(rl_store *s, double created, FILE *replay_from, rep
         rc = rl_store_journal_scan(replay_from, s->journal_path, replay_one, rp, &end, &rp->torn,
                                    st);
     }
+    if (!rc && src) rc = rl_store_source_write(src, s->lay, fd, s->journal_tmp, st);
     if (!rc && fsync(fd) != 0)
         rc = rl_status_fail(st, RL_EIO, __FILE__, __LINE__, "fsync %s: %s", s->journal_tmp,
                             strerror(errno));
@@ -224,14 +228,30 @@ static rl_code write_journal(rl_store *s, double created, FILE *replay_from, rep
     return RL_OK;
 }
 
-static rl_code create_new(rl_store *s, rl_status *st)
+static rl_code load_existing(rl_store *s, rl_store_open_info *info, rl_status *st);
+
+/*
+** No journal: a new sweep, or OUT.nc without its journal (copied, committed). Then
+** the journal is rebuilt from OUT.nc's finished items (rebuild.c) and loaded like
+** any other, so the run continues the sweep.
+*/
+static rl_code create_new(rl_store *s, rl_store_open_info *info, rl_status *st)
 {
     struct stat sb;
-    RL_CHECK(stat(s->nc_path, &sb) != 0, st, RL_EINPUT,
-             "%s exists but has no journal (%s), so it cannot be resumed; choose another -o or "
-             "remove it",
-             s->nc_path, s->journal_path);
-    return write_journal(s, rl_store_unix_now(), NULL, NULL, st);
+    if (stat(s->nc_path, &sb) != 0)
+        return write_journal(s, rl_store_unix_now(), NULL, NULL, NULL, st);
+    rl_store_source *src = NULL;
+    RL_TRY(rl_store_source_open(s->nc_path, s->lay, &src, st));
+    rl_code rc = write_journal(s, rl_store_source_created(src), NULL, NULL, src, st);
+    bool extended = rl_store_source_extended(src);
+    rl_store_source_close(&src);
+    if (rc) return rc;
+    close(s->fd); /* load_existing locks the journal through a descriptor of its own */
+    s->fd = -1;
+    RL_TRY(load_existing(s, info, st));
+    info->rebuilt = true;
+    info->extended = extended;
+    return RL_OK;
 }
 
 /* ---- loading an existing journal ---- */
@@ -262,7 +282,7 @@ static rl_code load_extended(rl_store *s, FILE *fp, const jheader *h, rl_store_o
     if (!rc && !ok) rc = refuse_changed(s, h, st);
     if (!rc) {
         replay rp = {s, h, remap, -1, 0, false};
-        rc = write_journal(s, h->fixed.created, fp, &rp, st);
+        rc = write_journal(s, h->fixed.created, fp, &rp, NULL, st);
         info->kept = rp.kept;
         info->torn_tail = rp.torn;
         info->extended = true;
@@ -381,7 +401,8 @@ rl_code rl_store_open(const char *nc_path, const rl_store_layout *lay, int mpi_s
         for (size_t i = 0; i < lay->nitems; i++)
             cell_reset(&s->cells[i]);
         s->counts[RL_ITEM_PENDING] = lay->nitems;
-        rc = access(s->journal_path, F_OK) == 0 ? load_existing(s, info, st) : create_new(s, st);
+        rc = access(s->journal_path, F_OK) == 0 ? load_existing(s, info, st)
+                                                : create_new(s, info, st);
     }
     if (!rc) rc = append_session(s, mpi_size, st);
     if (rc) {

@@ -308,6 +308,7 @@ def main():
              "append": lambda: case_append(long_fake, ref_of(long_fake)),
              "checkpoint": lambda: case_checkpoint(real, ref_of(real, env=ENV)),
              "extend": lambda: case_extend(fake, fake_more),
+             "rebuild": lambda: case_rebuild(fake, ref_of(fake)),
              "dump": lambda: case_dump(real)}
     only = os.environ.get("RL_CASE")  # one case by name, when debugging
     try:
