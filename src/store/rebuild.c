@@ -17,8 +17,8 @@
 ** run's, bitwise); (2) items map by id, so a spec that only adds axis values is
 ** accepted as for a journal, and any other change is refused with the same diff.
 */
-#define _DEFAULT_SOURCE /* timegm */
-#define _XOPEN_SOURCE 700 /* strptime */
+#define _DEFAULT_SOURCE     /* timegm */
+#define _XOPEN_SOURCE   700 /* strptime */
 #include "store_int.h"
 
 #include <math.h>
