@@ -194,14 +194,12 @@ static rl_code start(coord *c, rl_status *st)
 /* fsyncs the journal (invariant 1), then removes the now-redundant checkpoints (invariant 4). */
 static rl_code commit(coord *c, rl_status *st)
 {
-    char path[RL_PATH_MAX];
     if (!c->uncommitted) return RL_OK;
     RL_TRY(rl_store_commit(c->store, st));
     c->uncommitted = false;
     c->last_commit = now();
     for (size_t k = 0; k < c->njournaled; k++)
-        if (rl_run_ckpt_path(c->rc, c->lay.ids[c->journaled[k]], path))
-            unlink(path); /* ENOENT: the item never saved one; other errors: tidied next start */
+        rl_run_ckpt_remove(c->rc, c->lay.ids[c->journaled[k]]);
     c->njournaled = 0;
     return RL_OK;
 }

@@ -154,6 +154,8 @@ void rl_run_item_job(const run_ctx *rc, const rl_item *it, int worker, trainer_j
 
 /* ckpt_dir/<id>.ckpt into buf (RL_PATH_MAX bytes); false if it does not fit. */
 bool rl_run_ckpt_path(const run_ctx *rc, const char *id, char *buf);
+/* Removes item id's checkpoint and its initial measures (<id>.init), if there. */
+void rl_run_ckpt_remove(const run_ctx *rc, const char *id);
 /*
 ** Rank 0, at start-up: removes the checkpoints of items that already have a
 ** result (a kill between commit and removal leaves one) and counts those of
