@@ -10,8 +10,11 @@ pkgs=(meson ninja-build pkg-config gcc libopenmpi-dev openmpi-bin libopenblas-de
       dataset-fashion-mnist python3-xarray python3-netcdf4 python3-numpy python3-scipy
       python3-matplotlib)
 if [ "${1:-}" = "--tests" ]; then
+  # python3-torch: the independent cross-check of our arithmetic (suite torch, ~560 MB);
+  # iproute2 and util-linux: namespaces for the two-node cluster and the full-disk tests.
   pkgs+=(clang libclang-rt-14-dev python3-nbconvert python3-ipykernel jupyter-nbconvert
-         python3-nbclient slurm-wlm slurmctld slurmd slurm-client munge)
+         python3-nbclient slurm-wlm slurmctld slurmd slurm-client munge python3-torch
+         iproute2 util-linux)
 fi
 
 missing=()

@@ -54,6 +54,13 @@ void rl_store_layout_free(rl_store_layout *lay);
 
 /* ---- the writer (rank 0 only) ---- */
 
+/*
+** Any process. Checks the output path before anything else is done with it: not
+** empty, short enough to name the files next to it, and in a directory that exists.
+** RL_EINPUT ("the output directory does not exist", with the directory) otherwise.
+*/
+rl_code rl_store_check_output(const char *nc_path, rl_status *st);
+
 typedef struct rl_store rl_store;
 
 /* One cell's bookkeeping, as the coordinator needs it to decide what to run. */
@@ -69,6 +76,7 @@ typedef struct rl_store_open_info {
     bool extended;  /* the spec added axis values; journal rewritten for the new cube */
     size_t kept;    /* results carried over from the journal */
     bool torn_tail; /* a torn last record was found and dropped */
+    bool rebuilt;   /* OUT.nc had no journal: rebuilt from its finished items (kept) */
 } rl_store_open_info;
 
 /*
@@ -77,9 +85,11 @@ typedef struct rl_store_open_info {
 **   nc_path     (in)  OUT.nc; the journal and temporary file live next to it
 **   mpi_size    (in)  recorded as a session record (global attribute `mpi_sizes`)
 **   out, info   (out) the store; what was found on disk (info may be NULL)
-** Errors: RL_EINPUT if the journal belongs to a different spec (message: a line
-** diff of the canonical forms) or OUT.nc exists without a journal; RL_EIO on
-** file-system errors or a journal corrupt before its last record.
+** OUT.nc without a journal (copied, committed) is continued: the journal is rebuilt
+** from its finished items, variables it lacks (an older build's) reading as NaN.
+** Errors: RL_EINPUT if the journal or OUT.nc belongs to a different spec (message: a
+** line diff of the canonical forms) or OUT.nc is not a readable results file; RL_EIO
+** on file-system errors or a journal corrupt before its last record.
 */
 rl_code rl_store_open(const char *nc_path, const rl_store_layout *lay, int mpi_size, rl_store **out,
                       rl_store_open_info *info, rl_status *st);
@@ -107,6 +117,22 @@ rl_code rl_store_commit(rl_store *s, rl_status *st);
 rl_code rl_store_snapshot(rl_store *s, rl_status *st);
 /* Seconds the last snapshot took (0 before the first): callers space snapshots by it. */
 double rl_store_last_snapshot_seconds(const rl_store *s);
+
+/* ---- whole netCDF files, written atomically (any process: the cube, `train --dump`) ---- */
+
+/*
+** Creates a netCDF-4 file in memory (ncfile.c: HDF5 then never meets a full disk,
+** which it does not survive). Finish with exactly one of rl_store_nc_commit and
+** rl_store_nc_discard.
+*/
+rl_code rl_store_nc_create(const char *path, int *ncid, rl_status *st);
+/*
+** Closes ncid and writes its bytes to tmp, fsync, rename to path, fsync of the directory.
+** RL_EIO naming the file and the errno text (ENOSPC, EDQUOT, EIO); tmp never stays behind.
+*/
+rl_code rl_store_nc_commit(int ncid, const char *path, const char *tmp, rl_status *st);
+/* Closes ncid after an error and frees its memory; nothing reaches the disk. */
+void rl_store_nc_discard(int ncid);
 
 /* ---- the reader (any process: `richlazy status`, tests) ---- */
 

@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "richlazy/run.h"
+#include "richlazy/store.h"
 
 static const char usage[] =
     "richlazy run SPEC -o OUT.nc [--resume] [--retry-failed] [--max-attempts N] [--grace S]\n"
@@ -161,11 +162,17 @@ static rl_code read_text(const char *path, char **text, long *len, rl_status *st
     return RL_OK;
 }
 
-static rl_code load_spec(const char *path, int rank, rl_spec **spec, rl_status *st)
+/*
+** Rank 0 checks the output path first (a missing directory is named before any
+** spec error), then reads the spec; every rank gets the text, or len -1 on failure.
+*/
+static rl_code load_spec(const char *path, const char *out, int rank, rl_spec **spec, rl_status *st)
 {
     char *text = NULL;
     long len = -1;
-    if (rank == 0 && read_text(path, &text, &len, st) != RL_OK) len = -1;
+    if (rank == 0 &&
+        (rl_store_check_output(out, st) != RL_OK || read_text(path, &text, &len, st) != RL_OK))
+        len = -1;
     MPI_Bcast(&len, 1, MPI_LONG, 0, MPI_COMM_WORLD);
     if (len < 0) {
         rl_free(text);
@@ -260,7 +267,7 @@ static int run(int argc, char **argv, int rank, bool *abort_needed)
         a.o.ctx = &pr;
         if (pr.tty && !a.progress_given) a.o.progress_every = 0.5;
     }
-    rl_code rc = load_spec(a.spec, rank, &spec, &st);
+    rl_code rc = load_spec(a.spec, a.o.out_path, rank, &spec, &st);
     if (!rc && !a.o.runner) rc = rl_spec_check_items(spec, rl_train_check, &st);
     if (!rc) rc = rl_run_sweep(spec, MPI_COMM_WORLD, &a.o, &sum, &st);
     if (rank == 0 && (rc == RL_OK || rc == RL_ESTOPPED)) print_summary(&sum);

@@ -75,15 +75,21 @@ static int body_parts(const rl_ckpt_state *s, header *h, part parts[NPARTS])
     return k;
 }
 
+/* errno of a failed call, never 0 (stdio may fail without setting it). */
+static int failure(void)
+{
+    return errno ? errno : EIO;
+}
+
 static rl_code sync_dir_of(const char *path, rl_status *st)
 {
     char copy[RL_PATH_MAX + 8];
     snprintf(copy, sizeof copy, "%s", path);
     int fd = open(dirname(copy), O_RDONLY);
     RL_CHECK(fd >= 0, st, RL_EIO, "%s: cannot open its directory: %s", path, strerror(errno));
-    int rc = fsync(fd);
+    int rc = fsync(fd), err = errno;
     close(fd);
-    RL_CHECK(rc == 0, st, RL_EIO, "%s: fsync of its directory failed: %s", path, strerror(errno));
+    RL_CHECK(rc == 0, st, RL_EIO, "%s: fsync of its directory failed: %s", path, strerror(err));
     return RL_OK;
 }
 
@@ -99,17 +105,18 @@ rl_code rl_ckpt_save(const char *path, uint64_t fingerprint, const rl_ckpt_state
     FILE *f = fopen(tmp, "wb");
     RL_CHECK(f, st, RL_EIO, "%s: cannot write checkpoint: %s", tmp, strerror(errno));
     uint64_t sum = FNV_INIT;
-    bool ok = true;
-    for (int i = 0; i < np; i++) {
+    int err = 0; /* the errno of the first failure: later calls may change errno */
+    for (int i = 0; i < np && !err; i++) {
         sum = fnv(sum, parts[i].data, parts[i].bytes);
-        ok = ok && fwrite(parts[i].data, 1, parts[i].bytes, f) == parts[i].bytes;
+        if (fwrite(parts[i].data, 1, parts[i].bytes, f) != parts[i].bytes) err = failure();
     }
-    ok = ok && fwrite(&sum, sizeof sum, 1, f) == 1 && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int err = errno;
-        remove(tmp);
-        RL_FAIL(st, RL_EIO, "%s: cannot write checkpoint: %s", path, strerror(err));
+    if (!err && (fwrite(&sum, sizeof sum, 1, f) != 1 || fflush(f) != 0 || fsync(fileno(f)) != 0))
+        err = failure();
+    if (fclose(f) != 0 && !err) err = failure();
+    if (!err && rename(tmp, path) != 0) err = failure();
+    if (err) {
+        remove(tmp); /* a partial checkpoint never stays where a rerun would look */
+        RL_FAIL(st, RL_EIO, "%s: cannot write checkpoint: %s", tmp, strerror(err));
     }
     return sync_dir_of(path, st);
 }
@@ -119,16 +126,17 @@ static rl_code read_header(FILE *f, const char *path, uint64_t fingerprint, cons
 {
     char m[8];
     RL_CHECK(fread(m, 1, 8, f) == 8 && memcmp(m, magic, 8) == 0 && fread(h, sizeof *h, 1, f) == 1,
-             st, RL_EIO,
+             st, RL_EINPUT,
              "%s: not a checkpoint of this richlazy version (bad magic) or truncated; delete "
              "it to restart the item from the beginning",
              path);
-    RL_CHECK(h->fingerprint == fingerprint, st, RL_EIO,
+    RL_CHECK(h->fingerprint == fingerprint, st, RL_EINPUT,
              "%s: checkpoint of a different item or parameters; delete it to restart the item",
              path);
     RL_CHECK(h->n_params == s->net->n_params && h->n_curve >= 0 && h->n_curve <= RL_CURVE_MAX &&
                  (h->has_v != 0) == (s->opt->v != NULL),
-             st, RL_EIO, "%s: checkpoint shapes do not match the item; delete it to restart", path);
+             st, RL_EINPUT, "%s: checkpoint shapes do not match the item; delete it to restart",
+             path);
     return RL_OK;
 }
 
@@ -156,7 +164,7 @@ rl_code rl_ckpt_load(const char *path, uint64_t fingerprint, rl_ckpt_state *s, b
     }
     ok = ok && fread(&stored, sizeof stored, 1, f) == 1 && stored == sum && fgetc(f) == EOF;
     fclose(f);
-    RL_CHECK(ok, st, RL_EIO, "%s: checkpoint damaged (checksum); delete it to restart the item",
+    RL_CHECK(ok, st, RL_EINPUT, "%s: checkpoint damaged (checksum); delete it to restart the item",
              path);
     s->iteration = h.iteration;
     s->window = h.window;

@@ -50,7 +50,8 @@ typedef struct coord {
     size_t *queue, nqueue, head;
     size_t running, finished_now, unsnapped;
     bool uncommitted;
-    int stop_level; /* 0 running, 1 stop requested (grace), 2 abandoning */
+    int stop_level;                /* 0 running, 1 stop requested (grace), 2 abandoning */
+    char fatal[RL_FATAL_MAX + 32]; /* a rank's file system failed: stop, then exit 1 with it */
     double t0, stop_at, last_progress, last_snapshot, last_commit;
     double item_seconds;  /* running mean of dispatch-to-outcome times (sets the poll cap) */
     bool ckpt_dir_exists; /* checkpoints may exist: remove them as items are journaled */
@@ -168,6 +169,9 @@ static rl_code start(coord *c, rl_status *st)
              "rank to make them agree",
              rc->numerics);
     RL_TRY(rl_store_open(c->o->out_path, &c->lay, rc->size, &c->store, &info, st));
+    if (info.rebuilt)
+        note(c, "%s had no journal: rebuilt the journal from its %zu finished items",
+             c->o->out_path, info.kept);
     if (info.extended)
         note(c, "the spec adds axis values: cube extended, %zu finished items kept", info.kept);
     else if (info.resumed)
@@ -190,14 +194,12 @@ static rl_code start(coord *c, rl_status *st)
 /* fsyncs the journal (invariant 1), then removes the now-redundant checkpoints (invariant 4). */
 static rl_code commit(coord *c, rl_status *st)
 {
-    char path[RL_PATH_MAX];
     if (!c->uncommitted) return RL_OK;
     RL_TRY(rl_store_commit(c->store, st));
     c->uncommitted = false;
     c->last_commit = now();
     for (size_t k = 0; k < c->njournaled; k++)
-        if (rl_run_ckpt_path(c->rc, c->lay.ids[c->journaled[k]], path))
-            unlink(path); /* ENOENT: the item never saved one; other errors: tidied next start */
+        rl_run_ckpt_remove(c->rc, c->lay.ids[c->journaled[k]]);
     c->njournaled = 0;
     return RL_OK;
 }
@@ -239,6 +241,25 @@ static rl_code on_abandoned(coord *c, int rank, rl_status *st)
     return RL_OK;
 }
 
+/*
+** A rank's file system failed under its item (a checkpoint that could not be
+** written: ENOSPC, EDQUOT, EIO). The item is not at fault, so its attempt is
+** abandoned (best effort: the journal may sit on the same full disk) and stays
+** pending; the run stops as after a second signal and ends with this message.
+*/
+static rl_code on_fatal(coord *c, int rank, const char *msg, rl_status *st)
+{
+    slot *s = &c->slots[rank];
+    RL_CHECK(s->state == S_BUSY, st, RL_EBUG, "rank %d reported an I/O failure but had no item",
+             rank);
+    rl_status scratch = RL_STATUS_INIT;
+    if (rl_store_abandon_attempt(c->store, s->item, &scratch) == RL_OK) c->uncommitted = true;
+    c->running--;
+    s->state = S_IDLE;
+    if (!c->fatal[0]) snprintf(c->fatal, sizeof c->fatal, "rank %d: %s", rank, msg);
+    return RL_OK;
+}
+
 static rl_code receive(coord *c, const MPI_Status *ms, rl_status *st)
 {
     int src = ms->MPI_SOURCE, tag = ms->MPI_TAG, count = 0;
@@ -251,6 +272,14 @@ static rl_code receive(coord *c, const MPI_Status *ms, rl_status *st)
         RL_CHECK(rl_result_unpack(c->packed, (size_t)count, c->res), st, RL_EBUG,
                  "rank %d sent a malformed result (%d bytes)", src, count);
         return on_result(c, src, c->res, st);
+    }
+    if (tag == TAG_FATAL) {
+        char msg[RL_FATAL_MAX];
+        RL_CHECK(count > 0 && count <= RL_FATAL_MAX, st, RL_EBUG, "fatal message of %d bytes",
+                 count);
+        RL_MPI(st, MPI_Recv(msg, count, MPI_CHAR, src, tag, comm, MPI_STATUS_IGNORE));
+        msg[count - 1] = '\0';
+        return on_fatal(c, src, msg, st);
     }
     unsigned char buf[64];
     RL_CHECK(count <= (int)sizeof buf, st, RL_EBUG, "message of %d bytes, tag %d", count, tag);
@@ -285,6 +314,7 @@ static rl_code collect(coord *c, double wait, bool *active, rl_status *st)
     if (got != TRAINER_NONE) *active = true;
     if (got == TRAINER_RESULT) return on_result(c, 0, c->res, st);
     if (got == TRAINER_ABANDONED) return on_abandoned(c, 0, st);
+    if (got == TRAINER_FATAL) return on_fatal(c, 0, rl_run_trainer_message(c->local), st);
     return RL_OK;
 }
 
@@ -355,6 +385,11 @@ static rl_code update_stop(coord *c, bool *give_up, rl_status *st)
         /* Reaching the next iteration may take a while (setup, a long step): grace covers it. */
         RL_TRY(ask_to_stop(c, true, c->o->grace + ABANDON_WAIT, &asked, st));
         note_stop(c, asked);
+    }
+    if (c->fatal[0] && c->stop_level < 2) { /* stop everything now: the run ends in error */
+        c->stop_level = 2;
+        RL_TRY(ask_to_stop(c, false, c->o->grace + ABANDON_WAIT, &asked, st));
+        note(c, "%s; stopping %zu running items (they stay pending)", c->fatal, asked);
     }
     if (c->stop_level == 1 && (level >= 2 || now() >= c->stop_at)) {
         RL_TRY(ask_to_stop(c, false, ABANDON_WAIT, &asked, st));
@@ -493,6 +528,12 @@ static rl_code loop(coord *c, rl_status *st)
 static rl_code finish(coord *c, rl_status *st)
 {
     size_t counts[4];
+    if (c->fatal[0]) { /* keep what can be kept; the disk may refuse even that */
+        rl_status scratch = RL_STATUS_INIT;
+        if (commit(c, &scratch) == RL_OK) rl_store_snapshot(c->store, &scratch);
+        report(c, true);
+        RL_FAIL(st, RL_EIO, "%s", c->fatal);
+    }
     RL_TRY(commit(c, st));
     RL_TRY(rl_store_snapshot(c->store, st));
     report(c, true);

@@ -7,9 +7,12 @@
 **   probe_y (time, trial) class index or (time, trial[, output]) regression target,
 **   probe_mask (time, trial); attributes rho, activation, decision_step, every
 **   parameter as "param.<path>" and every measure under its own name.
-** The file is written next to its target and renamed, so a reader never sees half.
+** The file is built in memory and written next to its target, then renamed, so a
+** reader never sees half and a full disk is an error message (store.h, ncfile.c).
 */
 #include "dump.h"
+
+#include "richlazy/store.h"
 
 #include <netcdf.h>
 #include <stdio.h>
@@ -63,7 +66,7 @@ rl_code rl_dump_write(const char *path, const rl_dump_in *in, rl_status *st)
     int nc = -1, dh, di, dout, dt, dtr, v[9];
     RL_CHECK(rl_snprintf(tmp, sizeof tmp, "%s.tmp", path), st, RL_EINPUT,
              "--dump path too long; valid: under %d bytes", RL_PATH_MAX);
-    NC(nc_create(tmp, NC_CLOBBER | NC_NETCDF4, &nc));
+    if (rl_store_nc_create(path, &nc, st) != RL_OK) return st->code;
     NC(nc_def_dim(nc, "hidden", (size_t)net->n_hidden, &dh));
     NC(nc_def_dim(nc, "input", (size_t)net->n_in, &di));
     NC(nc_def_dim(nc, "output", (size_t)net->n_out, &dout));
@@ -93,13 +96,8 @@ rl_code rl_dump_write(const char *path, const rl_dump_in *in, rl_status *st)
     NC(nc_put_var_float(nc, v[6], b->x));
     NC(b->label ? nc_put_var_int(nc, v[7], b->label) : nc_put_var_float(nc, v[7], b->target));
     NC(nc_put_var_float(nc, v[8], b->mask));
-    NC(nc_close(nc));
-    nc = -1;
-    if (rename(tmp, path) != 0)
-        rl_status_fail(st, RL_EIO, __FILE__, __LINE__, "%s: cannot rename %s into place", path,
-                       tmp);
+    return rl_store_nc_commit(nc, path, tmp, st);
 out:
-    if (nc >= 0) nc_close(nc);
-    if (st->code != RL_OK) remove(tmp);
+    rl_store_nc_discard(nc);
     return st->code;
 }

@@ -13,6 +13,7 @@
 */
 #include "run_int.h"
 
+#include "checkpoint.h"
 #include "richlazy/model.h"
 
 #include <dirent.h>
@@ -27,6 +28,8 @@
 
 #define CKPT_SUFFIX ".ckpt"     /* OUT.nc.ckpt/<id>.ckpt */
 #define CKPT_TMP    ".ckpt.tmp" /* what a kill during a save leaves (checkpoint.c writes PATH.tmp) */
+#define INIT_SUFFIX ".init"     /* OUT.nc.ckpt/<id>.init: the initial measures (initial.c) */
+#define INIT_TMP    ".init.tmp"
 /* Longest directory path + 1 that leaves room for "/<id>.ckpt.tmp" within RL_PATH_MAX. */
 #define CKPT_DIR_MAX (RL_PATH_MAX - RL_ID_LEN - sizeof CKPT_TMP)
 
@@ -138,7 +141,12 @@ static rl_code prepare_checkpoints(run_ctx *rc, rl_status *st)
 {
     const rl_run_opts *o = rc->o;
     char why[256] = "";
-    int ok = 1;
+    int ok = rc->rank != 0 || rl_store_check_output(o->out_path, st) == RL_OK;
+    RL_MPI(st, MPI_Bcast(&ok, 1, MPI_INT, 0, rc->comm)); /* before the directory is made */
+    if (!ok)
+        return rc->rank == 0 ? st->code
+                             : rl_status_fail(st, RL_EINPUT, __FILE__, __LINE__,
+                                              "the output path: see rank 0");
     RL_CHECK(rl_snprintf(rc->ckpt_dir, CKPT_DIR_MAX, "%s.ckpt", o->out_path), st, RL_EINPUT,
              "output path too long to name its checkpoint files; valid: under %zu bytes",
              CKPT_DIR_MAX - sizeof ".ckpt");
@@ -164,52 +172,80 @@ static int compare_ids(const void *a, const void *b)
     return strcmp(a, b);
 }
 
-/* The ids of dir's "<id>.ckpt" files, sorted (*n of them); "<id>.ckpt.tmp" files are removed. */
+/* True if name is "<id>" + suffix (an id is RL_ID_LEN - 1 characters). */
+static bool named(const char *name, const char *suffix)
+{
+    size_t len = strlen(name), k = strlen(suffix);
+    return len == RL_ID_LEN - 1 + k && strcmp(name + RL_ID_LEN - 1, suffix) == 0;
+}
+
+/*
+** The ids of dir's "<id>.ckpt" files and of its "<id>.init" files (initial measures,
+** checkpoint.h), each list sorted; what a kill during a save leaves ("*.tmp") is removed.
+*/
 static rl_code list_checkpoints(DIR *d, const char *dir, char (**ids)[RL_ID_LEN], size_t *n,
-                                rl_status *st)
+                                char (**inits)[RL_ID_LEN], size_t *n_init, rl_status *st)
 {
     struct dirent *e;
     size_t cap = 0;
-    *n = 0;
+    *n = *n_init = 0;
     while ((e = readdir(d)))
         cap++;
     rewinddir(d);
     if (!(*ids = rl_alloc(cap + 1, RL_ID_LEN, st))) return st->code;
-    while ((e = readdir(d)) && *n < cap) {
-        size_t len = strlen(e->d_name);
-        if (len == RL_ID_LEN - 1 + strlen(CKPT_SUFFIX) &&
-            strcmp(e->d_name + RL_ID_LEN - 1, CKPT_SUFFIX) == 0) {
-            memcpy((*ids)[*n], e->d_name, RL_ID_LEN - 1);
-            (*ids)[(*n)++][RL_ID_LEN - 1] = '\0';
-        } else if (len == RL_ID_LEN - 1 + strlen(CKPT_TMP) &&
-                   strcmp(e->d_name + RL_ID_LEN - 1, CKPT_TMP) == 0) {
+    if (!(*inits = rl_alloc(cap + 1, RL_ID_LEN, st))) return st->code;
+    while ((e = readdir(d))) {
+        char(*into)[RL_ID_LEN] = NULL;
+        size_t *count = NULL;
+        if (named(e->d_name, CKPT_SUFFIX)) {
+            into = *ids;
+            count = n;
+        } else if (named(e->d_name, INIT_SUFFIX)) {
+            into = *inits;
+            count = n_init;
+        } else if (named(e->d_name, CKPT_TMP) || named(e->d_name, INIT_TMP)) {
             char path[RL_PATH_MAX];
             if (rl_snprintf(path, sizeof path, "%s/%s", dir, e->d_name)) unlink(path);
         }
+        if (!into || *count >= cap) continue;
+        memcpy(into[*count], e->d_name, RL_ID_LEN - 1);
+        into[(*count)++][RL_ID_LEN - 1] = '\0';
     }
     qsort(*ids, *n, RL_ID_LEN, compare_ids);
+    qsort(*inits, *n_init, RL_ID_LEN, compare_ids);
     return RL_OK;
+}
+
+void rl_run_ckpt_remove(const run_ctx *rc, const char *id)
+{
+    char path[RL_PATH_MAX], init[RL_PATH_MAX];
+    if (!rl_run_ckpt_path(rc, id, path)) return;
+    unlink(path); /* ENOENT: the item never saved one; other errors: tidied next start */
+    if (rl_ckpt_initial_path(path, init, sizeof init)) unlink(init);
 }
 
 rl_code rl_run_ckpt_tidy(const run_ctx *rc, const rl_store *store, const rl_store_layout *lay,
                          bool *exists, size_t *resumable, rl_status *st)
 {
-    char(*ids)[RL_ID_LEN] = NULL, path[RL_PATH_MAX];
-    size_t n = 0;
+    char(*ids)[RL_ID_LEN] = NULL, (*inits)[RL_ID_LEN] = NULL;
+    size_t n = 0, n_init = 0;
     *resumable = 0;
     DIR *d = opendir(rc->ckpt_dir);
     *exists = d != NULL;
     if (!d) return RL_OK; /* none yet (or unreadable: the first save will say why) */
-    rl_code code = list_checkpoints(d, rc->ckpt_dir, &ids, &n, st);
+    rl_code code = list_checkpoints(d, rc->ckpt_dir, &ids, &n, &inits, &n_init, st);
     closedir(d);
-    for (size_t i = 0; i < lay->nitems && n > 0 && !code; i++) {
-        if (!bsearch(lay->ids[i], ids, n, RL_ID_LEN, compare_ids)) continue;
+    for (size_t i = 0; i < lay->nitems && n + n_init > 0 && !code; i++) {
+        bool ckpt = n && bsearch(lay->ids[i], ids, n, RL_ID_LEN, compare_ids);
+        bool init = n_init && bsearch(lay->ids[i], inits, n_init, RL_ID_LEN, compare_ids);
+        if (!ckpt && !init) continue;
         if (rl_store_cell(store, i).status == RL_ITEM_PENDING)
-            (*resumable)++;
-        else if (rl_run_ckpt_path(rc, lay->ids[i], path))
-            unlink(path); /* its result is journaled: the checkpoint is dead weight */
+            *resumable += ckpt;
+        else
+            rl_run_ckpt_remove(rc, lay->ids[i]); /* its result is journaled: dead weight */
     }
     rl_free(ids);
+    rl_free(inits);
     return code;
 }
 

@@ -7,6 +7,9 @@
 **                 TAG_RESULT     packed rl_result an item finished (done, diverged, failed)
 **                 TAG_ABANDONED  uint64 item      the item was stopped on request
 **                 TAG_SIGNAL     int32 count      this rank received stop signals
+**                 TAG_FATAL      message text     the file system failed under the item
+**                                                 (a checkpoint could not be written): the
+**                                                 item stays pending, the run stops, exit 1
 **   0 -> worker   TAG_ITEM       msg_item         train this item
 **                 TAG_ABANDON    int32 0          stop the running item now
 **                 TAG_STOP       int32 0          no more work: leave the loop
@@ -29,9 +32,12 @@ enum run_tag {
     TAG_ABANDONED,
     TAG_SIGNAL,
     TAG_ITEM,
+    TAG_FATAL,
     TAG_ABANDON,
     TAG_STOP,
 };
+
+#define RL_FATAL_MAX 1024 /* longest TAG_FATAL message, its NUL included */
 
 typedef struct msg_item {
     uint64_t item;
@@ -80,6 +86,7 @@ typedef enum trainer_outcome {
     TRAINER_NONE,      /* nothing finished */
     TRAINER_RESULT,    /* *out holds an outcome (done, diverged or failed) */
     TRAINER_ABANDONED, /* the item was stopped on request */
+    TRAINER_FATAL,     /* the runner met a failing file system (RL_EIO): stop the run */
 } trainer_outcome;
 
 rl_code rl_run_trainer_create(rl_run_item_fn fn, uint64_t sweep_seed, rl_trainer **out,
@@ -106,6 +113,12 @@ bool rl_run_trainer_busy(const rl_trainer *t);
 ** error has become status failed with the message as the reason.
 */
 trainer_outcome rl_run_trainer_poll(rl_trainer *t, double wait, rl_result *out, uint64_t *item);
+/*
+** After TRAINER_FATAL: the runner's message (path and errno text), valid until the next
+** submit. RL_EIO from a runner means the disk, not the item, failed (a full or failing
+** file system under a checkpoint), so the item is not recorded as failed.
+*/
+const char *rl_run_trainer_message(const rl_trainer *t);
 
 /* ---- cost.c ---- */
 
@@ -141,6 +154,8 @@ void rl_run_item_job(const run_ctx *rc, const rl_item *it, int worker, trainer_j
 
 /* ckpt_dir/<id>.ckpt into buf (RL_PATH_MAX bytes); false if it does not fit. */
 bool rl_run_ckpt_path(const run_ctx *rc, const char *id, char *buf);
+/* Removes item id's checkpoint and its initial measures (<id>.init), if there. */
+void rl_run_ckpt_remove(const run_ctx *rc, const char *id);
 /*
 ** Rank 0, at start-up: removes the checkpoints of items that already have a
 ** result (a kill between commit and removal leaves one) and counts those of

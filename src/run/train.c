@@ -294,6 +294,8 @@ typedef struct ckpt_policy {
     uint64_t fingerprint;
     double every_s, last;
     long every_iters;
+    char init_path[RL_PATH_MAX + 8]; /* the initial measures beside it (initial.c) */
+    bool init_saved;                 /* they are on disk (read from there, or written) */
 } ckpt_policy;
 
 static bool ckpt_due(const ckpt_policy *c, long it)
@@ -363,6 +365,15 @@ static rl_code train_loop(session *s, const rl_train_opts *opts, ckpt_policy *cp
         bool stop = opts && ((opts->stop && *opts->stop) ||
                              (opts->stop_at > 0 && it == opts->stop_at && it != first));
         if ((stop || (it > 0 && ckpt_due(cp, it))) && cp->path) {
+            if (!cp->init_saved) { /* once, with the first checkpoint */
+                rl_ckpt_initial in = {{out->measure[RL_MEASURE_initial_loss],
+                                       out->measure[RL_MEASURE_kernel_task_alignment_init],
+                                       out->measure[RL_MEASURE_kernel_eff_rank_init]},
+                                      s->rep0,
+                                      s->kernel0};
+                RL_TRY(rl_ckpt_save_initial(cp->init_path, cp->fingerprint, &in, st));
+                cp->init_saved = true;
+            }
             RL_TRY(rl_ckpt_save(cp->path, cp->fingerprint, k, st));
             cp->last = rl_now();
         }
@@ -393,16 +404,52 @@ static rl_code train_loop(session *s, const rl_train_opts *opts, ckpt_policy *cp
     return RL_OK;
 }
 
-/* Sets up checkpointing and continues from an existing checkpoint. */
-static rl_code resume(session *s, const rl_train_opts *opts, ckpt_policy *cp, rl_ckpt_state *k,
-                      rl_status *st)
+/* Sets up checkpointing (nothing is read yet). */
+static rl_code ckpt_setup(session *s, const rl_train_opts *opts, ckpt_policy *cp, rl_status *st)
 {
     *cp = (ckpt_policy){.path = opts ? opts->checkpoint_path : NULL, .last = rl_now()};
     if (!cp->path) return RL_OK;
     cp->fingerprint = rl_ckpt_fingerprint(s->p, s->sweep_seed);
     cp->every_s = opts->checkpoint_seconds > 0 ? opts->checkpoint_seconds : 60.0;
     cp->every_iters = opts->checkpoint_iters;
+    RL_CHECK(rl_ckpt_initial_path(cp->path, cp->init_path, sizeof cp->init_path), st, RL_EINPUT,
+             "checkpoint path too long (%s); valid: under %d bytes", cp->path, RL_PATH_MAX);
+    return RL_OK;
+}
+
+/*
+** The initial measures: read back when an earlier run of the item saved them with
+** its first checkpoint (they never change), else computed (measure_initial).
+*/
+static rl_code initial_measures(session *s, rl_result *out, ckpt_policy *cp, rl_status *st)
+{
+    const rl_params *p = s->p;
+    bool found = false;
+    if (cp->path) {
+        bool steps = strcmp(p->probe.rep_samples, "steps") == 0;
+        int rows = (steps ? s->probe.steps : 1) * s->probe.batch;
+        int m = rl_metrics_kernel_rows(s->net, s->probe.steps, (int)p->probe.kernel_trials,
+                                       kernel_last_only(p));
+        rl_ckpt_initial in = {{0, 0, 0}, NULL, NULL};
+        RL_TRY(rl_ckpt_load_initial(cp->init_path, cp->fingerprint, rows, s->net->n_hidden, m, &in,
+                                    &found, st));
+        if (found) {
+            s->rep0 = in.rep0;
+            s->kernel0 = in.kernel0;
+            out->measure[RL_MEASURE_initial_loss] = in.measure[0];
+            out->measure[RL_MEASURE_kernel_task_alignment_init] = in.measure[1];
+            out->measure[RL_MEASURE_kernel_eff_rank_init] = in.measure[2];
+            cp->init_saved = true;
+        }
+    }
+    return found ? RL_OK : measure_initial(s, out, st);
+}
+
+/* Continues from an existing checkpoint, if there is one. */
+static rl_code ckpt_continue(const ckpt_policy *cp, rl_ckpt_state *k, rl_status *st)
+{
     bool found;
+    if (!cp->path) return RL_OK;
     return rl_ckpt_load(cp->path, cp->fingerprint, k, &found, st);
 }
 
@@ -428,13 +475,14 @@ static rl_code train_rnn(const rl_params *p, uint64_t sweep_seed, const rl_train
 {
     session s = {.p = p, .sweep_seed = sweep_seed};
     out->n_curve = 0;
-    rl_code rc = prepare(&s, out, st);
-    double t0 = rl_now();
-    if (rc == RL_OK) rc = measure_initial(&s, out, st);
-    double t1 = rl_now();
     ckpt_policy cp;
+    rl_code rc = prepare(&s, out, st);
+    if (rc == RL_OK) rc = ckpt_setup(&s, opts, &cp, st);
+    double t0 = rl_now();
+    if (rc == RL_OK) rc = initial_measures(&s, out, &cp, st);
+    double t1 = rl_now();
     rl_ckpt_state k = {.out = out, .net = s.net, .opt = s.opt};
-    if (rc == RL_OK) rc = resume(&s, opts, &cp, &k, st);
+    if (rc == RL_OK) rc = ckpt_continue(&cp, &k, st);
     if (rc == RL_OK) rc = train_loop(&s, opts, &cp, &k, st);
     double t2 = rl_now();
     if (rc == RL_OK && out->status == RL_ITEM_DONE) rc = measure_final(&s, out, st);

@@ -8,6 +8,9 @@
 ** handler of signals.c, so it does not matter which thread receives them.
 ** Also here: the packed wire form of a result (run_int.h), which both sides use.
 ** States: IDLE -submit-> POSTED -thread-> RUNNING -> DONE -poll-> IDLE; QUIT ends it.
+** Outcomes: a result (errors of the item become status failed), abandoned (stopped
+** on request), or fatal: RL_EIO, a file system that failed under the item's
+** checkpoint, which is no fault of the item and must not fail it.
 ** The abandon flag is the training's opts.stop: written by the main thread,
 ** read by the training between iterations. It is a volatile int as train.h
 ** asks; an aligned int store is atomic on every platform MPI runs on, and a
@@ -50,7 +53,9 @@ static void settle(struct rl_trainer *t, rl_code rc, const rl_status *st)
 {
     rl_result *r = &t->result;
     t->code = rc;
-    if (rc == RL_ESTOPPED) return;
+    if (rc == RL_EIO) /* the file system failed, not the item: the engine stops the run */
+        snprintf(t->message, sizeof t->message, "%s", st->msg[0] ? st->msg : "I/O error");
+    if (rc == RL_ESTOPPED || rc == RL_EIO) return;
     if (rc != RL_OK) {
         double wall = r->wall_seconds;
         rl_result_clear(r, t->item);
@@ -206,6 +211,8 @@ trainer_outcome rl_run_trainer_poll(rl_trainer *t, double wait, rl_result *out, 
         *item = t->item;
         if (t->code == RL_ESTOPPED) {
             got = TRAINER_ABANDONED;
+        } else if (t->code == RL_EIO) {
+            got = TRAINER_FATAL;
         } else {
             *out = t->result;
             got = TRAINER_RESULT;
@@ -214,4 +221,9 @@ trainer_outcome rl_run_trainer_poll(rl_trainer *t, double wait, rl_result *out, 
     }
     pthread_mutex_unlock(&t->mu);
     return got;
+}
+
+const char *rl_run_trainer_message(const rl_trainer *t)
+{
+    return t->message;
 }

@@ -26,6 +26,10 @@ static rl_code send_outcome(worker *w, trainer_outcome got, uint64_t item, rl_st
     if (got == TRAINER_RESULT) {
         int n = (int)rl_result_pack(w->res, w->packed);
         RL_MPI(st, MPI_Isend(w->packed, n, MPI_BYTE, 0, TAG_RESULT, w->rc->comm, &req));
+    } else if (got == TRAINER_FATAL) {
+        const char *msg = rl_run_trainer_message(w->trainer);
+        int n = (int)strnlen(msg, RL_FATAL_MAX - 1) + 1;
+        RL_MPI(st, MPI_Isend(msg, n, MPI_CHAR, 0, TAG_FATAL, w->rc->comm, &req));
     } else {
         RL_MPI(st, MPI_Isend(&item, sizeof item, MPI_BYTE, 0, TAG_ABANDONED, w->rc->comm, &req));
     }

@@ -12,19 +12,17 @@
 ** Unfinished cells hold each variable's _FillValue (read as missing by xarray);
 ** `status` tells a diverged NaN from a missing value.
 ** Why a whole new file each time: netCDF-4 (HDF5) files are corrupted by kills
-** mid-write, so the file is written to OUT.nc.tmp and renamed over OUT.nc only
-** once it is complete and fsynced (store.h invariant 2).
+** mid-write, so the file is built in memory, written to OUT.nc.tmp and renamed
+** over OUT.nc only once it is complete and fsynced (store.h invariant 2; ncfile.c
+** says why in memory: HDF5 does not survive a full disk).
 */
 #include "store_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <netcdf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #define SLAB_BYTES ((size_t)64 << 20) /* largest loss-curve block written at once */
 
@@ -339,33 +337,14 @@ static rl_code fill_file(int ncid, const rl_store_layout *lay, const cell *cells
 
 /* ---- the atomic replacement ---- */
 
-static rl_code fsync_path(const char *path, rl_status *st)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    RL_CHECK(fd >= 0, st, RL_EIO, "opening %s: %s", path, strerror(errno));
-    int rc = fsync(fd);
-    int err = errno;
-    close(fd);
-    RL_CHECK(rc == 0, st, RL_EIO, "fsync %s: %s", path, strerror(err));
-    return RL_OK;
-}
-
 rl_code rl_store_cube_write(const char *nc_path, const char *tmp_path, const rl_store_layout *lay,
                             const cell *cells, const cube_meta *meta, rl_status *st)
 {
     int ncid;
-    int nc_rc = nc_create(tmp_path, NC_NETCDF4 | NC_CLOBBER, &ncid);
-    RL_CHECK(nc_rc == NC_NOERR, st, RL_EIO, "creating %s: %s", tmp_path, nc_strerror(nc_rc));
-    rl_code rc = fill_file(ncid, lay, cells, meta, st);
-    nc_rc = nc_close(ncid);
-    if (!rc && nc_rc != NC_NOERR)
-        rc = rl_status_fail(st, RL_EIO, __FILE__, __LINE__, "closing %s: %s", tmp_path,
-                            nc_strerror(nc_rc));
-    if (!rc) rc = fsync_path(tmp_path, st);
-    if (!rc && rename(tmp_path, nc_path) != 0)
-        rc = rl_status_fail(st, RL_EIO, __FILE__, __LINE__, "renaming %s to %s: %s", tmp_path,
-                            nc_path, strerror(errno));
-    if (!rc) rc = rl_store_fsync_dir(nc_path, st);
-    if (rc) unlink(tmp_path); /* never leave a half-written file looking like a result */
-    return rc;
+    RL_TRY(rl_store_nc_create(nc_path, &ncid, st));
+    if (fill_file(ncid, lay, cells, meta, st) != RL_OK) {
+        rl_store_nc_discard(ncid);
+        return st->code;
+    }
+    return rl_store_nc_commit(ncid, nc_path, tmp_path, st);
 }

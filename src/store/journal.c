@@ -205,6 +205,8 @@ static rl_code parse_dims(cursor *c, jheader *h, const char *path, rl_status *st
         if (!h->labels[d]) return st->code;
         for (uint32_t k = 0; k < size; k++)
             h->labels[d][k] = get_str(c);
+        RL_CHECK(product <= h->nitems / size, st, RL_EIO,
+                 "%s: journal header is corrupt (dimensions exceed %zu items)", path, h->nitems);
         product *= size;
     }
     RL_CHECK(!c->bad && product == h->nitems, st, RL_EIO,
@@ -227,7 +229,7 @@ static rl_code parse_header(jheader *h, size_t len, const char *path, rl_status 
     h->name = get_str(&c);
     h->canonical = get_str(&c);
     RL_TRY(parse_dims(&c, h, path, st));
-    RL_CHECK((size_t)(c.end - c.p) >= h->nitems * RL_ID_LEN, st, RL_EIO,
+    RL_CHECK((size_t)(c.end - c.p) / RL_ID_LEN >= h->nitems, st, RL_EIO,
              "%s: journal header is corrupt (item ids cut short)", path);
     h->ids = (const char(*)[RL_ID_LEN])c.p;
     for (size_t i = 0; i < h->nitems; i++)
@@ -244,6 +246,12 @@ rl_code rl_store_journal_read_header(FILE *fp, const char *path, jheader *h, rl_
              "move it aside to start over",
              path);
     RL_TRY(check_fixed(&h->fixed, path, st));
+    struct stat sb; /* a length read from the file never allocates more than the file holds */
+    RL_CHECK(fstat(fileno(fp), &sb) == 0, st, RL_EIO, "%s: %s", path, strerror(errno));
+    RL_CHECK(h->fixed.head_bytes <= (uint64_t)sb.st_size, st, RL_EIO,
+             "%s: journal header cut short (it claims %llu bytes, the file has %lld); move it "
+             "aside to start over",
+             path, (unsigned long long)h->fixed.head_bytes, (long long)sb.st_size);
     size_t len = (size_t)h->fixed.head_bytes;
     h->blob = rl_alloc(len, 1, st);
     if (!h->blob) return st->code;

@@ -188,9 +188,12 @@ static rl_code refuse_changed(const rl_store *s, const jheader *h, rl_status *st
 
 /* ---- creating a journal ---- */
 
-/* Writes header (+ the records replayed through rp when extending) to tmp, then renames it. */
+/*
+** Writes the header, then the records replayed through rp (extending) or rebuilt from
+** OUT.nc (src), to the journal's tmp file, then renames it over the journal.
+*/
 static rl_code write_journal(rl_store *s, double created, FILE *replay_from, replay *rp,
-                             rl_status *st)
+                             const rl_store_source *src, rl_status *st)
 {
     unsigned char *head = NULL;
     size_t len = 0;
@@ -206,6 +209,7 @@ static rl_code write_journal(rl_store *s, double created, FILE *replay_from, rep
         rc = rl_store_journal_scan(replay_from, s->journal_path, replay_one, rp, &end, &rp->torn,
                                    st);
     }
+    if (!rc && src) rc = rl_store_source_write(src, s->lay, fd, s->journal_tmp, st);
     if (!rc && fsync(fd) != 0)
         rc = rl_status_fail(st, RL_EIO, __FILE__, __LINE__, "fsync %s: %s", s->journal_tmp,
                             strerror(errno));
@@ -215,6 +219,7 @@ static rl_code write_journal(rl_store *s, double created, FILE *replay_from, rep
     if (!rc) rc = rl_store_fsync_dir(s->journal_path, st);
     if (rc) {
         close(fd);
+        unlink(s->journal_tmp); /* the old journal, if any, is untouched */
         return rc;
     }
     if (s->fd >= 0) close(s->fd);
@@ -223,14 +228,30 @@ static rl_code write_journal(rl_store *s, double created, FILE *replay_from, rep
     return RL_OK;
 }
 
-static rl_code create_new(rl_store *s, rl_status *st)
+static rl_code load_existing(rl_store *s, rl_store_open_info *info, rl_status *st);
+
+/*
+** No journal: a new sweep, or OUT.nc without its journal (copied, committed). Then
+** the journal is rebuilt from OUT.nc's finished items (rebuild.c) and loaded like
+** any other, so the run continues the sweep.
+*/
+static rl_code create_new(rl_store *s, rl_store_open_info *info, rl_status *st)
 {
     struct stat sb;
-    RL_CHECK(stat(s->nc_path, &sb) != 0, st, RL_EINPUT,
-             "%s exists but has no journal (%s), so it cannot be resumed; choose another -o or "
-             "remove it",
-             s->nc_path, s->journal_path);
-    return write_journal(s, rl_store_unix_now(), NULL, NULL, st);
+    if (stat(s->nc_path, &sb) != 0)
+        return write_journal(s, rl_store_unix_now(), NULL, NULL, NULL, st);
+    rl_store_source *src = NULL;
+    RL_TRY(rl_store_source_open(s->nc_path, s->lay, &src, st));
+    rl_code rc = write_journal(s, rl_store_source_created(src), NULL, NULL, src, st);
+    bool extended = rl_store_source_extended(src);
+    rl_store_source_close(&src);
+    if (rc) return rc;
+    close(s->fd); /* load_existing locks the journal through a descriptor of its own */
+    s->fd = -1;
+    RL_TRY(load_existing(s, info, st));
+    info->rebuilt = true;
+    info->extended = extended;
+    return RL_OK;
 }
 
 /* ---- loading an existing journal ---- */
@@ -261,7 +282,7 @@ static rl_code load_extended(rl_store *s, FILE *fp, const jheader *h, rl_store_o
     if (!rc && !ok) rc = refuse_changed(s, h, st);
     if (!rc) {
         replay rp = {s, h, remap, -1, 0, false};
-        rc = write_journal(s, h->fixed.created, fp, &rp, st);
+        rc = write_journal(s, h->fixed.created, fp, &rp, NULL, st);
         info->kept = rp.kept;
         info->torn_tail = rp.torn;
         info->extended = true;
@@ -292,23 +313,62 @@ static rl_code load_existing(rl_store *s, rl_store_open_info *info, rl_status *s
 
 /* ---- public API ---- */
 
+rl_code rl_store_check_output(const char *nc_path, rl_status *st)
+{
+    char dir[RL_PATH_MAX];
+    struct stat sb;
+    RL_CHECK(nc_path && nc_path[0] && strlen(nc_path) < RL_PATH_MAX, st, RL_EINPUT,
+             "output path '%s' is empty or longer than %d characters", nc_path ? nc_path : "",
+             RL_PATH_MAX - 1);
+    rl_snprintf(dir, sizeof dir, "%s", nc_path);
+    char *slash = strrchr(dir, '/');
+    if (!slash) return RL_OK;  /* the working directory */
+    if (slash == dir) slash++; /* "/x.nc": the root */
+    *slash = '\0';
+    RL_CHECK(stat(dir, &sb) == 0, st, RL_EINPUT,
+             "-o %s: the output directory does not exist (%s); create it first or choose "
+             "another -o",
+             nc_path, dir);
+    RL_CHECK(S_ISDIR(sb.st_mode), st, RL_EINPUT,
+             "-o %s: the output directory %s is not a directory; choose another -o", nc_path, dir);
+    return RL_OK;
+}
+
 static rl_code set_paths(rl_store *s, const char *nc_path, rl_status *st)
 {
+    RL_TRY(rl_store_check_output(nc_path, st));
     bool ok = rl_snprintf(s->nc_path, sizeof s->nc_path, "%s", nc_path) &&
               rl_snprintf(s->journal_path, sizeof s->journal_path, "%s.journal", nc_path) &&
               rl_snprintf(s->tmp_path, sizeof s->tmp_path, "%s.tmp", nc_path) &&
               rl_snprintf(s->journal_tmp, sizeof s->journal_tmp, "%s.journal.tmp", nc_path);
-    RL_CHECK(ok && nc_path[0], st, RL_EINPUT,
-             "output path '%s' is empty or longer than %d characters", nc_path, RL_PATH_MAX - 1);
-    char dir[RL_PATH_MAX];
-    struct stat sb;
-    rl_snprintf(dir, sizeof dir, "%s", nc_path);
-    char *slash = strrchr(dir, '/');
-    if (slash) *slash = '\0';
-    RL_CHECK(!slash || dir[0] == '\0' || (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode)), st,
-             RL_EINPUT, "the directory of the output file, %s, does not exist; create it first",
-             dir);
+    RL_CHECK(ok, st, RL_EINPUT, "output path '%s' is longer than %d characters", nc_path,
+             RL_PATH_MAX - 1);
     return RL_OK;
+}
+
+/* ---- appending records ---- */
+
+/*
+** After a failed append (ENOSPC, EDQUOT, EIO) the journal is cut back to where the
+** record began: a partial record must not stay, or the next run's append would put
+** good records after a damaged one, which the scanner refuses as corruption.
+*/
+static rl_code cut_back(const rl_store *s, off_t at, rl_code rc)
+{
+    if (rc != RL_OK && at >= 0 && ftruncate(s->fd, at) == 0) lseek(s->fd, at, SEEK_SET);
+    return rc;
+}
+
+static rl_code append_small(rl_store *s, jrec_small *r, rl_status *st)
+{
+    off_t at = lseek(s->fd, 0, SEEK_CUR);
+    return cut_back(s, at, rl_store_journal_write_small(s->fd, r, s->journal_path, st));
+}
+
+static rl_code append_result(rl_store *s, jrec_result *r, rl_status *st)
+{
+    off_t at = lseek(s->fd, 0, SEEK_CUR);
+    return cut_back(s, at, rl_store_journal_write_result(s->fd, r, s->journal_path, st));
 }
 
 static rl_code append_session(rl_store *s, int mpi_size, rl_status *st)
@@ -318,7 +378,7 @@ static rl_code append_session(rl_store *s, int mpi_size, rl_status *st)
     r.kind = JREC_SESSION;
     r.a = mpi_size;
     r.time = rl_store_unix_now();
-    RL_TRY(rl_store_journal_write_small(s->fd, &r, s->journal_path, st));
+    RL_TRY(append_small(s, &r, st));
     if (s->n_sessions < MAX_SESSIONS) s->sessions[s->n_sessions++] = mpi_size;
     return rl_store_commit(s, st);
 }
@@ -341,7 +401,8 @@ rl_code rl_store_open(const char *nc_path, const rl_store_layout *lay, int mpi_s
         for (size_t i = 0; i < lay->nitems; i++)
             cell_reset(&s->cells[i]);
         s->counts[RL_ITEM_PENDING] = lay->nitems;
-        rc = access(s->journal_path, F_OK) == 0 ? load_existing(s, info, st) : create_new(s, st);
+        rc = access(s->journal_path, F_OK) == 0 ? load_existing(s, info, st)
+                                                : create_new(s, info, st);
     }
     if (!rc) rc = append_session(s, mpi_size, st);
     if (rc) {
@@ -394,7 +455,7 @@ rl_code rl_store_begin_attempt(rl_store *s, size_t item, int worker, int *attemp
     small_for(s, item, JREC_ATTEMPT, &r);
     r.a = c->attempts + 1;
     r.b = worker;
-    RL_TRY(rl_store_journal_write_small(s->fd, &r, s->journal_path, st));
+    RL_TRY(append_small(s, &r, st));
     c->attempts++;
     c->in_flight = true;
     *attempt = c->attempts;
@@ -407,7 +468,7 @@ rl_code rl_store_abandon_attempt(rl_store *s, size_t item, rl_status *st)
     RL_CHECK(item < s->lay->nitems && s->cells[item].in_flight, st, RL_EBUG,
              "abandon_attempt: item %zu is not running", item);
     small_for(s, item, JREC_ABANDON, &r);
-    RL_TRY(rl_store_journal_write_small(s->fd, &r, s->journal_path, st));
+    RL_TRY(append_small(s, &r, st));
     s->cells[item].attempts--;
     s->cells[item].in_flight = false;
     return RL_OK;
@@ -429,7 +490,7 @@ rl_code rl_store_add_result(rl_store *s, const rl_result *r, rl_status *st)
     memcpy(rec->id, s->lay->ids[r->item], RL_ID_LEN);
     rec->r = *r;
     rec->r.attempts = c->attempts; /* the store counts attempts; the record repeats it */
-    rl_code rc = rl_store_journal_write_result(s->fd, rec, s->journal_path, st);
+    rl_code rc = append_result(s, rec, st);
     if (!rc) rc = cell_set_result(s, c, &rec->r, st);
     rl_free(rec);
     return rc;

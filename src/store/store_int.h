@@ -169,6 +169,25 @@ rl_code rl_store_cube_check_names(const rl_store_layout *lay, rl_status *st);
 rl_code rl_store_cube_write(const char *nc_path, const char *tmp_path, const rl_store_layout *lay,
                             const cell *cells, const cube_meta *meta, rl_status *st);
 
+/* ---- rebuild.c: a journal from OUT.nc alone ---- */
+
+typedef struct rl_store_source rl_store_source;
+/*
+** Reads OUT.nc (no journal beside it) for layout lay: its finished items, matched
+** to lay's items by id. RL_EINPUT if it is not a results file richlazy can read, or
+** if it belongs to a spec that does more than add axis values (message with a diff).
+*/
+rl_code rl_store_source_open(const char *nc_path, const rl_store_layout *lay,
+                             rl_store_source **out, rl_status *st);
+/* The sweep's creation time (attribute `created`). */
+double rl_store_source_created(const rl_store_source *src);
+/* The spec adds axis values to the file's (a different hash, every old id present). */
+bool rl_store_source_extended(const rl_store_source *src);
+/* Appends the journal records of every finished item (and the file's sessions) to fd. */
+rl_code rl_store_source_write(const rl_store_source *src, const rl_store_layout *lay, int fd,
+                              const char *path, rl_status *st);
+void rl_store_source_close(rl_store_source **src);
+
 /* ---- view.c helpers shared with tests ---- */
 
 /* Formats an ISO 8601 UTC time ("2026-11-28T11:32:00Z"). */

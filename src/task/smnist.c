@@ -20,8 +20,9 @@
 #include <zlib.h>
 
 enum { SIDE = 28, PIXELS = SIDE * SIDE, CLASSES = 10 };
-#define IDX_IMAGES 0x00000803u /* unsigned bytes, 3 dimensions */
-#define IDX_LABELS 0x00000801u /* unsigned bytes, 1 dimension */
+#define IDX_IMAGES 0x00000803u       /* unsigned bytes, 3 dimensions */
+#define IDX_LABELS 0x00000801u       /* unsigned bytes, 1 dimension */
+#define IDX_CHUNK  ((size_t)1 << 20) /* first read buffer; doubled while data keeps coming */
 
 typedef struct smnist {
     int count;             /* images (= labels) in the files */
@@ -107,22 +108,46 @@ static rl_code idx_header(idx *f, uint32_t magic, int ndims, uint32_t *dims, rl_
     return RL_OK;
 }
 
-/* Allocates *out and reads exactly `items` records of `size` bytes. */
+/*
+** Allocates *out and reads exactly `items` records of `size` bytes. The buffer
+** grows with the data that actually arrives (doubling from IDX_CHUNK), so a
+** header that promises more than the file holds is "truncated" (bad input), never
+** a huge allocation: a gzipped file's length says nothing about its content.
+*/
 static rl_code idx_data(idx *f, uint32_t items, size_t size, unsigned char **out, rl_status *st)
 {
-    rl_status scratch = RL_STATUS_INIT;
-    size_t need = (size_t)items * size, got;
-    *out = rl_alloc(need, 1, &scratch);
-    RL_CHECK(*out, st, RL_ENOMEM,
-             "%s: '%s' promises %u records (%zu bytes), more than fit in memory; valid: an IDX "
-             "file with a sound header",
-             f->key, f->path, items, need);
-    RL_TRY(idx_read(f, *out, need, &got, st));
-    RL_CHECK(got == need, st, RL_EINPUT,
-             "%s: '%s' is truncated: its header promises %u records (%zu bytes) but only %zu "
-             "bytes follow; valid: a complete IDX file",
-             f->key, f->path, items, need, got);
-    return RL_OK;
+    size_t need = (size_t)items * size, have = 0, cap = need < IDX_CHUNK ? need : IDX_CHUNK;
+    unsigned char *buf = rl_alloc(cap, 1, st);
+    *out = NULL;
+    if (!buf) return st->code;
+    for (;;) {
+        size_t got;
+        rl_code rc = idx_read(f, buf + have, cap - have, &got, st);
+        have += got;
+        if (rc != RL_OK || have < cap || cap == need) {
+            if (rc == RL_OK && have < need)
+                rc = rl_status_fail(st, RL_EINPUT, __FILE__, __LINE__,
+                                    "%s: '%s' is truncated: its header promises %u records (%zu "
+                                    "bytes) but only %zu bytes follow; valid: a complete IDX file",
+                                    f->key, f->path, items, need, have);
+            if (rc != RL_OK) {
+                rl_free(buf);
+                return rc;
+            }
+            *out = buf;
+            return RL_OK;
+        }
+        size_t grown = cap > need / 2 ? need : 2 * cap;
+        unsigned char *bigger = rl_alloc(grown, 1, st);
+        if (!bigger) {
+            rl_free(buf);
+            return st->code;
+        }
+        memcpy(bigger, buf, have);
+        rl_free(buf);
+        buf = bigger;
+        cap = grown;
+    }
 }
 
 static void idx_close(idx *f)

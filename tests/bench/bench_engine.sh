@@ -2,13 +2,16 @@
 # bench_engine.sh [RICHLAZY] [ITEMS]: the sweep engine's own cost per item (a benchmark,
 # not a test). Trivial items (fake runner, 0 iterations: a parameter hash, no sleep)
 # leave only the engine: dispatch, MPI messages, trainer-thread hand-off, journal
-# writes and group-committed fsyncs, final cube. For P = 2, 4, 8 it prints
+# writes and group-committed fsyncs, final cube. For P = 2, 4, 8 (RL_BENCH_P="2 4 ... 32"
+# for more; oversubscribed beyond the cores) it prints
 #   items/s        ITEMS / engine wall time (rank 0's rl_run_sweep, launch excluded)
 #   ms/item        engine wall x training ranks / ITEMS: how long one training slot is
 #                  held per item (the per-item overhead; target <= 2 ms)
 #   ms/item/core   engine wall x min(training ranks, cores) / ITEMS: the same per
 #                  core actually available (P > cores is oversubscribed)
 #   launch s       the whole mpirun, start-up and teardown included
+#   coord ms/item  CPU time of rank 0's coordinating thread per item: what one result
+#                  costs the coordinator (journal, fsync share, dispatch, snapshots)
 # Usage: tests/bench/bench_engine.sh build/src/cli/richlazy 2000
 set -euo pipefail
 exe=$(readlink -f "${1:-build/src/cli/richlazy}")
@@ -27,8 +30,9 @@ export OPENBLAS_NUM_THREADS=1 RICHLAZY_FAKE_RUNNER=1
 } > "$tmp/bench.yaml"
 
 echo "bench_engine: $items trivial items, $cores cores, $(basename "$exe") $("$exe" --version 2>/dev/null || true)"
-printf '%3s %8s %10s %9s %13s %9s %14s\n' P trainers items/s ms/item ms/item/core launch_s "rank0 cpu %"
-for P in 2 4 8; do
+printf '%3s %8s %10s %9s %13s %9s %14s %14s\n' P trainers items/s ms/item ms/item/core launch_s \
+  "rank0 cpu %" "coord ms/item"
+for P in ${RL_BENCH_P:-2 4 8}; do
   rm -f "$tmp"/out.nc*
   t0=$(date +%s.%N)
   log=$(mpirun --oversubscribe -n "$P" "$exe" run "$tmp/bench.yaml" -o "$tmp/out.nc" \
@@ -41,6 +45,7 @@ for P in 2 4 8; do
   echo "$line" | grep -q "only coordinated" && trainers=$((P - 1))
   slots=$(( trainers < cores ? trainers : cores ))
   awk -v P="$P" -v t="$trainers" -v s="$slots" -v n="$items" -v w="$wall" -v l="$(echo "$t1 - $t0" | bc)" \
-      -v c="$share" 'BEGIN { printf "%3d %8d %10.0f %9.3f %13.3f %9.2f %14s\n",
-                             P, t, n / w, 1000 * w * t / n, 1000 * w * s / n, l, c }'
+      -v c="$share" 'BEGIN { printf "%3d %8d %10.0f %9.3f %13.3f %9.2f %14s %14.3f\n",
+                             P, t, n / w, 1000 * w * t / n, 1000 * w * s / n, l, c,
+                             10 * c * w / n }'
 done

@@ -60,6 +60,12 @@ check "plan: stop_accuracy on a regression task exits 2" status_is 2 "$rl" plan 
 check "... pointing at train.stop_accuracy's value (6:26) and naming the item" bash -c \
   "'$rl' plan '$tmp/bad_stop.yaml' 2>&1 | grep -q 'bad_stop.yaml:6:26: item 1 (task=pattern), id '"
 check "a missing spec exits 2" status_is 2 "$rl" plan "$tmp/none.yaml"
+# The output directory is checked before anything else: before the spec, before checkpoints.
+check "run -o missing_dir/x.nc exits 2" status_is 2 "$rl" run sweeps/smoke.yaml -o "$tmp/missing_dir/x.nc"
+check "... saying the output directory does not exist, and nothing is created" bash -c \
+  "'$rl' run sweeps/smoke.yaml -o '$tmp/missing_dir/x.nc' 2>&1 | grep -q 'the output directory does not exist' && [ ! -e '$tmp/missing_dir' ]"
+check "... even when the spec is missing too (the output is checked first)" bash -c \
+  "'$rl' run '$tmp/none.yaml' -o '$tmp/missing_dir/x.nc' 2>&1 | grep -q 'the output directory does not exist'"
 check "a directory as spec exits 2" status_is 2 "$rl" plan "$tmp"
 check "train --item out of range exits 2" status_is 2 "$rl" train sweeps/quick.yaml --item 99999
 check "train --set with an unknown path exits 2" status_is 2 "$rl" train sweeps/quick.yaml --set train.nope=1

@@ -242,9 +242,17 @@ def mode_kill():
     check(r.returncode == 0, f"uninterrupted reference run (P = 5, {n} items of 40 ms)")
     kills, opened, clean, existed, mid_write = 0, 0, 0, False, 0
     while kills < 12:
+        before = os.path.getsize(out + ".journal") if os.path.exists(out + ".journal") else 0
         proc = start(3, spec, out, "--snapshot-every", "0", "--max-attempts", "100")
         if kills < 10:
-            time.sleep(RNG.uniform(0.1, 0.8))
+            # From the first item dispatched (a session and an attempt record journaled): on
+            # a loaded machine MPI start-up alone can outlast a fixed sleep, and a kill before
+            # any item ran tests nothing.
+            t0 = time.time()
+            while (not os.path.exists(out + ".journal") or
+                   os.path.getsize(out + ".journal") < before + 128) and time.time() - t0 < 20:
+                time.sleep(0.002)
+            time.sleep(RNG.uniform(0.05, 0.6))
         else:  # kill while OUT.nc.tmp is being written
             t0 = time.time()
             while not os.path.exists(out + ".tmp") and time.time() - t0 < 5:

@@ -64,6 +64,21 @@ static const char *images_file(const char *name, uint32_t magic, uint32_t count,
     return path;
 }
 
+/* An image file whose header promises `count` images but holds one (a hostile header). */
+static const char *promising_file(const char *name, uint32_t count)
+{
+    unsigned char b[16 + PIX] = {0};
+    put32(b, 0x803);
+    put32(b + 4, count);
+    put32(b + 8, 28);
+    put32(b + 12, 28);
+    const char *path = path_in_dir(name);
+    FILE *f = fopen(path, "wb");
+    fwrite(b, 1, sizeof b, f);
+    fclose(f);
+    return path;
+}
+
 /* A label file: magic 0x801, count, labels 1, 2, 3, ... (or `bad` at index 1). */
 static const char *labels_file(const char *name, uint32_t count, int bad)
 {
@@ -163,6 +178,11 @@ static void check_broken(void)
     p = smnist(images_file("dims", 0x803, N, 28, 27, 0, 0), lab);
     expect(&p, "holds 3 images of 28x27 pixels; valid: 1 .. 2147483647 images of 28x28",
            "27-pixel rows");
+    /* INT_MAX images of 784 bytes: 1.7 TB promised, one image there. Bad input (exit 2), not
+       an allocation failure (exit 1): the buffer grows only with the data that arrive. */
+    p = smnist(promising_file("huge", 2147483647u), lab);
+    expect(&p, "huge' is truncated: its header promises 2147483647 records",
+           "a header promising 2^31 - 1 images is refused as truncated (RL_EINPUT)");
     p = smnist(images_file("none", 0x803, 0, 28, 28, 0, 0), lab);
     expect(&p, "holds 0 images", "no images");
     p = smnist(good, labels_file("two", 2, 0));
@@ -193,9 +213,9 @@ int main(void)
     if (!mkdtemp(dir)) return rl_test_skip("cannot create a temporary directory");
     check_sound();
     check_broken();
-    static const char *const names[] = {"labels", "images", "images.gz", "good",      "magic",
-                                        "cut",    "cut.gz", "head",      "empty",     "dims",
-                                        "none",   "two",    "ten",       "damaged.gz"};
+    static const char *const names[] = {"labels", "images", "images.gz", "good",       "magic",
+                                        "cut",    "cut.gz", "head",      "empty",      "dims",
+                                        "none",   "two",    "ten",       "damaged.gz", "huge"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         unlink(path_in_dir(names[i]));
     rmdir(dir);

@@ -257,9 +257,74 @@ static void test_checkpoint(void)
     train(&p, &o, &r, &st); /* leaves a checkpoint of p at iteration 0 */
     o.stop = NULL;
     rc = train(&q, &o, &r, &st);
-    RL_TEST(rc == RL_EIO && strstr(st.msg, "different item"),
+    RL_TEST(rc == RL_EINPUT && strstr(st.msg, "different item"),
             "a checkpoint of different parameters is refused (%s)", st.msg);
     remove(ckpt);
+    char init[64];
+    snprintf(init, sizeof init, "%s.init", ckpt);
+    remove(init);
+}
+
+/* Stops p at iteration `at` with checkpoints to ckpt, from scratch; 1 if it stopped there. */
+static int stop_at(const rl_params *p, const char *ckpt, const char *init, long at)
+{
+    remove(ckpt);
+    remove(init);
+    rl_result r;
+    rl_status st = RL_STATUS_INIT;
+    rl_train_opts o = {.checkpoint_path = ckpt, .checkpoint_seconds = 1e9, .stop_at = at};
+    return train(p, &o, &r, &st) == RL_ESTOPPED;
+}
+
+/* Issue 17: the initial measures (H(0), K(0), three scalars) saved with the first checkpoint. */
+static void test_initial_saved(void)
+{
+    rl_params p;
+    small_params(&p, "dms");
+    strcpy(p.train.optimizer, "adam");
+    p.train.iterations = 300;
+    p.train.curve_every = 7;
+    p.probe.kernel_every = 21; /* the kernel curves read K(0) too */
+    rl_result ref, r;
+    rl_status st = RL_STATUS_INIT;
+    train(&p, NULL, &ref, &st);
+    char ckpt[] = "/tmp/rl_init_XXXXXX", init[64];
+    int fd = mkstemp(ckpt);
+    close(fd);
+    remove(ckpt);
+    snprintf(init, sizeof init, "%s.init", ckpt);
+    rl_train_opts o = {.checkpoint_path = ckpt, .checkpoint_seconds = 1e9};
+
+    int stopped = stop_at(&p, ckpt, init, 100);
+    RL_TEST(stopped && access(init, F_OK) == 0,
+            "a stop at iteration 100 wrote the initial measures beside the checkpoint (%s)", init);
+    rl_code rc = train(&p, &o, &r, &st);
+    RL_TEST(rc == RL_OK && same_result(&ref, &r),
+            "continued with the initial measures read back: bitwise identical to an "
+            "uninterrupted run (initial loss, K(0) alignments, RA, KA, kernel curves)");
+
+    stopped = stop_at(&p, ckpt, init, 100);
+    remove(init); /* what an older build (RLCKPT02 alone) leaves */
+    rc = train(&p, &o, &r, &st);
+    RL_TEST(stopped && rc == RL_OK && same_result(&ref, &r),
+            "a checkpoint without them (as an older build wrote it) continues with them "
+            "recomputed: bitwise identical");
+
+    stopped = stop_at(&p, ckpt, init, 100);
+    FILE *f = fopen(init, "r+b");
+    if (f) { /* one byte of K(0) changed: the checksum catches it, so the file is read */
+        fseek(f, -20, SEEK_END);
+        int c = fgetc(f);
+        fseek(f, -20, SEEK_END);
+        fputc(c ^ 0x10, f);
+        fclose(f);
+    }
+    rl_status_clear(&st);
+    rc = train(&p, &o, &r, &st);
+    RL_TEST(stopped && rc == RL_EINPUT && strstr(st.msg, "initial measures damaged"),
+            "a damaged file of initial measures is refused, never used silently (%s)", st.msg);
+    remove(ckpt);
+    remove(init);
 }
 
 /* ---- the stop criterion (train.stop_loss, train.stop_accuracy) ---- */
@@ -413,6 +478,7 @@ int main(void)
     test_lowrank_spectrum();
     test_dump();
     test_checkpoint();
+    test_initial_saved();
     test_criterion();
     test_pairing();
     return rl_test_done();
