@@ -219,7 +219,9 @@ def fig3_rows(name, ds):
 def aligned_rows(name, ds, axis):
     rank = rank_axis(ds)
     ranks = [int(r) for r in ds[rank].values]
-    low = [r for r in ranks if r < max(ranks)]  # the largest rank of our specs is N (full)
+    # The largest rank of our specs is N (full); pool the lower ranks whose groups learned.
+    low = [r for r in ranks if r < max(ranks) and
+           not unlearned(ds, [{axis: a, rank: r} for a in ("aligned", "random")])]
     out = []
     for measure, s in ALIGNED_CLAIMS:
         eff = paired_effects(ds, measures=[measure], axis=axis, null="random")
@@ -227,6 +229,8 @@ def aligned_rows(name, ds, axis):
             out.append(row(name, f"aligned − random, rank {r[rank]}", measure, s, r,
                            "diff per seed", f"{r.positive}/{r.n_seeds} positive",
                            unlearned(ds, [{axis: a, rank: r[rank]} for a in ("aligned", "random")])))
+        if len(low) < 2:
+            continue
         pooled = paired_effects(ds.sel({rank: low}), measures=[measure], axis=axis,
                                 null="random", reduce=(rank,))
         for _, r in pooled.iterrows():
