@@ -103,6 +103,11 @@ void rl_params_defaults(rl_params *p);
 ** callers prefix it).
 */
 rl_code rl_params_set(rl_params *p, const rl_key *key, const char *text, rl_status *st);
+/*
+** The shortest decimal that reads back to the same double: plain for exponents
+** -5..16 (100, 0.003, 2147483647), else "1e-8". Values, labels and ranges print so.
+*/
+void rl_params_format_real(double v, char *buf, size_t cap);
 /* Writes the canonical text of one value (shortest round-trip form for reals). */
 void rl_params_format(const rl_params *p, const rl_key *key, char *buf, size_t cap);
 

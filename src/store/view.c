@@ -167,8 +167,8 @@ static rl_code nc_labels(rl_store_view *v, int ncid, int d, rl_status *st)
         rc = rl_status_fail(st, RL_EIO, __FILE__, __LINE__, "reading %s: %s", v->source,
                             nc_strerror(nc_rc));
     for (size_t k = 0; !rc && k < n; k++) {
-        char text[40];
-        rl_snprintf(text, sizeof text, "%.17g", vals[k]);
+        char text[40]; /* as the spec wrote it: 0.003, not 0.0030000000000000001 */
+        rl_params_format_real(vals[k], text, sizeof text);
         if (!(v->labels[d][k] = dup_str(text, st))) rc = st->code;
     }
     rl_free(vals);
