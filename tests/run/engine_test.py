@@ -9,7 +9,8 @@ real mpirun processes, real signals and real kill -9:
   kill              >= 10 kill -9 of the whole job at random moments (two of them
                     while OUT.nc is being replaced), resumed until done == an
                     uninterrupted run; nothing missing or duplicated; attempts add up
-  signal            SIGTERM (P = 1), SIGUSR1 to mpirun (P = 3): exit 3 within the
+  signal            SIGTERM (P = 1), SIGUSR1 to mpirun (P = 3), Ctrl-C (SIGINT to the
+                    process group) through scripts/mpirun.sh (P = 2): exit 3 within the
                     grace period, resume completes; a second signal abandons at once
   spec-change       a changed spec is refused (exit 2) with a diff, files untouched
   extend            added axis values extend the cube and keep finished items
@@ -31,6 +32,8 @@ import tempfile
 import time
 
 EXE, MODE = os.path.abspath(sys.argv[1]), sys.argv[2]
+HERE = os.path.dirname(os.path.abspath(__file__))
+MPIRUN_SH = os.path.join(HERE, "..", "..", "scripts", "mpirun.sh")  # the documented launcher
 try:
     import numpy as np
     import xarray
@@ -40,7 +43,7 @@ except ImportError:
 if shutil.which("mpirun") is None:
     print("SKIP: mpirun not found")
     sys.exit(77)
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+sys.path.insert(0, os.path.join(HERE, "..", "common"))
 from cubecmp import differences  # noqa: E402
 
 ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", HDF5_USE_FILE_LOCKING="FALSE")
@@ -159,7 +162,7 @@ def journal_records(nc):
 
 
 def summary_of(stderr):
-    m = re.search(r"(\d+) items finished by this run in ([\d.]+) s on (\d+) ranks \(rank 0 "
+    m = re.search(r"(\d+) items finished by this run in ([\d.]+) s on (\d+) ranks? \(rank 0 "
                   r"(trained too|only coordinated)\); coordinator cpu ([\d.]+) s \(([\d.]+)%",
                   stderr)
     return m and dict(items=int(m[1]), wall=float(m[2]), ranks=int(m[3]),
@@ -320,6 +323,8 @@ def mode_signal():
         check((ds.status == 1).all() and (ds.attempts == 1).all(),
               "all 40 done, each in one attempt (the running one finished in the grace period)")
 
+    ctrl_c(spec)
+
     out = path("sig3.nc")
     proc = start(3, spec, out, "--grace", "5")
     check(wait_for_done(out, at_least=0), "P = 3: the coordinator is up (its journal reads)")
@@ -352,6 +357,43 @@ def mode_signal():
     with xarray.open_dataset(out) as ds:
         check((ds.status == 0).all() and (ds.attempts == 0).all(),
               "the abandoned item is pending and its run does not count as an attempt")
+
+
+def children(pid):
+    """PIDs whose parent is pid."""
+    found = []
+    for d in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(d))
+        except (OSError, ValueError):
+            pass
+    return found
+
+
+def ctrl_c(spec):
+    """Ctrl-C at a terminal, through scripts/mpirun.sh: the terminal sends SIGINT to the
+    foreground process group. Plain mpirun answers it by killing the ranks (exit 1); the
+    launcher turns it into the stop mpirun relays (USR1), so the run stops as documented."""
+    out = path("sigint.nc")
+    proc = subprocess.Popen([MPIRUN_SH, "-n", "2", EXE, "run", spec, "-o", out, "--grace", "5",
+                             "--progress-every", "1000"], env=FAKE, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    check(wait_for_done(out), "scripts/mpirun.sh -n 2: an item finishes before Ctrl-C")
+    launched = children(proc.pid)  # mpirun, in a session of its own
+    t0 = time.time()
+    os.killpg(proc.pid, signal.SIGINT)
+    err = proc.communicate(timeout=60)[1]
+    check(proc.returncode == 3 and "stop requested" in err and "to resume" in err,
+          f"Ctrl-C through scripts/mpirun.sh -> exit 3 (got {proc.returncode}) in "
+          f"{time.time() - t0:.2f} s, saying it stopped and how to resume")
+    left = [p for m in launched for p in session_pids(m)]
+    check(len(launched) == 1 and not left, f"... mpirun and its ranks are gone (left: {left})")
+    r = run(2, spec, out)
+    with xarray.open_dataset(out) as ds:
+        check(r.returncode == 0 and bool((ds.status == 1).all()),
+              "... and the same command resumes it to the end (exit 0, all done)")
 
 
 def mode_spec_change():
