@@ -127,10 +127,27 @@ typedef struct rl_store_view {
     char **reasons;     /* failure reason per item, "" unless failed */
     int8_t *reached;    /* stop criterion: 1 met, 0 ran to the cap, -1 none set (or not done) */
     bool any_criterion; /* some item had a stop criterion (train.stop_loss, stop_accuracy) */
+    /* Times, from the journal whenever it exists (NaN, 0 without one). Unix seconds. */
+    double created;       /* the journal's creation: the sweep's first run */
+    double session_start; /* the start of the last run (its session record) */
+    int session_ranks;    /* that run's MPI size */
+    int sessions;         /* runs so far */
+    double updated;       /* the journal's last change (mtime) */
+    double *started;      /* per item: its last attempt's dispatch, NaN if never */
+    double *wall;         /* per item: its result's wall seconds, NaN without a result */
+    char *spec_text;      /* the spec as the run read it (OUT.nc's `spec`), or NULL */
 } rl_store_view;
 
 /* Any process. Reads the results at nc_path (OUT.nc and/or OUT.nc.journal). */
 rl_code rl_store_view_open(const char *nc_path, rl_store_view **out, rl_status *st);
+/* The same from the journal whenever it exists (a run is active: only it knows what runs). */
+rl_code rl_store_view_open_journal(const char *nc_path, rl_store_view **out, rl_status *st);
+/*
+** Whether a run holds OUT.nc.journal's lock: 1 yes, 0 no, -1 unknown (no journal,
+** or a file system without locks). Any process; takes a shared lock for an
+** instant, which rl_store_open tolerates (it retries before calling a lock foreign).
+*/
+int rl_store_active(const char *nc_path);
 void rl_store_view_destroy(rl_store_view **v);
 
 #endif /* RICHLAZY_STORE_H */

@@ -12,6 +12,9 @@ real mpirun processes, real signals and real kill -9:
   signal            SIGTERM (P = 1), SIGUSR1 to mpirun (P = 3), Ctrl-C (SIGINT to the
                     process group) through scripts/mpirun.sh (P = 2): exit 3 within the
                     grace period, resume completes; a second signal abandons at once
+  status            `richlazy status` during a run: active (the lock), running items, a
+                    rate and a cost-weighted ETA, also as --json; after kill -9: no run
+                    active, the running items lost in flight; the text names both
   spec-change       a changed spec is refused (exit 2) with a diff, files untouched
   extend            added axis values extend the cube and keep finished items
   lost              an item whose run kills its process is retried, then failed
@@ -20,6 +23,7 @@ The fake runner (RICHLAZY_FAKE_RUNNER=1, run.h) sleeps train.iterations us per i
 and derives values from a hash of the parameters; init.gain picks the outcome.
 Exit 0 = all checks passed, 1 = a check failed, 77 = skipped (no mpirun or xarray).
 """
+import json
 import os
 import random
 import re
@@ -396,6 +400,48 @@ def ctrl_c(spec):
               "... and the same command resumes it to the end (exit 0, all done)")
 
 
+def status_json(out):
+    r = subprocess.run([EXE, "status", "--json", out], capture_output=True, text=True)
+    try:
+        return json.loads(r.stdout)
+    except ValueError:
+        print(r.stdout, r.stderr)
+        return {}
+
+
+def mode_status():
+    # Items of two costs, 8x apart: the fake runner sleeps train.iterations us, and the
+    # weights status uses (rl_run_item_cost) grow with the iterations too.
+    spec = write_spec("st", {"train.iterations": [600000, 4800000], "seed": list(range(8))},
+                      {"model.hidden": 8})
+    out = path("st.nc")
+    proc = start(2, spec, out)
+    check(wait_for_done(out, at_least=3), "P = 2: three items finished")
+    live = status_json(out)
+    text = subprocess.run([EXE, "status", out], capture_output=True, text=True).stdout
+    check(live.get("active") is True and live.get("running") == 2 and
+          (live.get("items_per_min") or 0) > 0,
+          f"during the run: active, {live.get('running')} running, "
+          f"{live.get('items_per_min')} items/min (--json)")
+    left = {v["value"]: v["counts"]["pending"] for v in live["axes"][0]["values"]}
+    upper = (left["600000"] * 0.6 + left["4800000"] * 4.8) / 2  # running ones not yet begun
+    eta = live.get("eta_seconds")
+    check(live.get("eta_weighted") is True and eta is not None and
+          0.5 * upper <= eta <= 1.3 * upper,
+          f"... an ETA weighted by item cost: {eta} s for pending {left} "
+          f"(at most {upper:.1f} s of sleeps left on 2 ranks)")
+    check("run: active on 2 ranks" in text and "(2 running)" in text and "ETA" in text,
+          "... and the text says so: " + " | ".join(text.splitlines()[1:4]))
+    kill_job(proc)
+    dead = status_json(out)
+    text = subprocess.run([EXE, "status", out], capture_output=True, text=True).stdout
+    check(dead.get("active") is False and dead.get("running") == 0 and
+          dead.get("lost_in_flight") == 2 and dead.get("eta_seconds") is None,
+          f"after kill -9: no run active, {dead.get('lost_in_flight')} lost in flight, no ETA")
+    check("run: none active" in text and "2 lost in flight" in text,
+          "... and the text says so: " + " | ".join(text.splitlines()[1:3]))
+
+
 def mode_spec_change():
     spec = write_spec("chg", {"seed": [0, 1, 2]}, {"model.hidden": 8,
                                                     "train": "{iterations: 1000, lr: 0.003}"})
@@ -504,6 +550,7 @@ def mode_numerics():
 
 MODES = {"determinism": mode_determinism, "determinism-real": mode_determinism_real,
          "diverge-real": mode_diverge_real, "kill": mode_kill, "signal": mode_signal,
+         "status": mode_status,
          "spec-change": mode_spec_change, "extend": mode_extend, "lost": mode_lost,
          "coordinator-cpu": mode_coordinator_cpu, "numerics": mode_numerics}
 
