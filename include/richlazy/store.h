@@ -83,6 +83,15 @@ typedef struct rl_store_open_info {
 */
 rl_code rl_store_open(const char *nc_path, const rl_store_layout *lay, int mpi_size, rl_store **out,
                       rl_store_open_info *info, rl_status *st);
+/*
+** Any process. What rl_store_open would find, without opening, locking or writing
+** anything: the same refusals (RL_EINPUT: another spec, with the diff; OUT.nc
+** without a journal; a missing output directory) and, in info, whether a run
+** would resume or extend and how many finished items it keeps. For `plan -o` and
+** jobscripts/submit.sh, so a wrong spec is refused before a job waits in a queue.
+*/
+rl_code rl_store_check(const char *nc_path, const rl_store_layout *lay, rl_store_open_info *info,
+                       rl_status *st);
 /* Releases the lock and the memory. Safe on NULL. Does not snapshot. */
 void rl_store_close(rl_store **s);
 

@@ -113,12 +113,20 @@ int rl_cli_params(int argc, char **argv)
         }
         shown++;
     }
-    if (shown == 0) {
-        const char *paths[256];
+    if (shown == 0) { /* suggest a section, a key or a path ("intt" -> "init") */
+        static char words[3 * 256][RL_NAME_MAX + 32];
+        const char *cands[3 * 256];
         size_t k = 0;
-        for (; k < n && k < 256; k++)
-            paths[k] = keys[k].path;
-        const char *near = rl_spec_suggest(word, paths, k);
+        for (size_t i = 0; i < n && k + 3 <= 3 * 256; i++) {
+            const char *dot = strchr(keys[i].path, '.');
+            rl_snprintf(words[k], sizeof words[k], "%s", keys[i].path);
+            rl_snprintf(words[k + 1], sizeof words[k + 1], "%.*s",
+                        (int)(dot ? dot - keys[i].path : 0), keys[i].path);
+            rl_snprintf(words[k + 2], sizeof words[k + 2], "%s", dot ? dot + 1 : "");
+            for (int j = 0; j < 3; j++, k++)
+                cands[k] = words[k];
+        }
+        const char *near = rl_spec_suggest(word, cands, k);
         if (near)
             return rl_cli_usage_error(
                 "params", usage, "no parameter path contains '%s'; did you mean '%s'?", word, near);

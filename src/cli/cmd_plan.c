@@ -13,21 +13,27 @@
 #include "cli.h"
 #include "richlazy/run.h"
 #include "richlazy/spec.h"
+#include "richlazy/store.h"
 #include "richlazy/train.h"
 
-static const char usage[] = "richlazy plan SPEC [--list] [--canonical] [--cores N]";
+static const char usage[] = "richlazy plan SPEC [-o OUT.nc] [--list] [--canonical] [--cores N]";
 
 static void print_help(void)
 {
     printf("usage: %s\n\n"
            "Checks the sweep spec SPEC (YAML) and prints its cube: each dimension with its size\n"
-           "and values, the number of items as `items: N`, the spec's SHA-256 hash, and a rough\n"
-           "cost estimate. Nothing is run or written.\n\n"
+           "and values, the number of items as `items: N`, the spec's SHA-256 hash, and its\n"
+           "cost: each item's seconds on one core of this machine (a work model at the speed\n"
+           "of short probes run here) and the sweep's wall time on --cores ranks. Nothing is\n"
+           "run or written.\n\n"
            "options:\n"
+           "  -o, --output OUT.nc  also check that `richlazy run SPEC -o OUT.nc` would start:\n"
+           "                 a new file, or one this spec resumes or extends (another spec is\n"
+           "                 refused with the diff, as run refuses it)\n"
            "  --list         also print one line per item: its id and every non-default parameter\n"
            "  --canonical    print the canonical form of the spec (what the hash covers)\n"
            "  --cores N      cores for the wall-time estimate (default: this machine's)\n"
-           "  --help         this text\n"
+           "  -h, --help     this text\n"
            "exit status: 0 valid, 2 invalid spec or usage (one message FILE:LINE:COLUMN: ...)\n",
            usage);
 }
@@ -107,18 +113,39 @@ static rl_code print_cost(const rl_spec *spec, int cores, rl_status *st)
     return rc;
 }
 
+/* What `run SPEC -o out` would find: "results: new", resumes or extends; refusals as run's. */
+static rl_code check_output(const rl_spec *spec, const char *out, rl_status *st)
+{
+    rl_store_layout lay;
+    rl_store_open_info info;
+    rl_code rc = rl_store_layout_from_spec(spec, &lay, st);
+    if (!rc) rc = rl_store_check(out, &lay, &info, st);
+    if (!rc && !info.resumed)
+        printf("results: %s is new\n", out);
+    else if (!rc && info.extended)
+        printf("results: extends %s (the spec adds axis values): keeps its %zu finished items\n",
+               out, info.kept);
+    else if (!rc)
+        printf("results: resumes %s: %zu of %zu items finished\n", out, info.kept, lay.nitems);
+    rl_store_layout_free(&lay);
+    return rc;
+}
+
 int rl_cli_plan(int argc, char **argv)
 {
-    static const struct option opts[] = {{"list", no_argument, NULL, 'l'},
-                                         {"canonical", no_argument, NULL, 'c'},
-                                         {"cores", required_argument, NULL, 'n'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'}, {"list", no_argument, NULL, 'l'},
+        {"canonical", no_argument, NULL, 'c'},    {"cores", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     int list = 0, canonical = 0, cores = 0, c;
+    const char *out = NULL;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
+        case 'o':
+            out = optarg;
+            break;
         case 'l':
             list = 1;
             break;
@@ -151,7 +178,7 @@ int rl_cli_plan(int argc, char **argv)
     printf("hash: %s\n", rl_spec_hash(spec));
     print_dims(spec);
     printf("items: %zu\n", rl_spec_nitems(spec));
-    if (print_cost(spec, cores, &st) != RL_OK) {
+    if ((out && check_output(spec, out, &st) != RL_OK) || print_cost(spec, cores, &st) != RL_OK) {
         rl_spec_destroy(&spec);
         return rl_cli_report_error(NULL, &st);
     }
