@@ -7,11 +7,13 @@
 ** "valid keys are …", `plan`, the README table and `--help` cannot disagree.
 ** A new parameter is one line in its section's .def file.
 **
-** .def columns: RL_P(section, key, TYPE, min, max, default, choices, doc)
+** .def columns: RL_P(section, key, TYPE, min, max, default, choices, label, doc)
 **   TYPE   INT (long), REAL (double), BOOL, NAME (identifier; `choices` "a|b|c"
 **          or NULL for any), PATH (file path; must exist when not empty),
 **          REALS (list of up to RL_REALS_MAX reals; default "" = the module's own)
 **   min/max inclusive range for INT, REAL and each REALS element.
+**   label  a few words, units in parentheses: what the results file calls an axis
+**          that sets this parameter (its coordinate's long_name, read by plots)
 */
 #ifndef RICHLAZY_PARAMS_H
 #define RICHLAZY_PARAMS_H
@@ -27,13 +29,13 @@ typedef struct rl_reals {
     double v[RL_REALS_MAX];
 } rl_reals;
 
-#define RL_FIELD_INT(name)                                 long name;
-#define RL_FIELD_REAL(name)                                double name;
-#define RL_FIELD_BOOL(name)                                bool name;
-#define RL_FIELD_NAME(name)                                char name[RL_NAME_MAX];
-#define RL_FIELD_PATH(name)                                char name[RL_PATH_MAX];
-#define RL_FIELD_REALS(name)                               rl_reals name;
-#define RL_P(sec, name, type, min, max, def, choices, doc) RL_FIELD_##type(name)
+#define RL_FIELD_INT(name)                                        long name;
+#define RL_FIELD_REAL(name)                                       double name;
+#define RL_FIELD_BOOL(name)                                       bool name;
+#define RL_FIELD_NAME(name)                                       char name[RL_NAME_MAX];
+#define RL_FIELD_PATH(name)                                       char name[RL_PATH_MAX];
+#define RL_FIELD_REALS(name)                                      rl_reals name;
+#define RL_P(sec, name, type, min, max, def, choices, label, doc) RL_FIELD_##type(name)
 
 /* All resolved parameters of one item. A plain value: copy it freely. */
 typedef struct rl_params {
@@ -77,6 +79,7 @@ typedef struct rl_key {
     double min, max;     /* inclusive range (INT, REAL, REALS elements) */
     const char *def;     /* default, as YAML text */
     const char *choices; /* NAME: "a|b|c", or NULL for any identifier */
+    const char *label;   /* a few words for axis labels: "rank of W_h(0)", "time step dt (ms)" */
     const char *doc;     /* one line for README, plan and --help */
 } rl_key;
 

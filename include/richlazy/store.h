@@ -45,6 +45,8 @@ typedef struct rl_store_layout {
     unsigned curves;              /* bit c: write curve c (curves.def); loss_curve always */
     char (*own_ids)[RL_ID_LEN];   /* storage behind ids when built from a spec */
     const char *numerics;         /* this session's arithmetic (attribute `numerics`), or NULL */
+    const char *description;      /* the spec's description (attribute `summary`), or NULL */
+    unsigned models;              /* bit 0: some item is an RNN, bit 1: some is linear2 */
 } rl_store_layout;
 
 /* Any rank. Fills lay from spec (views into spec: keep spec alive). Free with rl_store_layout_free.

@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RL_P(sec, name, type, min, max, def, choices, doc)                                         \
-    {#sec "." #name, RL_KEY_##type, offsetof(rl_params, sec.name), (min), (max), (def),            \
-     (choices),      (doc)},
+#define RL_P(sec, name, type, min, max, def, choices, label, doc)                                  \
+    {#sec "." #name, RL_KEY_##type, offsetof(rl_params, sec.name), (min), (max), (def), (choices), \
+     (label),        (doc)},
 
 static const rl_key keys[] = {
-    {"seed", RL_KEY_INT, offsetof(rl_params, seed), 0, 2147483647.0, "0", NULL,
+    {"seed", RL_KEY_INT, offsetof(rl_params, seed), 0, 2147483647.0, "0", NULL, "seed",
      "the item's seed coordinate: keys every random stream of the item"},
 #include "richlazy/params_model.def"
 #include "richlazy/params_init.def"

@@ -33,6 +33,7 @@ struct rl_store {
     size_t counts[4];
     double created;
     int sessions[MAX_SESSIONS];
+    double session_times[MAX_SESSIONS];
     int n_sessions;
     double last_snapshot;
 };
@@ -106,7 +107,10 @@ static rl_code replay_one(void *ctx, const jrec *rec, rl_status *st)
     replay *rp = ctx;
     rl_store *s = rp->s;
     if (rec->head.kind == JREC_SESSION) {
-        if (s->n_sessions < MAX_SESSIONS) s->sessions[s->n_sessions++] = rec->small.a;
+        if (s->n_sessions < MAX_SESSIONS) {
+            s->session_times[s->n_sessions] = rec->small.time;
+            s->sessions[s->n_sessions++] = rec->small.a;
+        }
     } else {
         size_t old = (size_t)rec->head.item;
         RL_CHECK(old < rp->h->nitems && strcmp(rp->h->ids[old], rec->head.id) == 0, st, RL_EIO,
@@ -319,7 +323,10 @@ static rl_code append_session(rl_store *s, int mpi_size, rl_status *st)
     r.a = mpi_size;
     r.time = rl_store_unix_now();
     RL_TRY(rl_store_journal_write_small(s->fd, &r, s->journal_path, st));
-    if (s->n_sessions < MAX_SESSIONS) s->sessions[s->n_sessions++] = mpi_size;
+    if (s->n_sessions < MAX_SESSIONS) {
+        s->session_times[s->n_sessions] = r.time;
+        s->sessions[s->n_sessions++] = mpi_size;
+    }
     return rl_store_commit(s, st);
 }
 
@@ -507,7 +514,8 @@ rl_code rl_store_commit(rl_store *s, rl_status *st)
 rl_code rl_store_snapshot(rl_store *s, rl_status *st)
 {
     double t0 = rl_now();
-    cube_meta meta = {s->created, rl_store_unix_now(), s->sessions, s->n_sessions};
+    cube_meta meta = {s->created, rl_store_unix_now(), s->sessions, s->session_times,
+                      s->n_sessions};
     rl_store_layout lay = *s->lay;
     for (size_t i = 0; i < lay.nitems; i++) { /* never cut or drop a curve (layout.c) */
         const cell *c = &s->cells[i];
