@@ -12,6 +12,9 @@ real mpirun processes, real signals and real kill -9:
   signal            SIGTERM (P = 1), SIGUSR1 to mpirun (P = 3), Ctrl-C (SIGINT to the
                     process group) through scripts/mpirun.sh (P = 2): exit 3 within the
                     grace period, resume completes; a second signal abandons at once
+  progress          log lines (stderr a pipe) carry the time, elapsed and an ETA from the first
+                    line; on a terminal (a pty from script(1)) through scripts/mpirun.sh, whose
+                    rank 0 writes into a pipe to mpirun, the live line is redrawn in place
   status            `richlazy status` during a run: active (the lock), running items, a
                     rate and a cost-weighted ETA, also as --json; after kill -9: no run
                     active, the running items lost in flight; the text names both
@@ -409,6 +412,36 @@ def status_json(out):
         return {}
 
 
+def mode_progress():
+    spec = write_spec("pg", {"seed": list(range(12))},
+                      {"model.hidden": 8, "train": "{iterations: 300000}"})
+    out = path("pg.nc")
+    r = subprocess.run([MPIRUN_SH, "-n", "2", EXE, "run", spec, "-o", out, "--progress-every",
+                        "0.5"], env=FAKE, capture_output=True, text=True, timeout=120)
+    line = re.compile(r"^richlazy \[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]: (\d+)/12 finished "
+                      r"\(\d+ done, \d+ diverged, \d+ failed\), \d+ running, [\d.]+ items/min, "
+                      r"elapsed \d[^,]*, ETA (.*)$")
+    found = [m for m in map(line.match, r.stderr.splitlines()) if m]
+    check(r.returncode == 0 and len(found) >= 3,
+          f"a log gets timestamped progress lines with the elapsed time ({len(found)} lines)")
+    check(bool(found) and found[0][2] != "?" and "\r" not in r.stderr,
+          f"... the first already with an ETA ('{found[0][2] if found else ''}'), no live line")
+    if shutil.which("script") is None:
+        check(False, "script(1) (bsdutils) is there to give the run a terminal")
+        return
+    out = path("pg_tty.nc")
+    cmd = " ".join([MPIRUN_SH, "-n", "2", EXE, "run", spec, "-o", out])
+    r = subprocess.run(["script", "-qec", cmd, "/dev/null"], env=FAKE, capture_output=True,
+                       timeout=120, stdin=subprocess.DEVNULL)
+    tty = r.stdout.decode(errors="replace")  # bytes: text mode would turn each \r into \n
+    live = re.findall(r"\r\x1b\[K(\d+)/12 finished \[\d\d:\d\d<[\d:?]+, [\d.]+ items/min\], "
+                      r"\d+ running", tty)
+    check(r.returncode == 0 and len(live) >= 3 and live[-1] == "12",
+          f"on a terminal, through scripts/mpirun.sh: a live line redrawn in place "
+          f"({len(live)} redraws, the last at {live[-1] if live else '-'}/12)")
+    check("richlazy [" not in tty, "... and no timestamped log lines")
+
+
 def mode_status():
     # Items of two costs, 8x apart: the fake runner sleeps train.iterations us, and the
     # weights status uses (rl_run_item_cost) grow with the iterations too.
@@ -550,7 +583,7 @@ def mode_numerics():
 
 MODES = {"determinism": mode_determinism, "determinism-real": mode_determinism_real,
          "diverge-real": mode_diverge_real, "kill": mode_kill, "signal": mode_signal,
-         "status": mode_status,
+         "status": mode_status, "progress": mode_progress,
          "spec-change": mode_spec_change, "extend": mode_extend, "lost": mode_lost,
          "coordinator-cpu": mode_coordinator_cpu, "numerics": mode_numerics}
 
