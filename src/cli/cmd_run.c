@@ -195,12 +195,16 @@ typedef struct printer {
 ** copies it to its own stderr: then the terminal is mpirun's (our parent's, on
 ** the node where mpirun runs rank 0). So a user at a terminal gets the live
 ** line through scripts/mpirun.sh too, and `mpirun ... 2> log` gets log lines.
+** Only under Open MPI's launcher: without it the parent is a shell, and a pipe
+** (`richlazy run ... 2>&1 | tee log`) must get log lines however the shell's
+** own stderr ends.
 */
 static bool stderr_reaches_terminal(void)
 {
     struct stat sb;
     char path[64];
     if (isatty(2)) return true;
+    if (!getenv("OMPI_COMM_WORLD_SIZE")) return false; /* not started by mpirun */
     if (fstat(2, &sb) != 0 || !(S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode))) return false;
     rl_snprintf(path, sizeof path, "/proc/%ld/fd/2", (long)getppid());
     int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);

@@ -303,7 +303,8 @@ def refused(cl, bad_spec, out):
     before = cl.cmd(["squeue", "-h", "-o", "%i"], check=False).stdout.split()
     r = cl.cmd([SUBMIT, "-n", "1", bad_spec, out], env=dict(cl.env, RICHLAZY=EXE), check=False)
     after = cl.cmd(["squeue", "-h", "-o", "%i"], check=False).stdout.split()
-    check(r.returncode == 2 and "broken.yaml:1:" in r.stderr and after == before,
+    check(r.returncode == 2 and re.search(r"broken\.yaml:\d+:\d+: ", r.stderr) is not None and
+          after == before,
           f"submit.sh refuses a broken spec before queueing: exit {r.returncode}, "
           f"'{r.stderr.strip().splitlines()[0] if r.stderr.strip() else ''}', "
           f"{len(after) - len(before)} jobs queued")
