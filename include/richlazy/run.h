@@ -43,7 +43,7 @@ typedef struct rl_run_progress {
     size_t finished_now;  /* items finished by this run (not carried over) */
     double elapsed;       /* seconds since this run started */
     double items_per_min; /* this run's rate */
-    double eta_seconds;   /* pending / rate; negative if unknown */
+    double eta_seconds;   /* seconds left, weighted by each item's cost (progress.c); < 0 unknown */
     bool stopping;        /* a stop signal arrived */
     bool final;           /* the last report of the run */
 } rl_run_progress;

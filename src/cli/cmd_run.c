@@ -3,8 +3,9 @@
 ** Every rank parses the same arguments; rank 0 reads SPEC and broadcasts its
 ** text, so all ranks expand the identical item list (determinism, run.h) even
 ** if the file changes on disk meanwhile. Only rank 0 prints: progress as a live
-** line on a terminal or a plain line every --progress-every seconds otherwise
-** (SLURM logs), one-line notes, the final summary and errors ("richlazy: ...").
+** line on a terminal (also through mpirun: stderr_reaches_terminal) or a line
+** with the time every --progress-every seconds otherwise (SLURM logs), one-line
+** notes, the final summary and errors ("richlazy: ...").
 ** RICHLAZY_FAKE_RUNNER=1 swaps training for rl_run_fake_item (engine tests,
 ** overhead benchmark).
 */
