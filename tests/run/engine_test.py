@@ -330,7 +330,7 @@ def mode_signal():
         check((ds.status == 1).all() and (ds.attempts == 1).all(),
               "all 40 done, each in one attempt (the running one finished in the grace period)")
 
-    ctrl_c(spec)
+    ctrl_c()
 
     out = path("sig3.nc")
     proc = start(3, spec, out, "--grace", "5")
@@ -379,10 +379,15 @@ def children(pid):
     return found
 
 
-def ctrl_c(spec):
+def ctrl_c():
     """Ctrl-C at a terminal, through scripts/mpirun.sh: the terminal sends SIGINT to the
     foreground process group. Plain mpirun answers it by killing the ranks (exit 1); the
-    launcher turns it into the stop mpirun relays (USR1), so the run stops as documented."""
+    launcher turns it into the stop mpirun relays (USR1), so the run stops as documented.
+    Items of 1 s, 20 s of them on 2 ranks: the launcher holds a stop in the first 5 s of a
+    launch (a USR1 before richlazy's handlers would kill a rank), and the sweep must outlast
+    that on an idle machine too."""
+    spec = write_spec("sigint", {"seed": list(range(40))},
+                      {"model.hidden": 8, "train": "{iterations: 1000000}"})
     out = path("sigint.nc")
     proc = subprocess.Popen([MPIRUN_SH, "-n", "2", EXE, "run", spec, "-o", out, "--grace", "5",
                              "--progress-every", "1000"], env=FAKE, start_new_session=True,
