@@ -16,7 +16,7 @@ export OPENBLAS_NUM_THREADS=1
 fuzz_seconds="${RL_FUZZ_SECONDS:-60}"
 [ -f build-asan/build.ninja ] ||
   CC=clang meson setup build-asan -Dbuildtype=debug -Db_sanitize=address,undefined \
-    -Db_lundef=false -Dfuzz=true -Dfuzz_seconds="$fuzz_seconds" >/dev/null
+    -Db_lundef=false -Dfuzz=true -Dfuzz_seconds="$fuzz_seconds" -Dwerror=true >/dev/null
 ninja -C build-asan >/dev/null || { echo "0 passed, 1 failed (sanitizer build)"; exit 1; }
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

@@ -59,6 +59,10 @@ def write_dumps(ds, selections, directory, exe=None, iterations=None, cwd=None):
     e.g. 0 when only W_h_init is wanted; cheaper). Relative paths inside the spec
     (init.file) resolve against `cwd` (default: the current directory). Existing
     dumps are reused. Returns {label: path}.
+
+    Items are named by their index in the cube, which the spec text fixes, not by
+    their id: files written before a parameter was added carry ids that today's
+    richlazy computes differently, and must still re-create their networks.
     """
     exe = exe or find_richlazy()
     os.makedirs(directory, exist_ok=True)
@@ -74,7 +78,11 @@ def write_dumps(ds, selections, directory, exe=None, iterations=None, cwd=None):
         paths[name] = os.path.join(directory, f"{name}.nc")
         if os.path.exists(paths[name]):
             continue
-        cmd = [exe, "train", os.path.abspath(spec), "--item", str(item.values.item()),
+        dims = ds["item_id"].dims
+        index = np.ravel_multi_index(
+            [list(ds[d].values).index(item[d].values.item()) for d in dims],
+            [ds.sizes[d] for d in dims])
+        cmd = [exe, "train", os.path.abspath(spec), "--item", str(int(index)),
                "--dump", os.path.abspath(paths[name])]
         if iterations is not None:
             cmd += ["--set", f"train.iterations={iterations}"]

@@ -2,7 +2,11 @@
 
 Every plot shows the data, not only a summary: each item is a dot (jittered a
 little along x so that seeds do not hide each other) and the mean over seeds is
-drawn on top, so a reader sees the spread and any outlier seed at once. Axis
+drawn on top with its 95% confidence interval (Student's t over the seeds), and
+every panel says how many items each point pools (n), so a reader sees the
+spread, the uncertainty and any outlier seed at once. Labels are the results
+file's own: each variable's and axis's long_name (richlazy writes short ones,
+e.g. "kernel alignment (Eq. 6)", "rank of W_h(0)", "feature modulation κ"). Axis
 values are drawn at evenly spaced positions labelled with their values: ranks
 such as 1, 30, 100, 300 are neither linear nor exactly logarithmic, and a
 categorical axis (task, structure) works the same way.
@@ -14,20 +18,17 @@ an axis silently. Unfinished items are NaN after `open_sweep`, so they drop out.
 import os
 import warnings
 
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
+from scipy import stats
 
 from .dumps import eigenvalues, effective_rank
 from .sweep import STATUS_NAMES, axes, rank_axis, values
 
 STATUS_COLORS = {"pending": "0.75", "done": "tab:green", "diverged": "tab:orange",
                  "failed": "tab:red"}
-LABELS = {"weight_change": "‖ΔW_h‖_F (Eq. 4)", "weight_change_all": "‖Δθ‖ (Eq. 4, all)",
-          "rep_alignment": "rep. alignment (Eq. 5)", "kernel_alignment": "kernel alignment (Eq. 6)",
-          "eff_rank_eig": "effective rank of W_h(0)", "final_loss": "final loss",
-          "loss_curve": "training loss", "kernel_alignment_curve": "KA(K(0), K(t))",
-          "kernel_task_alignment_curve": "kernel-task alignment",
-          "kernel_eff_rank_curve": "effective rank of K(t)"}
 # The value of a curve at iteration 0, drawn as its first point: a measure's name, or a constant
 # (K(0) is aligned with itself).
 CURVE_START = {"kernel_alignment_curve": 1.0,
@@ -36,9 +37,57 @@ CURVE_START = {"kernel_alignment_curve": 1.0,
 JITTER = 0.06  # half-width of the horizontal scatter of the dots, in axis-value steps
 
 
-def label(measure):
-    """A short axis label for a measure (its name when there is no better one)."""
-    return LABELS.get(measure, measure.replace("_", " "))
+GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "epsilon": "ε", "kappa": "κ", "lambda": "λ",
+         "mu": "μ", "rho": "ρ", "sigma": "σ", "tau": "τ"}  # spelled-out names in fallbacks
+LONG_NAME_MAX = 60  # longer long_names are formulas (files of richlazy before the short ones)
+
+
+def _greek(text):
+    return re.sub(r"\b(" + "|".join(GREEK) + r")\b", lambda m: GREEK[m[1]], text)
+
+
+def label(ds, name):
+    """The label of variable or axis `name` of a results file: its long_name, with units
+    other than "1" in parentheses. Files of older richlazy called every axis "sweep axis"
+    and gave measures their formula as long_name (today's files put it in `comment`):
+    those fall back to the name (spelled-out Greek letters as letters: kappa -> κ)."""
+    attrs = ds[name].attrs if name in ds.variables else {}
+    text = str(attrs.get("long_name", ""))
+    is_axis = name in ds.dims or name == "iteration"
+    if (not text or text == "sweep axis" or len(text) > LONG_NAME_MAX or "\n" in text or
+            (not is_axis and "comment" not in attrs)):
+        text = _greek(name.replace("_", " "))
+    units = str(attrs.get("units", "1"))
+    return text if units in ("", "1") or f"({units})" in text else f"{text} ({units})"
+
+
+def mean_ci(values, level=0.95):
+    """Mean, half-width of its `level` confidence interval (Student's t) and n of the finite
+    values along the last axis; the half-width is NaN below 2 values."""
+    values = np.asarray(values, float)
+    finite = np.isfinite(values)
+    n = finite.sum(-1)
+    with warnings.catch_warnings():  # all-NaN rows (nothing finished) are gaps, not errors
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(values, -1)
+        sd = np.nanstd(values, -1, ddof=1)
+    half = np.where(n >= 2, stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)) * sd /
+                    np.sqrt(np.maximum(n, 1)), np.nan)
+    return mean, half, n
+
+
+def _n_text(counts):
+    """ "n = 10 per point", or "n = 8–10 per point" when unfinished items thin some out."""
+    counts = [int(c) for c in np.ravel(counts) if c > 0]
+    if not counts:
+        return "n = 0"
+    lo, hi = min(counts), max(counts)
+    return f"n = {lo} per point" if lo == hi else f"n = {lo}–{hi} per point"
+
+
+def _note(ax, text):
+    """A second line under the x label (inside the axes it would cover data points)."""
+    ax.set_xlabel(f"{ax.get_xlabel()}\n{text}" if ax.get_xlabel() else text)
 
 
 def _require_only(da, allowed):
@@ -46,12 +95,6 @@ def _require_only(da, allowed):
     if extra:
         raise ValueError(f"{da.name}: axes {extra} would be averaged over; select one value each "
                          f"first, e.g. ds.sel({extra[0]}={values(da, extra[0])[0]!r})")
-
-
-def _nanmean(array, axis):
-    with warnings.catch_warnings():  # an all-NaN column (nothing finished) is a gap, not an error
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmean(array, axis=axis)
 
 
 def _value_ticks(ax, positions, labels):
@@ -63,7 +106,8 @@ def _value_ticks(ax, positions, labels):
 
 
 def plot_vs(ds, measure, x=None, hue=None, ax=None, pool=("seed",)):
-    """`measure` against axis `x` (default: the rank axis): items as dots, means as lines.
+    """`measure` against axis `x` (default: the rank axis): items as dots, means over the
+    pooled axes with 95% confidence intervals as lines, n in a corner.
 
     With `hue`, one colour per value of that axis, dodged slightly apart. Returns ax.
     """
@@ -74,6 +118,7 @@ def plot_vs(ds, measure, x=None, hue=None, ax=None, pool=("seed",)):
     xs = values(ds, x)
     hues = [None] if hue is None else values(ds, hue)
     rng = np.random.default_rng(0)  # the same jitter every time the figure is drawn
+    counts = []
     for k, h in enumerate(hues):
         sub = da if h is None else da.sel({hue: h})
         vals = sub.transpose(x, ...).values.reshape(len(xs), -1)
@@ -82,11 +127,14 @@ def plot_vs(ds, measure, x=None, hue=None, ax=None, pool=("seed",)):
         color = f"C{k}"
         ax.scatter((pos[:, None] + jitter).ravel(), vals.ravel(), s=10, alpha=0.55, color=color,
                    linewidths=0)
-        ax.plot(pos, _nanmean(vals, 1), color=color, lw=2, marker="o", ms=4,
-                label=f"{hue} = {h}" if h is not None else "mean over seeds")
+        mean, half, n = mean_ci(vals)
+        counts.append(n)
+        ax.errorbar(pos, mean, yerr=half, color=color, lw=2, marker="o", ms=4, capsize=3,
+                    label=f"{label(ds, hue)} = {h}" if h is not None else "mean ± 95% CI")
     _value_ticks(ax, np.arange(len(xs)), xs)
-    ax.set_xlabel(x)
-    ax.set_ylabel(label(measure))
+    ax.set_xlabel(label(ds, x))
+    ax.set_ylabel(label(ds, measure))
+    _note(ax, _n_text(counts) + ("; mean ± 95% CI" if hue is not None else ""))
     return ax
 
 
@@ -100,7 +148,7 @@ def plot_grid(ds, measures, x=None, col=None, hue=None, pool=("seed",), panel=(3
             sub = ds if c is None else ds.sel({col: c})
             plot_vs(sub, measure, x=x, hue=hue, ax=grid[i, j], pool=pool)
             if i == 0 and c is not None:
-                grid[i, j].set_title(f"{col} = {c}")
+                grid[i, j].set_title(f"{label(ds, col)} = {c}")
             if j > 0:
                 grid[i, j].set_ylabel("")
     if hue is not None:
@@ -110,7 +158,8 @@ def plot_grid(ds, measures, x=None, col=None, hue=None, pool=("seed",), panel=(3
 
 
 def plot_vs_null(ds, measure, axis="structure", null="gaussian", ax=None, pool=("seed",)):
-    """A box per value of `axis` (items as dots), the null first in grey with its median dashed."""
+    """A box per value of `axis` (items as dots), the null first in grey with its median dashed;
+    beside each box its mean and 95% confidence interval; n under each value."""
     da = ds[measure]
     _require_only(da, [axis, *pool])
     ax = ax if ax is not None else plt.figure().gca()
@@ -124,10 +173,15 @@ def plot_vs_null(ds, measure, axis="structure", null="gaussian", ax=None, pool=(
         color = "0.6" if k == 0 else f"C{k}"
         box.set(facecolor=color, alpha=0.35)
         ax.scatter(k + rng.uniform(-JITTER, JITTER, len(d)), d, s=12, color=color, zorder=3)
+        mean, half, _ = mean_ci(d)
+        ax.errorbar(k + 0.36, mean, yerr=half, color="k", marker="D", ms=3, capsize=3, zorder=4,
+                    label="mean ± 95% CI" if k == 0 else None)
     if len(data[0]):
         ax.axhline(np.median(data[0]), color="0.4", ls="--", lw=1, label=f"{null} median")
-    _value_ticks(ax, range(len(order)), order)
-    ax.set_ylabel(label(measure))
+    _value_ticks(ax, range(len(order)), [f"{v}\nn = {len(d)}" for v, d in zip(order, data)])
+    ax.set_xlabel(label(ds, axis))
+    ax.set_ylabel(label(ds, measure))
+    ax.legend(fontsize="x-small")
     return ax
 
 
@@ -158,7 +212,7 @@ def plot_spectra(matrices, panel=2.6):
 
 def plot_curve(ds, name, hue=None, ax=None, logy=False):
     """A curve along training (`curves(ds)`): every item thin, the mean per value of `hue`
-    thick (all else pooled). Records where no item measured it (the kernel curves between
+    thick with its 95% confidence band, n in the legend (all else pooled). Records where no item measured it (the kernel curves between
     their probe.kernel_every records) are left out, so the lines join the measured points.
     With iterations on x, the kernel curves start at iteration 0 from K(0) (CURVE_START)."""
     curve = ds[name]
@@ -178,10 +232,17 @@ def plot_curve(ds, name, hue=None, ax=None, logy=False):
                      else np.where(np.isfinite(lines[:, :1]), start, np.nan))
             lines = np.concatenate([first, lines], axis=1)
         ax.plot(xs, lines.T, color=f"C{k}", lw=0.5, alpha=0.3)
-        ax.plot(xs, _nanmean(lines, 0), color=f"C{k}", lw=2,
-                label=f"{hue} = {h}" if h is not None else "mean")
-    ax.set_xlabel("iteration" if "iteration" in ds.coords else "record")
-    ax.set_ylabel(label(name))
+        mean, half, n = mean_ci(lines.T)
+        shown = np.isfinite(half) & ((not logy) | (mean - half > 0))  # a log axis has no negatives
+        half = np.where(shown, half, 0)  # no band (and no NaN for matplotlib) where not shown
+        ax.fill_between(xs, mean - half, mean + half, where=shown, color=f"C{k}", alpha=0.2,
+                        lw=0)
+        ax.plot(xs, mean, color=f"C{k}", lw=2,
+                label=(f"{label(ds, hue)} = {h}" if h is not None else "mean") +
+                f" (n = {int(n.max()) if n.size else 0})")
+    ax.set_xlabel(label(ds, "iteration") if "iteration" in ds.coords else "record")
+    ax.set_ylabel(label(ds, name))
+    _note(ax, "mean ± 95% CI; thin lines: items")
     if logy:
         ax.set_yscale("log")
     ax.legend(fontsize="small")
@@ -205,7 +266,7 @@ def plot_status(ds, panel=(3.0, 2.4)):
                    label=name)
             bottom += counts
         _value_ticks(ax, range(ds.sizes[axis]), values(ds, axis))
-        ax.set_xlabel(axis)
+        ax.set_xlabel(label(ds, axis))
     grid[0, 0].set_ylabel("items")
     grid[0, -1].legend(fontsize="small")
     fig.tight_layout()
@@ -228,7 +289,7 @@ def plot_wall_time(ds, panel=(3.0, 2.4)):
             warnings.simplefilter("ignore", RuntimeWarning)
             ax.plot(pos, np.nanmedian(vals, 1), color="k", lw=1.5, marker="_", ms=12)
         _value_ticks(ax, pos, values(ds, axis))
-        ax.set_xlabel(axis)
+        ax.set_xlabel(label(ds, axis))
     grid[0, 0].set_ylabel("wall time per item (s)")
     fig.tight_layout()
     return fig

@@ -16,7 +16,8 @@ over seeds cannot mix them in by accident:
                     of sweeps without a criterion. `open_sweep(..., only_reached=True)`
                     masks the measures of every other item as if unfinished
   iteration         coordinate of `record` when every item logged its loss curve
-                    at the same iterations
+                    at the same iterations (files of richlazy since the CF attributes
+                    carry it; older files get it from `loss_curve_iteration`)
   curves            loss_curve and, when probe.kernel_every > 0, the kernel curves
                     (NaN between their records); see `curves(ds)`
 
@@ -112,6 +113,8 @@ def _mask_measures(ds, keep_diverged, finished):
 
 def _iteration_coordinate(ds):
     """`iteration` on `record` when every item logged its curve at the same iterations."""
+    if "iteration" in ds.coords:  # the file names it (the curves' `coordinates` attribute)
+        return ds
     if "loss_curve_iteration" in ds and "record" in ds.dims:
         it = ds["loss_curve_iteration"].values
         if np.all(np.isfinite(it)) and np.all(it > 0):
@@ -148,6 +151,24 @@ def open_sweep(path, keep_diverged=KEPT_WHEN_DIVERGED, only_reached=False):
                              "(train.stop_loss or train.stop_accuracy)")
     ds = _mask_measures(ds, keep_diverged, ds["reached"] if only_reached else ds["done"])
     return _iteration_coordinate(ds)
+
+
+def results_path(*candidates, spec):
+    """The results file a notebook reads: $RICHLAZY_RESULTS, else the first of `candidates`
+    that exists (paths relative to the notebook's directory, analysis/: your own run in
+    ../results/, then the file committed in results/). Raises FileNotFoundError naming every
+    place looked at and the command that makes the file from `spec`.
+    """
+    if os.environ.get("RICHLAZY_RESULTS"):
+        return os.environ["RICHLAZY_RESULTS"]
+    for path in candidates:
+        if os.path.exists(path):
+            return path
+    name = os.path.splitext(os.path.basename(spec))[0]
+    raise FileNotFoundError(
+        f"no results file at {', '.join(candidates)} (from {os.getcwd()}): run "
+        f"`scripts/example.sh {spec}` in the repository (it writes results/{name}.nc), or "
+        f"point RICHLAZY_RESULTS at a results file")
 
 
 def items(ds, mask=None, columns=("status_name", "attempts", "item_id")):

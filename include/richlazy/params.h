@@ -7,11 +7,13 @@
 ** "valid keys are …", `plan`, the README table and `--help` cannot disagree.
 ** A new parameter is one line in its section's .def file.
 **
-** .def columns: RL_P(section, key, TYPE, min, max, default, choices, doc)
+** .def columns: RL_P(section, key, TYPE, min, max, default, choices, label, doc)
 **   TYPE   INT (long), REAL (double), BOOL, NAME (identifier; `choices` "a|b|c"
 **          or NULL for any), PATH (file path; must exist when not empty),
 **          REALS (list of up to RL_REALS_MAX reals; default "" = the module's own)
 **   min/max inclusive range for INT, REAL and each REALS element.
+**   label  a few words, units in parentheses: what the results file calls an axis
+**          that sets this parameter (its coordinate's long_name, read by plots)
 */
 #ifndef RICHLAZY_PARAMS_H
 #define RICHLAZY_PARAMS_H
@@ -27,13 +29,13 @@ typedef struct rl_reals {
     double v[RL_REALS_MAX];
 } rl_reals;
 
-#define RL_FIELD_INT(name)                                 long name;
-#define RL_FIELD_REAL(name)                                double name;
-#define RL_FIELD_BOOL(name)                                bool name;
-#define RL_FIELD_NAME(name)                                char name[RL_NAME_MAX];
-#define RL_FIELD_PATH(name)                                char name[RL_PATH_MAX];
-#define RL_FIELD_REALS(name)                               rl_reals name;
-#define RL_P(sec, name, type, min, max, def, choices, doc) RL_FIELD_##type(name)
+#define RL_FIELD_INT(name)                                        long name;
+#define RL_FIELD_REAL(name)                                       double name;
+#define RL_FIELD_BOOL(name)                                       bool name;
+#define RL_FIELD_NAME(name)                                       char name[RL_NAME_MAX];
+#define RL_FIELD_PATH(name)                                       char name[RL_PATH_MAX];
+#define RL_FIELD_REALS(name)                                      rl_reals name;
+#define RL_P(sec, name, type, min, max, def, choices, label, doc) RL_FIELD_##type(name)
 
 /* All resolved parameters of one item. A plain value: copy it freely. */
 typedef struct rl_params {
@@ -77,6 +79,7 @@ typedef struct rl_key {
     double min, max;     /* inclusive range (INT, REAL, REALS elements) */
     const char *def;     /* default, as YAML text */
     const char *choices; /* NAME: "a|b|c", or NULL for any identifier */
+    const char *label;   /* a few words for axis labels: "rank of W_h(0)", "time step dt (ms)" */
     const char *doc;     /* one line for README, plan and --help */
 } rl_key;
 
@@ -110,6 +113,11 @@ void rl_params_defaults(rl_params *p);
 ** callers prefix it).
 */
 rl_code rl_params_set(rl_params *p, const rl_key *key, const char *text, rl_status *st);
+/*
+** The shortest decimal that reads back to the same double: plain for exponents
+** -5..16 (100, 0.003, 2147483647), else "1e-8". Values, labels and ranges print so.
+*/
+void rl_params_format_real(double v, char *buf, size_t cap);
 /* Writes the canonical text of one value (shortest round-trip form for reals). */
 void rl_params_format(const rl_params *p, const rl_key *key, char *buf, size_t cap);
 

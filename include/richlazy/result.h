@@ -53,6 +53,15 @@ const rl_measure_info *rl_measure_get(rl_measure m);
 /* The same for curve c (from curves.def). */
 const rl_measure_info *rl_curve_get(rl_curve c);
 /*
+** A few words naming measure m, for axis labels and the results file's long_name
+** ("kernel alignment (Eq. 6)"); linear2: the wording of the two-layer linear
+** network (W1 for W_h). The formula is in rl_measure_comment (measures.def's text,
+** corrected where it says less than the values: diverged_step). Same for curves.
+*/
+const char *rl_measure_title(rl_measure m, bool linear2);
+const char *rl_measure_comment(rl_measure m);
+const char *rl_curve_title(rl_curve c);
+/*
 ** The wire form of a result, for MPI messages and journal records: the fixed head,
 ** then n_curve values of each curve, then the reason without its terminator. A
 ** result of a few records packs into well under a kilobyte; the most is

@@ -43,7 +43,7 @@ typedef struct rl_run_progress {
     size_t finished_now;  /* items finished by this run (not carried over) */
     double elapsed;       /* seconds since this run started */
     double items_per_min; /* this run's rate */
-    double eta_seconds;   /* pending / rate; negative if unknown */
+    double eta_seconds;   /* seconds left, weighted by each item's cost (progress.c); < 0 unknown */
     bool stopping;        /* a stop signal arrived */
     bool final;           /* the last report of the run */
 } rl_run_progress;
@@ -90,12 +90,36 @@ void rl_run_opts_default(rl_run_opts *o);
 rl_code rl_run_sweep(const rl_spec *spec, MPI_Comm comm, const rl_run_opts *o, rl_run_summary *sum,
                      rl_status *st);
 
-/*
-** Expected cost of an item, for longest-first dispatch:
-**   hidden^2 x steps x (iterations + probe passes) x batch.
-** Any rank. Only the order matters, not the unit.
-*/
+/* ---- cost (cost.c): plan's estimate, dispatch order, the progress ETA ---- */
+
+/* Expected work of one item in flops (a multiply-add counts 2). Any rank. */
+typedef struct rl_run_flops {
+    double train;         /* every training iteration (train.iterations: a criterion may stop it
+                             earlier) */
+    double measure;       /* probe passes, tangent kernels and eigenvalues, W_h(0)'s spectrum */
+    double per_iteration; /* one training iteration */
+} rl_run_flops;
+rl_run_flops rl_run_item_flops(const rl_params *p);
+/* train + measure: what longest-first dispatch orders by. */
 double rl_run_item_cost(const rl_params *p);
+/* The indices of `items` (n of them) ordered by rl_run_item_cost, longest first, ties by index. */
+rl_code rl_run_order(const rl_spec *spec, size_t *items, size_t n, rl_status *st);
+
+/*
+** This machine's speed on the training shapes of n items of a spec (items NULL:
+** all of them): one probe per distinct shape (task, hidden, batch, steps,
+** optimiser) runs the real training step for ~0.05 s of the calling thread's CPU
+** time, and one times the double-precision GEMM and LAPACK calls of the measures.
+** Any rank; not collective.
+*/
+typedef struct rl_run_rates rl_run_rates;
+rl_code rl_run_rates_measure(const rl_spec *spec, const size_t *items, size_t n, rl_run_rates **out,
+                             rl_status *st);
+void rl_run_rates_destroy(rl_run_rates **r); /* safe on NULL */
+/* Expected seconds of one free core for item p (training and measures). */
+double rl_run_rates_item_seconds(const rl_run_rates *r, const rl_params *p);
+double rl_run_rates_probe_seconds(const rl_run_rates *r); /* CPU time the probes took */
+int rl_run_rates_shapes(const rl_run_rates *r);           /* shapes probed */
 
 /*
 ** A cheap deterministic stand-in for rl_train_item, for the engine's own tests

@@ -110,6 +110,12 @@ rl_code rl_spec_check_items(const rl_spec *s, rl_spec_check_fn check, rl_status 
 
 /* Applies "path=value" (the --set option) to p with the table's checks. */
 rl_code rl_spec_apply_assignment(rl_params *p, const char *assignment, rl_status *st);
+/*
+** The candidate closest to word (a typo of it: one edit for candidates of up to 3
+** characters, two for longer ones, ignoring case), or NULL. The spec's "did you
+** mean" for keys; the command line uses it for options, subcommands and measures.
+*/
+const char *rl_spec_suggest(const char *word, const char *const *cands, size_t n);
 /* Writes one line "id path=value path=value ..." listing every non-default parameter. */
 void rl_spec_format_item(const rl_item *it, char *buf, size_t cap);
 

@@ -45,6 +45,8 @@ typedef struct rl_store_layout {
     unsigned curves;              /* bit c: write curve c (curves.def); loss_curve always */
     char (*own_ids)[RL_ID_LEN];   /* storage behind ids when built from a spec */
     const char *numerics;         /* this session's arithmetic (attribute `numerics`), or NULL */
+    const char *description;      /* the spec's description (attribute `summary`), or NULL */
+    unsigned models;              /* bit 0: some item is an RNN, bit 1: some is linear2 */
 } rl_store_layout;
 
 /* Any rank. Fills lay from spec (views into spec: keep spec alive). Free with rl_store_layout_free.
@@ -93,6 +95,15 @@ typedef struct rl_store_open_info {
 */
 rl_code rl_store_open(const char *nc_path, const rl_store_layout *lay, int mpi_size, rl_store **out,
                       rl_store_open_info *info, rl_status *st);
+/*
+** Any process. What rl_store_open would find, without opening, locking or writing
+** anything: the same refusals (RL_EINPUT: another spec, with the diff; OUT.nc
+** without a journal; a missing output directory) and, in info, whether a run
+** would resume or extend and how many finished items it keeps. For `plan -o` and
+** jobscripts/submit.sh, so a wrong spec is refused before a job waits in a queue.
+*/
+rl_code rl_store_check(const char *nc_path, const rl_store_layout *lay, rl_store_open_info *info,
+                       rl_status *st);
 /* Releases the lock and the memory. Safe on NULL. Does not snapshot. */
 void rl_store_close(rl_store **s);
 
@@ -153,10 +164,27 @@ typedef struct rl_store_view {
     char **reasons;     /* failure reason per item, "" unless failed */
     int8_t *reached;    /* stop criterion: 1 met, 0 ran to the cap, -1 none set (or not done) */
     bool any_criterion; /* some item had a stop criterion (train.stop_loss, stop_accuracy) */
+    /* Times, from the journal whenever it exists (NaN, 0 without one). Unix seconds. */
+    double created;       /* the journal's creation: the sweep's first run */
+    double session_start; /* the start of the last run (its session record) */
+    int session_ranks;    /* that run's MPI size */
+    int sessions;         /* runs so far */
+    double updated;       /* the journal's last change (mtime) */
+    double *started;      /* per item: its last attempt's dispatch, NaN if never */
+    double *wall;         /* per item: its result's wall seconds, NaN without a result */
+    char *spec_text;      /* the spec as the run read it (OUT.nc's `spec`), or NULL */
 } rl_store_view;
 
 /* Any process. Reads the results at nc_path (OUT.nc and/or OUT.nc.journal). */
 rl_code rl_store_view_open(const char *nc_path, rl_store_view **out, rl_status *st);
+/* The same from the journal whenever it exists (a run is active: only it knows what runs). */
+rl_code rl_store_view_open_journal(const char *nc_path, rl_store_view **out, rl_status *st);
+/*
+** Whether a run holds OUT.nc.journal's lock: 1 yes, 0 no, -1 unknown (no journal,
+** or a file system without locks). Any process; takes a shared lock for an
+** instant, which rl_store_open tolerates (it retries before calling a lock foreign).
+*/
+int rl_store_active(const char *nc_path);
 void rl_store_view_destroy(rl_store_view **v);
 
 #endif /* RICHLAZY_STORE_H */

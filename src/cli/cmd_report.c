@@ -534,6 +534,23 @@ static bool choose(report *r, const char *name)
     return false;
 }
 
+/* "--measure x: no such measure; did you mean 'y'? valid: a, b, ..." (exit 2). */
+static int no_such_measure(const char *name)
+{
+    const char *names[RL_NMEASURES];
+    char valid[1024] = "";
+    for (int m = 0; m < RL_NMEASURES; m++) {
+        names[m] = rl_measure_get((rl_measure)m)->name;
+        size_t used = strlen(valid);
+        rl_snprintf(valid + used, sizeof valid - used, "%s%s", m ? ", " : "", names[m]);
+    }
+    const char *near = rl_spec_suggest(name, names, RL_NMEASURES);
+    char hint[128] = "";
+    if (near) rl_snprintf(hint, sizeof hint, " did you mean '%s'?", near);
+    return rl_cli_usage_error("report", usage, "--measure %s: no such measure;%s valid: %s", name,
+                              hint, valid);
+}
+
 /* 0 to report, -1 after --help, else the usage-error exit status. */
 static int parse(int argc, char **argv, report *r)
 {
@@ -543,15 +560,12 @@ static int parse(int argc, char **argv, report *r)
                                          {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (c == 'h') return print_help(), -1;
         if (c == 't') r->trend_name = optarg;
-        if (c == 'm' && !(r->named = choose(r, optarg)))
-            return rl_cli_usage_error("report", usage,
-                                      "--measure %s: no such measure; valid: the names in "
-                                      "include/richlazy/measures.def, e.g. kernel_alignment",
-                                      optarg);
-        if (c == '?') return rl_cli_usage_error("report", usage, "see --help");
+        if (c == 'm' && !(r->named = choose(r, optarg))) return no_such_measure(optarg);
+        if (c == '?' || c == ':') return rl_cli_option_error("report", usage, opts, c, argv);
     }
     if (optind != argc - 1) return rl_cli_usage_error("report", usage, "expected one results file");
     r->path = argv[optind];

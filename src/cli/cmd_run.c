@@ -3,17 +3,21 @@
 ** Every rank parses the same arguments; rank 0 reads SPEC and broadcasts its
 ** text, so all ranks expand the identical item list (determinism, run.h) even
 ** if the file changes on disk meanwhile. Only rank 0 prints: progress as a live
-** line on a terminal or a plain line every --progress-every seconds otherwise
-** (SLURM logs), one-line notes, the final summary and errors ("richlazy: ...").
+** line on a terminal (also through mpirun: stderr_reaches_terminal) or a line
+** with the time every --progress-every seconds otherwise (SLURM logs), one-line
+** notes, the final summary and errors ("richlazy: ...").
 ** RICHLAZY_FAKE_RUNNER=1 swaps training for rl_run_fake_item (engine tests,
 ** overhead benchmark).
 */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -124,13 +128,14 @@ static int parse(int argc, char **argv, run_args *a, bool loud)
     rl_run_opts_default(&a->o);
     a->progress_given = false;
     optind = 1;
-    opterr = loud;
-    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         if (c == 'h') {
             if (loud) print_help();
             return -1;
         }
-        if (c == '?') return loud ? rl_cli_usage_error("run", usage, "see --help") : 2;
+        if (c == '?' || c == ':')
+            return loud ? rl_cli_option_error("run", usage, opts, c, argv) : 2;
         if (!apply(c, optarg, a))
             return loud ? rl_cli_usage_error("run", usage,
                                              "bad value '%s' (--max-attempts: an integer >= 1; "
@@ -193,34 +198,82 @@ typedef struct printer {
     bool line_open; /* a live line is on the terminal */
 } printer;
 
-static void fmt_duration(double s, char *buf, size_t cap)
+/*
+** Whether stderr ends at a terminal. Under mpirun it is a pipe to mpirun, which
+** copies it to its own stderr: then the terminal is mpirun's (our parent's, on
+** the node where mpirun runs rank 0). So a user at a terminal gets the live
+** line through scripts/mpirun.sh too, and `mpirun ... 2> log` gets log lines.
+** Only under Open MPI's launcher: without it the parent is a shell, and a pipe
+** (`richlazy run ... 2>&1 | tee log`) must get log lines however the shell's
+** own stderr ends.
+*/
+static bool stderr_reaches_terminal(void)
 {
-    if (s < 0)
-        rl_snprintf(buf, cap, "?");
-    else if (s < 120)
-        rl_snprintf(buf, cap, "%.0fs", s);
-    else if (s < 7200)
-        rl_snprintf(buf, cap, "%.0fm%02.0fs", floor(s / 60), fmod(s, 60));
+    struct stat sb;
+    char path[64];
+    if (isatty(2)) return true;
+    if (!getenv("OMPI_COMM_WORLD_SIZE")) return false; /* not started by mpirun */
+    if (fstat(2, &sb) != 0 || !(S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode))) return false;
+    rl_snprintf(path, sizeof path, "/proc/%ld/fd/2", (long)getppid());
+    int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    bool tty = fd >= 0 && isatty(fd);
+    if (fd >= 0) close(fd);
+    return tty;
+}
+
+/* "richlazy: " on a terminal; "richlazy [2024-11-28 12:00:03]: " in a log, whose lines
+   are read later (SLURM's). */
+static void prefix(const printer *pr, char *buf, size_t cap)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    char when[32];
+    if (pr->tty || !localtime_r(&t, &tm) || !strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm))
+        rl_snprintf(buf, cap, "richlazy: ");
     else
-        rl_snprintf(buf, cap, "%.0fh%02.0fm", floor(s / 3600), fmod(floor(s / 60), 60));
+        rl_snprintf(buf, cap, "richlazy [%s]: ", when);
+}
+
+/* "04:10", "1:04:10" (tqdm's clock), "?" when unknown. */
+static void clock_time(double s, char *buf, size_t cap)
+{
+    if (!isfinite(s) || s < 0) {
+        rl_snprintf(buf, cap, "?");
+        return;
+    }
+    long t = lround(s);
+    if (t >= 3600)
+        rl_snprintf(buf, cap, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        rl_snprintf(buf, cap, "%02ld:%02ld", t / 60, t % 60);
 }
 
 static void on_progress(void *ctx, const rl_run_progress *p)
 {
     printer *pr = ctx;
-    char eta[32], line[256];
-    fmt_duration(p->eta_seconds, eta, sizeof eta);
-    rl_snprintf(line, sizeof line,
-                "%zu/%zu finished (%zu done, %zu diverged, %zu failed), %zu running, "
-                "%.1f items/min, ETA %s%s",
-                p->done + p->diverged + p->failed, p->total, p->done, p->diverged, p->failed,
-                p->running, p->items_per_min, p->pending + p->running ? eta : "0s",
-                p->stopping ? " [stopping]" : "");
-    if (pr->tty) {
+    char eta[32], took[32], line[320], head[64], bad[96] = "";
+    double left = p->pending + p->running ? p->eta_seconds : 0;
+    size_t finished = p->done + p->diverged + p->failed;
+    if (pr->tty) { /* one short line, redrawn in place */
+        clock_time(left, eta, sizeof eta);
+        clock_time(p->elapsed, took, sizeof took);
+        if (p->diverged || p->failed)
+            rl_snprintf(bad, sizeof bad, " (%zu diverged, %zu failed)", p->diverged, p->failed);
+        rl_snprintf(line, sizeof line, "%zu/%zu finished%s [%s<%s, %.1f items/min], %zu running%s",
+                    finished, p->total, bad, took, eta, p->items_per_min, p->running,
+                    p->stopping ? " [stopping]" : "");
         fprintf(stderr, "\r\033[K%s%s", line, p->final ? "\n" : "");
         pr->line_open = !p->final;
     } else {
-        fprintf(stderr, "richlazy: %s\n", line);
+        rl_cli_duration(left, eta, sizeof eta);
+        rl_cli_duration(p->elapsed, took, sizeof took);
+        rl_snprintf(line, sizeof line,
+                    "%zu/%zu finished (%zu done, %zu diverged, %zu failed), %zu running, "
+                    "%.1f items/min, elapsed %s, ETA %s%s",
+                    finished, p->total, p->done, p->diverged, p->failed, p->running,
+                    p->items_per_min, took, eta, p->stopping ? " [stopping]" : "");
+        prefix(pr, head, sizeof head);
+        fprintf(stderr, "%s%s\n", head, line);
     }
     fflush(stderr);
 }
@@ -228,9 +281,11 @@ static void on_progress(void *ctx, const rl_run_progress *p)
 static void on_note(void *ctx, const char *msg)
 {
     printer *pr = ctx;
+    char head[64];
     if (pr->line_open) fprintf(stderr, "\r\033[K");
     pr->line_open = false;
-    fprintf(stderr, "richlazy: %s\n", msg);
+    prefix(pr, head, sizeof head);
+    fprintf(stderr, "%s%s\n", head, msg);
     fflush(stderr);
 }
 
@@ -238,9 +293,9 @@ static void print_summary(const rl_run_summary *s)
 {
     double share = s->wall_seconds > 0 ? 100 * s->coordinator_cpu_seconds / s->wall_seconds : 0;
     fprintf(stderr,
-            "richlazy: %zu items finished by this run in %.2f s on %d ranks (rank 0 %s); "
+            "richlazy: %zu items finished by this run in %.2f s on %d rank%s (rank 0 %s); "
             "coordinator cpu %.3f s (%.1f%% of one core)\n",
-            s->last.finished_now, s->wall_seconds, s->ranks,
+            s->last.finished_now, s->wall_seconds, s->ranks, s->ranks == 1 ? "" : "s",
             s->coordinator_trained ? "trained too" : "only coordinated", s->coordinator_cpu_seconds,
             share);
     if (s->last.failed)
@@ -256,7 +311,7 @@ static int run(int argc, char **argv, int rank, bool *abort_needed)
     rl_status st = RL_STATUS_INIT;
     rl_spec *spec = NULL;
     rl_run_summary sum = {0};
-    printer pr = {isatty(2) != 0, false};
+    printer pr = {rank == 0 && stderr_reaches_terminal(), false};
     int bad = parse(argc, argv, &a, rank == 0);
     if (bad) return bad < 0 ? 0 : bad;
     if (getenv("RICHLAZY_FAKE_RUNNER") && strcmp(getenv("RICHLAZY_FAKE_RUNNER"), "1") == 0)
@@ -268,7 +323,17 @@ static int run(int argc, char **argv, int rank, bool *abort_needed)
         if (pr.tty && !a.progress_given) a.o.progress_every = 0.5;
     }
     rl_code rc = load_spec(a.spec, a.o.out_path, rank, &spec, &st);
-    if (!rc && !a.o.runner) rc = rl_spec_check_items(spec, rl_train_check, &st);
+    if (!rc && !a.o.runner) rc = rl_spec_check_items(spec, rl_cli_check_item, &st);
+    int size = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (!rc && rank == 0 && size == 1 && rl_cli_cores() > 1) {
+        char msg[256];
+        rl_snprintf(msg, sizeof msg,
+                    "1 rank on a machine with %d cores; use them with `scripts/mpirun.sh -n %d "
+                    "richlazy run ...` (or mpirun -n P)",
+                    rl_cli_cores(), rl_cli_cores());
+        on_note(&pr, msg);
+    }
     if (!rc) rc = rl_run_sweep(spec, MPI_COMM_WORLD, &a.o, &sum, &st);
     if (rank == 0 && (rc == RL_OK || rc == RL_ESTOPPED)) print_summary(&sum);
     if (rc && (rank == 0 || sum.abort_needed)) { /* other ranks echo rank 0's failures */
@@ -287,7 +352,7 @@ int rl_cli_run(int argc, char **argv)
     int provided = 0, rank = 0;
     bool abort_needed = false;
     for (int i = 1; i < argc; i++) /* help without starting MPI */
-        if (strcmp(argv[i], "--help") == 0) return print_help(), 0;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return print_help(), 0;
     /* Count stop signals from the first instant: one that arrives during MPI start-up (a
        SLURM warning right after a requeue) must stop the sweep, not kill the rank. */
     rl_status sig_st = RL_STATUS_INIT;

@@ -64,7 +64,8 @@ int rl_cli_train(int argc, char **argv)
     const char *sets[256];
     int nsets = 0, curve = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'i':
             item = optarg;
@@ -83,7 +84,7 @@ int rl_cli_train(int argc, char **argv)
             print_help();
             return 0;
         default:
-            return rl_cli_usage_error("train", usage, "unknown option");
+            return rl_cli_option_error("train", usage, opts, c, argv);
         }
     }
     if (optind != argc - 1) return rl_cli_usage_error("train", usage, "expected one SPEC file");

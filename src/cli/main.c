@@ -33,10 +33,33 @@ static void print_help(FILE *out)
                  "subcommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\n`richlazy SUBCOMMAND --help` describes each one.\n"
-                 "options: --help, --version\n"
+    fprintf(out, "\n`richlazy help SUBCOMMAND` (or `richlazy SUBCOMMAND --help`) describes each "
+                 "one.\n"
+                 "options: -h/--help, --version\n"
                  "exit status: 0 done, 1 internal error, 2 bad input or usage, 3 stopped early "
                  "(resumable)\n");
+}
+
+/* The subcommand called name, or NULL. */
+static const command *find(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0) return &commands[i];
+    return NULL;
+}
+
+/* "unknown subcommand 'x'" with the nearest name, the help on stderr; exit 2. */
+static int unknown(const char *name)
+{
+    const char *names[NCOMMANDS];
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        names[i] = commands[i].name;
+    const char *near = rl_spec_suggest(name, names, NCOMMANDS);
+    fprintf(stderr, "richlazy: unknown subcommand '%s'", name);
+    if (near) fprintf(stderr, "; did you mean '%s'?", near);
+    fprintf(stderr, "\n\n");
+    print_help(stderr);
+    return 2;
 }
 
 int main(int argc, char **argv)
@@ -46,17 +69,20 @@ int main(int argc, char **argv)
         return 2;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+        (strcmp(argv[1], "help") == 0 && argc == 2)) {
         print_help(stdout);
         return 0;
+    }
+    if (strcmp(argv[1], "help") == 0) { /* `richlazy help run` is `richlazy run --help` */
+        const command *cmd = find(argv[2]);
+        static char help_opt[] = "--help";
+        char *help_argv[] = {argv[2], help_opt, NULL};
+        return cmd ? cmd->main(2, help_argv) : unknown(argv[2]);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("richlazy %s (git %s)\n", rl_version(), rl_git_commit());
         return 0;
     }
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].main(argc - 1, argv + 1);
-    fprintf(stderr, "richlazy: unknown subcommand '%s'\n\n", argv[1]);
-    print_help(stderr);
-    return 2;
+    const command *cmd = find(argv[1]);
+    return cmd ? cmd->main(argc - 1, argv + 1) : unknown(argv[1]);
 }

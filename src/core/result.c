@@ -21,6 +21,72 @@ static const rl_measure_info curves[RL_NCURVES] = {
 };
 #undef RL_C
 
+/*
+** Short names for axis labels and CF long_names (measures.def keeps the formula,
+** which the results file carries as `comment`). Indexed by the measures.def enum,
+** so a measure added there without a title here is caught by the tests (NULL).
+*/
+static const char *const titles[RL_NMEASURES] = {
+    [RL_MEASURE_weight_change] = "weight change ‖ΔW_h‖_F (Eq. 4)",
+    [RL_MEASURE_weight_change_all] = "weight change of all parameters ‖Δθ‖ (Eq. 4)",
+    [RL_MEASURE_weight_change_rel] = "relative weight change ‖ΔW_h‖_F / ‖W_h(0)‖_F",
+    [RL_MEASURE_rep_alignment] = "representation alignment (Eq. 5)",
+    [RL_MEASURE_kernel_alignment] = "kernel alignment (Eq. 6)",
+    [RL_MEASURE_kernel_task_alignment] = "kernel-task alignment of K(T)",
+    [RL_MEASURE_kernel_eff_rank] = "effective rank of K(T)",
+    [RL_MEASURE_kernel_task_alignment_init] = "kernel-task alignment of K(0)",
+    [RL_MEASURE_kernel_eff_rank_init] = "effective rank of K(0)",
+    [RL_MEASURE_final_loss] = "final loss",
+    [RL_MEASURE_final_accuracy] = "final accuracy",
+    [RL_MEASURE_initial_loss] = "initial loss",
+    [RL_MEASURE_eff_rank_eig] = "effective rank of W_h(0) (eigenvalues)",
+    [RL_MEASURE_eff_rank_sv] = "effective rank of W_h(0) (singular values)",
+    [RL_MEASURE_spectral_radius] = "spectral radius of W_h(0)",
+    [RL_MEASURE_diverged_step] = "iteration at which training diverged",
+    [RL_MEASURE_iterations_trained] = "training iterations run",
+    [RL_MEASURE_criterion_reached] = "stop criterion reached",
+    [RL_MEASURE_train_seconds] = "training time",
+    [RL_MEASURE_measure_seconds] = "time of the measures",
+};
+
+/* The two-layer linear network has W1 where the RNN has W_h (linear2.c: Eq. 4 on W1). */
+static const char *const titles_linear2[RL_NMEASURES] = {
+    [RL_MEASURE_weight_change] = "weight change ‖ΔW1‖_F (Eq. 4)",
+    [RL_MEASURE_weight_change_rel] = "relative weight change ‖ΔW1‖_F / ‖W1(0)‖_F",
+    [RL_MEASURE_eff_rank_sv] = "effective rank of W1(0) (singular values)",
+};
+
+/* Where measures.def's text is not the whole truth (it may not change: journals index it). */
+static const char *const comments[RL_NMEASURES] = {
+    [RL_MEASURE_diverged_step] = "iteration at which the loss or the weights became non-finite; "
+                                 "NaN (model.kind rnn) or -1 (linear2) when the item did not "
+                                 "diverge",
+};
+
+static const char *const curve_titles[RL_NCURVES] = {
+    [RL_CURVE_loss_curve] = "training loss",
+    [RL_CURVE_kernel_alignment_curve] = "kernel alignment KA(K(0), K(t)) (Eq. 6)",
+    [RL_CURVE_kernel_task_alignment_curve] = "kernel-task alignment of K(t)",
+    [RL_CURVE_kernel_eff_rank_curve] = "effective rank of K(t)",
+};
+
+const char *rl_measure_title(rl_measure m, bool linear2)
+{
+    if ((unsigned)m >= RL_NMEASURES) return NULL;
+    return linear2 && titles_linear2[m] ? titles_linear2[m] : titles[m];
+}
+
+const char *rl_measure_comment(rl_measure m)
+{
+    if ((unsigned)m >= RL_NMEASURES) return NULL;
+    return comments[m] ? comments[m] : measures[m].long_name;
+}
+
+const char *rl_curve_title(rl_curve c)
+{
+    return (unsigned)c < RL_NCURVES ? curve_titles[c] : NULL;
+}
+
 const rl_measure_info *rl_measure_get(rl_measure m)
 {
     return (unsigned)m < RL_NMEASURES ? &measures[m] : NULL;

@@ -56,9 +56,12 @@ typedef struct coord {
     double item_seconds;  /* running mean of dispatch-to-outcome times (sets the poll cap) */
     bool ckpt_dir_exists; /* checkpoints may exist: remove them as items are journaled */
     size_t *journaled, njournaled, journaled_cap; /* results not yet committed (invariant 4) */
-    rl_item *item;         /* scratch: the item being handed to the local trainer */
-    rl_result *res;        /* the last outcome received */
-    unsigned char *packed; /* receive buffer, RL_RESULT_PACKED_MAX bytes */
+    rl_run_eta *eta; /* the time left, once the probes ran (after the first dispatch) */
+    bool eta_tried;  /* they ran, or failed: an ETA is never worth failing a sweep */
+    rl_run_eta_running *running_now; /* scratch for the ETA: one per rank */
+    rl_item *item;                   /* scratch: the item being handed to the local trainer */
+    rl_result *res;                  /* the last outcome received */
+    unsigned char *packed;           /* receive buffer, RL_RESULT_PACKED_MAX bytes */
 } coord;
 
 static double now(void)
@@ -160,6 +163,7 @@ static rl_code start(coord *c, rl_status *st)
     if (!(c->packed = rl_alloc(1, RL_RESULT_PACKED_MAX, st))) return st->code;
     if (!(c->item = rl_alloc(1, sizeof *c->item, st))) return st->code;
     if (!(c->slots = rl_alloc((size_t)rc->size, sizeof *c->slots, st))) return st->code;
+    if (!(c->running_now = rl_alloc((size_t)rc->size, sizeof *c->running_now, st))) return st->code;
     RL_TRY(rl_store_layout_from_spec(rc->spec, &c->lay, st));
     c->lay.numerics = rc->numerics;
     if (rc->numerics_mixed)
@@ -216,6 +220,7 @@ static rl_code on_result(coord *c, int rank, rl_result *r, rl_status *st)
     r->worker = rank;
     double took = now() - s->started;
     c->item_seconds = c->item_seconds > 0 ? 0.9 * c->item_seconds + 0.1 * took : took;
+    if (c->eta) rl_run_eta_finished(c->eta, s->item, took);
     RL_TRY(rl_store_add_result(c->store, r, st));
     c->uncommitted = true;
     c->unsnapped++;
@@ -414,6 +419,7 @@ static rl_code give(coord *c, int r, rl_status *st)
     int attempt = 0;
     trainer_job job;
     RL_TRY(rl_store_begin_attempt(c->store, item, r, &attempt, st));
+    if (c->eta) rl_run_eta_dispatched(c->eta, item);
     rl_spec_fill_item(c->rc->spec, item, c->item);
     rl_run_item_job(c->rc, c->item, r, &job); /* a worker makes the same choice: stop policy */
     if (r == 0) {
@@ -457,6 +463,33 @@ static bool finished(const coord *c)
 
 /* ---- clocks: progress and snapshots ---- */
 
+/* Cost-weighted seconds left (progress.c), or -1 before the probes ran. */
+static double time_left(const coord *c)
+{
+    size_t n = 0;
+    int ranks = (c->local ? 1 : 0) + c->rc->size - 1;
+    if (!c->eta) return -1;
+    for (int r = 0; r < c->rc->size; r++)
+        if (c->slots[r].state == S_BUSY)
+            c->running_now[n++] =
+                (rl_run_eta_running){c->slots[r].item, now() - c->slots[r].started};
+    double longest = c->head < c->nqueue ? rl_run_eta_expected(c->eta, c->queue[c->head]) : 0;
+    return rl_run_eta_seconds(c->eta, c->running_now, n, c->stop_level ? 0 : longest, ranks);
+}
+
+/*
+** The time-left model, once: after the first items went out, so that probing (a
+** few tenths of a second of this thread) delays no rank. Failing costs only the ETA.
+*/
+static void weigh_queue(coord *c)
+{
+    rl_status quiet = RL_STATUS_INIT;
+    c->eta_tried = true;
+    if (rl_run_eta_create(c->rc->spec, c->queue, c->nqueue, &c->eta, &quiet) != RL_OK) return;
+    for (size_t k = 0; k < c->head; k++)
+        rl_run_eta_dispatched(c->eta, c->queue[k]);
+}
+
 static void report(coord *c, bool final)
 {
     size_t counts[4];
@@ -472,8 +505,7 @@ static void report(coord *c, bool final)
     p.finished_now = c->finished_now;
     p.elapsed = now() - c->t0;
     p.items_per_min = p.elapsed > 0 ? 60.0 * (double)c->finished_now / p.elapsed : 0;
-    p.eta_seconds =
-        p.items_per_min > 0 ? 60.0 * (double)(p.pending + p.running) / p.items_per_min : -1;
+    p.eta_seconds = time_left(c);
     p.stopping = c->stop_level > 0;
     p.final = final;
     c->sum->last = p;
@@ -505,7 +537,6 @@ static rl_code loop(coord *c, rl_status *st)
 {
     double pause = POLL_MIN;
     bool give_up = false;
-    report(c, false);
     while (!finished(c)) {
         bool active = false;
         RL_TRY(collect(c, pause, &active, st));
@@ -517,6 +548,10 @@ static rl_code loop(coord *c, rl_status *st)
             break;
         }
         RL_TRY(dispatch(c, st));
+        if (!c->eta_tried && c->running > 0) {
+            weigh_queue(c);
+            report(c, false); /* the first line, with a time left from the start */
+        }
         RL_TRY(clocks(c, st));
         /* With a local trainer, collect() already waited on it; otherwise sleep here. */
         if (!active && !(c->local && rl_run_trainer_busy(c->local))) rl_run_sleep(pause);
@@ -570,7 +605,7 @@ rl_code rl_run_coordinate(const run_ctx *rc, rl_run_summary *sum, rl_status *st)
     c.rc = rc;
     c.o = rc->o;
     c.sum = sum;
-    c.t0 = now();
+    c.t0 = c.last_progress = now(); /* the first line comes with the first items (loop) */
     double cpu0 = thread_cpu();
     rl_code code = start(&c, st);
     if (!code) code = loop(&c, st);
@@ -586,6 +621,8 @@ rl_code rl_run_coordinate(const run_ctx *rc, rl_run_summary *sum, rl_status *st)
     rl_store_layout_free(&c.lay);
     rl_free(c.queue);
     rl_free(c.journaled);
+    rl_run_eta_destroy(&c.eta);
+    rl_free(c.running_now);
     rl_free(c.slots);
     rl_free(c.item);
     rl_free(c.packed);

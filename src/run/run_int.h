@@ -120,10 +120,27 @@ trainer_outcome rl_run_trainer_poll(rl_trainer *t, double wait, rl_result *out, 
 */
 const char *rl_run_trainer_message(const rl_trainer *t);
 
-/* ---- cost.c ---- */
+/* ---- progress.c: the cost-weighted time left (rank 0) ---- */
 
-/* The indices of `items` (n of them) ordered by expected cost, longest first, ties by index. */
-rl_code rl_run_order(const rl_spec *spec, size_t *items, size_t n, rl_status *st);
+typedef struct rl_run_eta rl_run_eta;
+typedef struct rl_run_eta_running {
+    size_t item;
+    double elapsed; /* seconds since it was dispatched */
+} rl_run_eta_running;
+/* Probes this machine (cost.c) and weighs the n queued items; all count as not dispatched. */
+rl_code rl_run_eta_create(const rl_spec *spec, const size_t *queue, size_t n, rl_run_eta **out,
+                          rl_status *st);
+void rl_run_eta_destroy(rl_run_eta **e); /* safe on NULL */
+void rl_run_eta_dispatched(rl_run_eta *e, size_t item);
+/* An outcome of item after `seconds` from dispatch: corrects the scale (done or not). */
+void rl_run_eta_finished(rl_run_eta *e, size_t item, double seconds);
+/* Measured over expected seconds of the items finished so far (1 before the first). */
+double rl_run_eta_scale(const rl_run_eta *e);
+double rl_run_eta_expected(const rl_run_eta *e, size_t item);
+/* Seconds left: the queue and the running items over `ranks` training ranks, at least the
+   longest single item (longest_queued: the expected seconds of the biggest one queued). */
+double rl_run_eta_seconds(const rl_run_eta *e, const rl_run_eta_running *running, size_t n_running,
+                          double longest_queued, int ranks);
 
 /* ---- coord.c / worker.c ---- */
 

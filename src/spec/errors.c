@@ -92,6 +92,11 @@ static bool close_enough(const char *word, const char *cand, size_t d)
     return d <= (strlen(cand) <= 3 ? 1u : 2u) && d < strlen(word);
 }
 
+const char *rl_spec_suggest(const char *word, const char *const *cands, size_t n)
+{
+    return spec_suggest(word, cands, n);
+}
+
 const char *spec_suggest(const char *word, const char *const *cands, size_t n)
 {
     const char *best = NULL;

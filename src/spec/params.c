@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RL_P(sec, name, type, min, max, def, choices, doc)                                         \
-    {#sec "." #name, RL_KEY_##type, offsetof(rl_params, sec.name), (min), (max), (def),            \
-     (choices),      (doc)},
+#define RL_P(sec, name, type, min, max, def, choices, label, doc)                                  \
+    {#sec "." #name, RL_KEY_##type, offsetof(rl_params, sec.name), (min), (max), (def), (choices), \
+     (label),        (doc)},
 
 static const rl_key keys[] = {
-    {"seed", RL_KEY_INT, offsetof(rl_params, seed), 0, 2147483647.0, "0", NULL,
+    {"seed", RL_KEY_INT, offsetof(rl_params, seed), 0, 2147483647.0, "0", NULL, "seed",
      "the item's seed coordinate: keys every random stream of the item"},
 #include "richlazy/params_model.def"
 #include "richlazy/params_init.def"
@@ -127,7 +127,7 @@ void rl_params_defaults(rl_params *p)
 ** plain notation for exponents -5..16 (100, not 1e+02; 0.003), else "1e-8".
 ** Distinct doubles never share a text, so text equality is value equality.
 */
-static void format_real(double v, char *buf, size_t cap)
+void rl_params_format_real(double v, char *buf, size_t cap)
 {
     char e[40];
     int prec = 1;
@@ -150,8 +150,8 @@ static void format_real(double v, char *buf, size_t cap)
 static void format_range(const rl_key *key, char *buf, size_t cap)
 {
     char lo[32], hi[32];
-    format_real(key->min, lo, sizeof lo);
-    format_real(key->max, hi, sizeof hi);
+    rl_params_format_real(key->min, lo, sizeof lo);
+    rl_params_format_real(key->max, hi, sizeof hi);
     snprintf(buf, cap, "%s to %s", lo, hi);
 }
 
@@ -219,8 +219,8 @@ static bool name_allowed(const char *choices, const char *name)
 static rl_code out_of_range(const rl_key *key, const char *text, rl_status *st)
 {
     char lo[32], hi[32];
-    format_real(key->min, lo, sizeof lo);
-    format_real(key->max, hi, sizeof hi);
+    rl_params_format_real(key->min, lo, sizeof lo);
+    rl_params_format_real(key->max, hi, sizeof hi);
     RL_FAIL(st, RL_EINPUT, "%s = %s is out of range; valid: %s <= %s <= %s", key->path, text, lo,
             key->path, hi);
 }
@@ -315,7 +315,7 @@ void rl_params_format(const rl_params *p, const rl_key *key, char *buf, size_t c
         snprintf(buf, cap, "%ld", *(const long *)field);
         return;
     case RL_KEY_REAL:
-        format_real(*(const double *)field, buf, cap);
+        rl_params_format_real(*(const double *)field, buf, cap);
         return;
     case RL_KEY_BOOL:
         snprintf(buf, cap, "%s", *(const bool *)field ? "true" : "false");
@@ -332,7 +332,7 @@ void rl_params_format(const rl_params *p, const rl_key *key, char *buf, size_t c
         used += (size_t)snprintf(buf, cap, "[");
         for (int i = 0; i < r->n && used + 32 < cap; i++) {
             char one[32];
-            format_real(r->v[i], one, sizeof one);
+            rl_params_format_real(r->v[i], one, sizeof one);
             used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", one);
         }
         if (used < cap) snprintf(buf + used, cap - used, "]");

@@ -3,12 +3,19 @@
 ** (module: store). Layout (README "Results file"):
 **   dims      the sweep axes in spec order, then `record` (loss-curve samples)
 **   coords    one variable per axis: strings for categorical axes, int64 or
-**             double for numeric ones; `loss_curve_iteration(record)`
+**             double for numeric ones, long_name from the parameters' labels
+**             (params.h); `iteration(record)` when every item records its
+**             curves at the same iterations (the curves name it in
+**             `coordinates`); `loss_curve_iteration(record)`, the same values
+**             as a data variable (read by older analysis code)
 **   data      one double per measure in measures.def (axes), one float per
 **             curve in curves.def (axes, record) — `loss_curve` always, the
 **             kernel curves when recorded (layout.c); bookkeeping `status` (CF flags: pending done
 **             diverged failed), `attempts`, `wall_seconds`, `worker`, `item_id`,
-**             `failure_reason`
+**             `failure_reason`; measures and curves have a short long_name and
+**             their formula in `comment` (result.h)
+**   globals   CF-1.8 and ACDD-1.3: title, summary, history (one line per run),
+**             date_created/date_modified, references; the spec and its hash
 ** Unfinished cells hold each variable's _FillValue (read as missing by xarray);
 ** `status` tells a diverged NaN from a missing value.
 ** Why a whole new file each time: netCDF-4 (HDF5) files are corrupted by kills
@@ -32,7 +39,7 @@ typedef struct vars {
     int coord[RL_MAX_DIMS];
     int measure[RL_NMEASURES];
     int curve[RL_NCURVES]; /* -1: not in this file */
-    int curve_iter, status, attempts, wall, worker, item_id, reason;
+    int curve_iter, iteration, status, attempts, wall, worker, item_id, reason;
 } vars;
 
 #define NC(st, call)                                                                               \
@@ -42,9 +49,9 @@ typedef struct vars {
             RL_FAIL((st), RL_EIO, "netCDF: %s (%s)", nc_strerror(nc_rc_), #call);                  \
     } while (0)
 
-static const char *const reserved[] = {"record",   "loss_curve_iteration", "status",
-                                       "attempts", "wall_seconds",         "worker",
-                                       "item_id",  "failure_reason"};
+static const char *const reserved[] = {
+    "record",  "loss_curve_iteration", "iteration", "status", "attempts", "wall_seconds", "worker",
+    "item_id", "failure_reason"};
 
 rl_code rl_store_cube_check_names(const rl_store_layout *lay, rl_status *st)
 {
@@ -53,8 +60,9 @@ rl_code rl_store_cube_check_names(const rl_store_layout *lay, rl_status *st)
         for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
             RL_CHECK(strcmp(name, reserved[k]) != 0, st, RL_EINPUT,
                      "axis '%s' has the name of a variable of the results file; rename the axis "
-                     "(reserved: record, loss_curve_iteration, status, attempts, wall_seconds, "
-                     "worker, item_id, failure_reason and the measure and curve names)",
+                     "(reserved: record, loss_curve_iteration, iteration, status, attempts, "
+                     "wall_seconds, worker, item_id, failure_reason and the measure and curve "
+                     "names)",
                      name);
         for (int m = 0; m < RL_NMEASURES; m++)
             RL_CHECK(strcmp(name, rl_measure_get((rl_measure)m)->name) != 0, st, RL_EINPUT,
@@ -90,19 +98,32 @@ static rl_code def_text(int ncid, int var, const char *name, const char *text, r
     return RL_OK;
 }
 
+/* "rank of W_h(0)"; a zip group's labels joined ("structure of W_h(0), rank of W_h(0)"). */
+static void axis_long_name(const rl_dim *dim, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    for (int k = 0; k < dim->n_paths; k++) {
+        const rl_key *key = rl_params_find(dim->paths[k]);
+        size_t used = strlen(buf);
+        rl_snprintf(buf + used, cap - used, "%s%s", k ? ", " : "",
+                    key ? key->label : dim->paths[k]);
+    }
+}
+
 static rl_code def_coords(int ncid, const rl_store_layout *lay, vars *v, rl_status *st)
 {
     for (int d = 0; d < lay->ndims; d++) {
         const rl_dim *dim = &lay->dims[d];
         nc_type type = !dim->numeric ? NC_STRING : all_integral(dim) ? NC_INT64 : NC_DOUBLE;
-        char paths[1024] = "";
+        char paths[1024] = "", name[1024];
         NC(st, nc_def_dim(ncid, dim->name, (size_t)dim->size, &v->dim[d]));
         NC(st, nc_def_var(ncid, dim->name, type, 1, &v->dim[d], &v->coord[d]));
         for (int k = 0; k < dim->n_paths; k++) {
             size_t used = strlen(paths);
             rl_snprintf(paths + used, sizeof paths - used, "%s%s", k ? " " : "", dim->paths[k]);
         }
-        RL_TRY(def_text(ncid, v->coord[d], "long_name", "sweep axis", st));
+        axis_long_name(dim, name, sizeof name);
+        RL_TRY(def_text(ncid, v->coord[d], "long_name", name, st));
         RL_TRY(def_text(ncid, v->coord[d], "parameters", paths, st));
     }
     NC(st, nc_def_dim(ncid, "record", (size_t)lay->n_record, &v->dim[lay->ndims]));
@@ -110,9 +131,17 @@ static rl_code def_coords(int ncid, const rl_store_layout *lay, vars *v, rl_stat
        nc_def_var(ncid, "loss_curve_iteration", NC_INT64, 1, &v->dim[lay->ndims], &v->curve_iter));
     long long fill = -1;
     NC(st, nc_def_var_fill(ncid, v->curve_iter, 0, &fill));
-    return def_text(ncid, v->curve_iter, "long_name",
+    RL_TRY(def_text(ncid, v->curve_iter, "long_name",
                     "iterations completed at the end of each record's window of "
                     "train.curve_every iterations (-1: items differ in curve_every)",
+                    st));
+    v->iteration = -1;
+    if (lay->record_every <= 0) return RL_OK; /* no common iterations: no coordinate */
+    NC(st, nc_def_var(ncid, "iteration", NC_INT64, 1, &v->dim[lay->ndims], &v->iteration));
+    RL_TRY(def_text(ncid, v->iteration, "long_name", "training iteration", st));
+    return def_text(ncid, v->iteration, "comment",
+                    "iterations completed at the end of the record's window of "
+                    "train.curve_every iterations",
                     st);
 }
 
@@ -148,6 +177,9 @@ static rl_code def_bookkeeping(int ncid, const rl_store_layout *lay, vars *v, rl
     RL_TRY(def_text(ncid, v->attempts, "long_name", "runs started (abandoned runs excluded)", st));
     RL_TRY(def_data(ncid, lay, v, "wall_seconds", NC_DOUBLE, false, &v->wall, st));
     RL_TRY(def_text(ncid, v->wall, "units", "s", st));
+    RL_TRY(def_text(ncid, v->wall, "long_name", "wall-clock time of the item", st));
+    RL_TRY(def_text(ncid, v->wall, "comment",
+                    "from dispatch to result on its rank: set-up, training and measures", st));
     RL_TRY(def_data(ncid, lay, v, "worker", NC_INT, false, &v->worker, st));
     RL_TRY(def_text(ncid, v->worker, "long_name", "MPI rank that trained the item", st));
     NC(st, nc_def_var(ncid, "item_id", NC_STRING, lay->ndims, v->dim, &v->item_id));
@@ -156,16 +188,52 @@ static rl_code def_bookkeeping(int ncid, const rl_store_layout *lay, vars *v, rl
     return def_text(ncid, v->reason, "long_name", "why the item failed (empty otherwise)", st);
 }
 
+/* ACDD history: one line per run, the first and last HISTORY_ENDS of many. */
+#define HISTORY_ENDS 10
+
+static rl_code def_history(int ncid, const cube_meta *meta, rl_status *st)
+{
+    char *text = rl_alloc((size_t)(2 * HISTORY_ENDS + 1), 128, st);
+    if (!text) return st->code;
+    size_t used = 0, cap = (size_t)(2 * HISTORY_ENDS + 1) * 128;
+    for (int k = 0; k < meta->n_sessions; k++) {
+        char when[32];
+        if (k == HISTORY_ENDS && meta->n_sessions > 2 * HISTORY_ENDS) {
+            used += (size_t)snprintf(text + used, cap - used, "... %d more runs\n",
+                                     meta->n_sessions - 2 * HISTORY_ENDS);
+            k = meta->n_sessions - HISTORY_ENDS;
+        }
+        rl_store_iso_time(meta->session_times[k], when, sizeof when);
+        used += (size_t)snprintf(text + used, cap - used, "%s: richlazy run on %d rank%s\n", when,
+                                 meta->mpi_sizes[k], meta->mpi_sizes[k] == 1 ? "" : "s");
+    }
+    if (used > 0) text[used - 1] = '\0'; /* no newline after the last line */
+    rl_code rc = def_text(ncid, NC_GLOBAL, "history", text, st);
+    rl_free(text);
+    return rc;
+}
+
 static rl_code def_globals(int ncid, const rl_store_layout *lay, const cube_meta *meta,
                            rl_status *st)
 {
-    char created[32], updated[32];
+    char created[32], updated[32], source[128];
     unsigned long long seed = lay->seed;
     rl_store_iso_time(meta->created, created, sizeof created);
     rl_store_iso_time(meta->updated, updated, sizeof updated);
+    rl_snprintf(source, sizeof source, "richlazy %s (git %s)", rl_version(), rl_git_commit());
     RL_TRY(def_text(ncid, NC_GLOBAL, "title", lay->name, st));
-    RL_TRY(def_text(ncid, NC_GLOBAL, "Conventions", "CF-1.8", st));
-    RL_TRY(def_text(ncid, NC_GLOBAL, "source", "richlazy", st));
+    if (lay->description && lay->description[0])
+        RL_TRY(def_text(ncid, NC_GLOBAL, "summary", lay->description, st));
+    RL_TRY(def_text(ncid, NC_GLOBAL, "Conventions", "CF-1.8, ACDD-1.3", st));
+    RL_TRY(def_text(ncid, NC_GLOBAL, "source", source, st));
+    RL_TRY(def_history(ncid, meta, st));
+    RL_TRY(def_text(ncid, NC_GLOBAL, "references",
+                    "Liu, Baratin, Cornford, Mihalas, Shea-Brown, Lajoie: How connectivity "
+                    "structure shapes rich and lazy learning in neural circuits, ICLR 2024, "
+                    "arXiv:2310.08513; "
+                    "measures: Eq. 4 weight change, Eq. 5 representation alignment, Eq. 6 "
+                    "tangent-kernel alignment",
+                    st));
     RL_TRY(def_text(ncid, NC_GLOBAL, "spec", lay->text ? lay->text : "", st));
     RL_TRY(def_text(ncid, NC_GLOBAL, "spec_canonical", lay->canonical, st));
     RL_TRY(def_text(ncid, NC_GLOBAL, "spec_hash", lay->hash, st));
@@ -173,7 +241,9 @@ static rl_code def_globals(int ncid, const rl_store_layout *lay, const cube_meta
     RL_TRY(def_text(ncid, NC_GLOBAL, "richlazy_version", rl_version(), st));
     RL_TRY(def_text(ncid, NC_GLOBAL, "richlazy_git_commit", rl_git_commit(), st));
     if (lay->numerics) RL_TRY(def_text(ncid, NC_GLOBAL, "numerics", lay->numerics, st));
-    RL_TRY(def_text(ncid, NC_GLOBAL, "created", created, st));
+    RL_TRY(def_text(ncid, NC_GLOBAL, "date_created", created, st));
+    RL_TRY(def_text(ncid, NC_GLOBAL, "date_modified", updated, st));
+    RL_TRY(def_text(ncid, NC_GLOBAL, "created", created, st)); /* before ACDD; kept for readers */
     RL_TRY(def_text(ncid, NC_GLOBAL, "updated", updated, st));
     if (meta->n_sessions > 0)
         NC(st, nc_put_att_int(ncid, NC_GLOBAL, "mpi_sizes", NC_INT, (size_t)meta->n_sessions,
@@ -185,11 +255,14 @@ static rl_code define(int ncid, const rl_store_layout *lay, const cube_meta *met
                       rl_status *st)
 {
     RL_TRY(def_coords(ncid, lay, v, st));
+    bool linear2 = lay->models == 2u; /* every item the linear network: its words (W1) */
     for (int m = 0; m < RL_NMEASURES; m++) {
         const rl_measure_info *mi = rl_measure_get((rl_measure)m);
         RL_TRY(def_data(ncid, lay, v, mi->name, NC_DOUBLE, false, &v->measure[m], st));
         RL_TRY(def_text(ncid, v->measure[m], "units", mi->units, st));
-        RL_TRY(def_text(ncid, v->measure[m], "long_name", mi->long_name, st));
+        RL_TRY(def_text(ncid, v->measure[m], "long_name", rl_measure_title((rl_measure)m, linear2),
+                        st));
+        RL_TRY(def_text(ncid, v->measure[m], "comment", rl_measure_comment((rl_measure)m), st));
     }
     static const double reached[2] = {0, 1}; /* CF flags, so xarray decodes the meaning */
     NC(st, nc_put_att_double(ncid, v->measure[RL_MEASURE_criterion_reached], "flag_values",
@@ -202,7 +275,9 @@ static rl_code define(int ncid, const rl_store_layout *lay, const cube_meta *met
         if (c != RL_CURVE_loss_curve && !(lay->curves & 1u << c)) continue;
         RL_TRY(def_data(ncid, lay, v, ci->name, NC_FLOAT, true, &v->curve[c], st));
         RL_TRY(def_text(ncid, v->curve[c], "units", ci->units, st));
-        RL_TRY(def_text(ncid, v->curve[c], "long_name", ci->long_name, st));
+        RL_TRY(def_text(ncid, v->curve[c], "long_name", rl_curve_title((rl_curve)c), st));
+        RL_TRY(def_text(ncid, v->curve[c], "comment", ci->long_name, st));
+        if (v->iteration >= 0) RL_TRY(def_text(ncid, v->curve[c], "coordinates", "iteration", st));
     }
     RL_TRY(def_bookkeeping(ncid, lay, v, st));
     RL_TRY(def_globals(ncid, lay, meta, st));
@@ -236,6 +311,7 @@ static rl_code put_coords(int ncid, const rl_store_layout *lay, const vars *v, r
         for (int r = 0; r < lay->n_record; r++)
             ints[r] = (long long)(r + 1) * lay->record_every;
         nc_rc = nc_put_var_longlong(ncid, v->curve_iter, ints);
+        if (nc_rc == NC_NOERR) nc_rc = nc_put_var_longlong(ncid, v->iteration, ints);
     }
     rl_free(ints);
     RL_CHECK(nc_rc == NC_NOERR, st, RL_EIO, "netCDF: %s (writing coordinates)", nc_strerror(nc_rc));

@@ -445,11 +445,21 @@ rl_code rl_store_fsync_dir(const char *path, rl_status *st)
     return RL_OK;
 }
 
+#define LOCK_TRIES    10       /* attempts at the journal's lock ... */
+#define LOCK_PAUSE_NS 20000000 /* ... 20 ms apart: 0.2 s in all */
+
 rl_code rl_store_lock(int fd, const char *path, rl_status *st)
 {
     /* flock, not fcntl: an fcntl lock dies when the process closes ANY descriptor of the file,
-       and the reader below opens and closes its own. */
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return RL_OK;
+       and the reader below opens and closes its own. `richlazy status` takes a shared lock for
+       an instant to see whether a run is active (rl_store_active): retry for a while before
+       calling the lock another run's. */
+    for (int tries = 0; tries < LOCK_TRIES; tries++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) return RL_OK;
+        if (errno != EWOULDBLOCK) break;
+        struct timespec pause = {0, LOCK_PAUSE_NS};
+        nanosleep(&pause, NULL);
+    }
     /* File systems without lock support (ENOLCK, e.g. NFS without lockd): run unlocked. */
     if (errno == ENOLCK || errno == EINVAL) return RL_OK;
     RL_CHECK(errno != EWOULDBLOCK, st, RL_EINPUT,

@@ -30,6 +30,7 @@ rl_code rl_store_layout_from_spec(const rl_spec *spec, rl_store_layout *lay, rl_
     lay->text = rl_spec_text(spec);
     lay->canonical = rl_spec_canonical(spec);
     lay->hash = rl_spec_hash(spec);
+    lay->description = rl_spec_description(spec);
     lay->ndims = rl_spec_ndims(spec);
     RL_CHECK(lay->ndims >= 0 && lay->ndims <= RL_MAX_DIMS, st, RL_EBUG,
              "spec reports %d axes (at most %d)", lay->ndims, RL_MAX_DIMS);
@@ -53,6 +54,7 @@ rl_code rl_store_layout_from_spec(const rl_spec *spec, rl_store_layout *lay, rl_
         if (i == 0) lay->record_every = every;
         if (lay->record_every != every) lay->record_every = 0;
         if (it->params.probe.kernel_every > 0) lay->curves = (1u << RL_NCURVES) - 1;
+        lay->models |= strcmp(it->params.model.kind, "linear2") == 0 ? 2u : 1u;
     }
     rl_free(it);
     return RL_OK;

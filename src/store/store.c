@@ -33,6 +33,7 @@ struct rl_store {
     size_t counts[4];
     double created;
     int sessions[MAX_SESSIONS];
+    double session_times[MAX_SESSIONS];
     int n_sessions;
     double last_snapshot;
 };
@@ -106,7 +107,10 @@ static rl_code replay_one(void *ctx, const jrec *rec, rl_status *st)
     replay *rp = ctx;
     rl_store *s = rp->s;
     if (rec->head.kind == JREC_SESSION) {
-        if (s->n_sessions < MAX_SESSIONS) s->sessions[s->n_sessions++] = rec->small.a;
+        if (s->n_sessions < MAX_SESSIONS) {
+            s->session_times[s->n_sessions] = rec->small.time;
+            s->sessions[s->n_sessions++] = rec->small.a;
+        }
     } else {
         size_t old = (size_t)rec->head.item;
         RL_CHECK(old < rp->h->nitems && strcmp(rp->h->ids[old], rec->head.id) == 0, st, RL_EIO,
@@ -379,8 +383,74 @@ static rl_code append_session(rl_store *s, int mpi_size, rl_status *st)
     r.a = mpi_size;
     r.time = rl_store_unix_now();
     RL_TRY(append_small(s, &r, st));
-    if (s->n_sessions < MAX_SESSIONS) s->sessions[s->n_sessions++] = mpi_size;
+    if (s->n_sessions < MAX_SESSIONS) {
+        s->session_times[s->n_sessions] = r.time;
+        s->sessions[s->n_sessions++] = mpi_size;
+    }
     return rl_store_commit(s, st);
+}
+
+/* ---- checking without opening: what a run would find (`plan -o`, submit.sh) ---- */
+
+/* Marks each item that has a result, for counting what a run would keep. */
+static rl_code mark_result(void *ctx, const jrec *rec, rl_status *st)
+{
+    bool *has = ctx;
+    (void)st;
+    if (rec->head.kind == JREC_RESULT) has[rec->head.item] = true; /* the scanner checked it */
+    return RL_OK;
+}
+
+/* The journal of s against s->lay, read only: what load_existing would decide. */
+static rl_code check_journal(rl_store *s, rl_store_open_info *info, rl_status *st)
+{
+    jheader h;
+    bool ok = true, torn = false;
+    off_t end;
+    FILE *fp = fopen(s->journal_path, "rb");
+    RL_CHECK(fp, st, RL_EIO, "reading %s: %s", s->journal_path, strerror(errno));
+    rl_code rc = rl_store_journal_read_header(fp, s->journal_path, &h, st);
+    size_t *remap = NULL;
+    bool *has = NULL;
+    if (!rc && !(has = rl_alloc(h.nitems ? h.nitems : 1, sizeof *has, st))) rc = st->code;
+    if (!rc && strcmp(h.fixed.hash, s->lay->hash) != 0) {
+        if (!(remap = rl_alloc(h.nitems ? h.nitems : 1, sizeof *remap, st))) rc = st->code;
+        if (!rc) rc = build_remap(s->lay, &h, remap, &ok, st);
+        if (!rc && !ok) rc = refuse_changed(s, &h, st);
+        info->extended = true;
+    }
+    if (!rc) rc = rl_store_journal_scan(fp, s->journal_path, mark_result, has, &end, &torn, st);
+    for (size_t i = 0; !rc && i < h.nitems; i++)
+        info->kept += has[i];
+    info->resumed = rc == RL_OK;
+    info->torn_tail = torn;
+    rl_free(remap);
+    rl_free(has);
+    rl_store_journal_header_free(&h);
+    fclose(fp);
+    return rc;
+}
+
+rl_code rl_store_check(const char *nc_path, const rl_store_layout *lay, rl_store_open_info *info,
+                       rl_status *st)
+{
+    struct stat sb;
+    memset(info, 0, sizeof *info);
+    RL_TRY(rl_store_cube_check_names(lay, st));
+    rl_store *s = rl_alloc(1, sizeof *s, st);
+    if (!s) return st->code;
+    s->fd = -1;
+    s->lay = lay;
+    rl_code rc = set_paths(s, nc_path, st);
+    if (!rc && access(s->journal_path, F_OK) == 0)
+        rc = check_journal(s, info, st);
+    else if (!rc && stat(s->nc_path, &sb) == 0)
+        rc = rl_status_fail(st, RL_EINPUT, __FILE__, __LINE__,
+                            "%s exists but has no journal (%s), so it cannot be resumed; choose "
+                            "another -o or remove it",
+                            s->nc_path, s->journal_path);
+    rl_free(s);
+    return rc;
 }
 
 rl_code rl_store_open(const char *nc_path, const rl_store_layout *lay, int mpi_size, rl_store **out,
@@ -505,7 +575,8 @@ rl_code rl_store_commit(rl_store *s, rl_status *st)
 rl_code rl_store_snapshot(rl_store *s, rl_status *st)
 {
     double t0 = rl_now();
-    cube_meta meta = {s->created, rl_store_unix_now(), s->sessions, s->n_sessions};
+    cube_meta meta = {s->created, rl_store_unix_now(), s->sessions, s->session_times,
+                      s->n_sessions};
     rl_store_layout lay = *s->lay;
     for (size_t i = 0; i < lay.nitems; i++) { /* never cut or drop a curve (layout.c) */
         const cell *c = &s->cells[i];

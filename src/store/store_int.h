@@ -155,8 +155,9 @@ typedef struct cell {
 
 /* Everything cube.c writes besides the cells. */
 typedef struct cube_meta {
-    double created, updated; /* Unix times */
-    const int *mpi_sizes;    /* one per session */
+    double created, updated;     /* Unix times */
+    const int *mpi_sizes;        /* one per session */
+    const double *session_times; /* when each session started (Unix times) */
     int n_sessions;
 } cube_meta;
 

@@ -9,10 +9,15 @@
 */
 #include "store_int.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <netcdf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static char *dup_str(const char *s, rl_status *st)
 {
@@ -31,9 +36,14 @@ static rl_code view_alloc(rl_store_view *v, rl_status *st)
     v->ids = rl_alloc(n, sizeof *v->ids, st);
     v->reasons = rl_alloc(n, sizeof *v->reasons, st);
     v->reached = rl_alloc(n, sizeof *v->reached, st);
-    if (!(v->status && v->attempts && v->in_flight && v->ids && v->reasons && v->reached))
+    v->started = rl_alloc(n, sizeof *v->started, st);
+    v->wall = rl_alloc(n, sizeof *v->wall, st);
+    if (!(v->status && v->attempts && v->in_flight && v->ids && v->reasons && v->reached &&
+          v->started && v->wall))
         return st->code;
     memset(v->reached, -1, n);
+    for (size_t i = 0; i < n; i++)
+        v->started[i] = v->wall[i] = NAN;
     return RL_OK;
 }
 
@@ -50,6 +60,9 @@ void rl_store_view_destroy(rl_store_view **pv)
         rl_free(v->reasons[i]);
     rl_free(v->reasons);
     rl_free(v->reached);
+    rl_free(v->started);
+    rl_free(v->wall);
+    rl_free(v->spec_text);
     rl_free(v->status);
     rl_free(v->attempts);
     rl_free(v->in_flight);
@@ -67,10 +80,26 @@ static void set_reached(rl_store_view *v, size_t i, double reached)
 
 /* ---- from the journal ---- */
 
+/* The times of a record (any source: they exist only in the journal). */
+static void record_times(rl_store_view *v, const jrec *rec)
+{
+    size_t i = (size_t)rec->head.item;
+    if (rec->head.kind == JREC_SESSION) {
+        v->sessions++;
+        v->session_start = rec->small.time;
+        v->session_ranks = rec->small.a;
+    } else if (i < v->nitems && rec->head.kind == JREC_ATTEMPT) {
+        v->started[i] = rec->small.time;
+    } else if (i < v->nitems && rec->head.kind == JREC_RESULT) {
+        v->wall[i] = rec->result.r.wall_seconds;
+    }
+}
+
 static rl_code view_record(void *ctx, const jrec *rec, rl_status *st)
 {
     rl_store_view *v = ctx;
     size_t i = (size_t)rec->head.item;
+    record_times(v, rec);
     if (rec->head.kind == JREC_SESSION) return RL_OK;
     RL_CHECK(i < v->nitems, st, RL_EIO, "%s: record for item %zu of %zu", v->source, i, v->nitems);
     if (rec->head.kind == JREC_ATTEMPT) {
@@ -110,16 +139,32 @@ static rl_code view_header(rl_store_view *v, const jheader *h, rl_status *st)
     return RL_OK;
 }
 
-static rl_code from_journal(rl_store_view *v, rl_status *st)
+static rl_code times_record(void *ctx, const jrec *rec, rl_status *st)
+{
+    (void)st;
+    record_times(ctx, rec);
+    return RL_OK;
+}
+
+/*
+** Reads the journal at path: everything (from_journal) or, when OUT.nc was read
+** (times_only), its times, if it describes the same items.
+*/
+static rl_code read_journal(rl_store_view *v, const char *path, bool times_only, rl_status *st)
 {
     jheader h;
     off_t end;
     bool torn;
-    FILE *fp = fopen(v->source, "rb");
-    RL_CHECK(fp, st, RL_EIO, "cannot read %s", v->source);
-    rl_code rc = rl_store_journal_read_header(fp, v->source, &h, st);
-    if (!rc) rc = view_header(v, &h, st);
-    if (!rc) rc = rl_store_journal_scan(fp, v->source, view_record, v, &end, &torn, st);
+    FILE *fp = fopen(path, "rb");
+    RL_CHECK(fp, st, RL_EIO, "cannot read %s", path);
+    rl_code rc = rl_store_journal_read_header(fp, path, &h, st);
+    bool same = !rc && (!times_only || (h.nitems == v->nitems &&
+                                        memcmp(h.ids, v->ids, v->nitems * RL_ID_LEN) == 0));
+    if (!rc && !times_only) rc = view_header(v, &h, st);
+    if (!rc && same) v->created = h.fixed.created;
+    if (!rc && same)
+        rc = rl_store_journal_scan(fp, path, times_only ? times_record : view_record, v, &end,
+                                   &torn, st);
     rl_store_journal_header_free(&h);
     fclose(fp);
     return rc;
@@ -167,8 +212,8 @@ static rl_code nc_labels(rl_store_view *v, int ncid, int d, rl_status *st)
         rc = rl_status_fail(st, RL_EIO, __FILE__, __LINE__, "reading %s: %s", v->source,
                             nc_strerror(nc_rc));
     for (size_t k = 0; !rc && k < n; k++) {
-        char text[40];
-        rl_snprintf(text, sizeof text, "%.17g", vals[k]);
+        char text[40]; /* as the spec wrote it: 0.003, not 0.0030000000000000001 */
+        rl_params_format_real(vals[k], text, sizeof text);
         if (!(v->labels[d][k] = dup_str(text, st))) rc = st->code;
     }
     rl_free(vals);
@@ -253,9 +298,26 @@ static rl_code from_nc(rl_store_view *v, rl_status *st)
     return rc;
 }
 
+/* The `spec` attribute of OUT.nc (the YAML the run read), if it has one. */
+static void nc_spec_text(rl_store_view *v, const char *nc_path)
+{
+    int ncid;
+    size_t len;
+    rl_status quiet = RL_STATUS_INIT;
+    if (nc_open(nc_path, NC_NOWRITE, &ncid) != NC_NOERR) return;
+    if (nc_inq_attlen(ncid, NC_GLOBAL, "spec", &len) == NC_NOERR &&
+        (v->spec_text = rl_alloc(len + 1, 1, &quiet)) &&
+        nc_get_att_text(ncid, NC_GLOBAL, "spec", v->spec_text) != NC_NOERR) {
+        rl_free(v->spec_text);
+        v->spec_text = NULL;
+    }
+    nc_close(ncid);
+}
+
 /* ---- public ---- */
 
-rl_code rl_store_view_open(const char *nc_path, rl_store_view **out, rl_status *st)
+static rl_code view_open(const char *nc_path, bool prefer_journal, rl_store_view **out,
+                         rl_status *st)
 {
     char journal[RL_PATH_MAX + 16];
     struct stat nc_sb, j_sb;
@@ -265,13 +327,21 @@ rl_code rl_store_view_open(const char *nc_path, rl_store_view **out, rl_status *
     bool have_nc = stat(nc_path, &nc_sb) == 0, have_j = stat(journal, &j_sb) == 0;
     RL_CHECK(have_nc || have_j, st, RL_EINPUT, "no results at %s (neither it nor %s exists)",
              nc_path, journal);
-    bool use_j = have_j && (!have_nc || j_sb.st_mtim.tv_sec > nc_sb.st_mtim.tv_sec ||
-                            (j_sb.st_mtim.tv_sec == nc_sb.st_mtim.tv_sec &&
-                             j_sb.st_mtim.tv_nsec >= nc_sb.st_mtim.tv_nsec));
+    bool use_j =
+        have_j && (prefer_journal || !have_nc || j_sb.st_mtim.tv_sec > nc_sb.st_mtim.tv_sec ||
+                   (j_sb.st_mtim.tv_sec == nc_sb.st_mtim.tv_sec &&
+                    j_sb.st_mtim.tv_nsec >= nc_sb.st_mtim.tv_nsec));
     rl_store_view *v = rl_alloc(1, sizeof *v, st);
     if (!v) return st->code;
     rl_snprintf(v->source, sizeof v->source, "%s", use_j ? journal : nc_path);
-    rl_code rc = use_j ? from_journal(v, st) : from_nc(v, st);
+    v->created = v->session_start = v->updated = NAN;
+    rl_code rc = use_j ? read_journal(v, journal, false, st) : from_nc(v, st);
+    if (!rc && !use_j && have_j) { /* times only; a journal that will not read is no error */
+        rl_status quiet = RL_STATUS_INIT;
+        read_journal(v, journal, true, &quiet);
+    }
+    if (have_j) v->updated = (double)j_sb.st_mtim.tv_sec + 1e-9 * (double)j_sb.st_mtim.tv_nsec;
+    if (!rc && have_nc) nc_spec_text(v, nc_path);
     for (size_t i = 0; !rc && i < v->nitems; i++)
         if (!v->reasons[i] && !(v->reasons[i] = dup_str("", st))) rc = st->code;
     if (rc) {
@@ -280,4 +350,27 @@ rl_code rl_store_view_open(const char *nc_path, rl_store_view **out, rl_status *
     }
     *out = v;
     return RL_OK;
+}
+
+rl_code rl_store_view_open(const char *nc_path, rl_store_view **out, rl_status *st)
+{
+    return view_open(nc_path, false, out, st);
+}
+
+rl_code rl_store_view_open_journal(const char *nc_path, rl_store_view **out, rl_status *st)
+{
+    return view_open(nc_path, true, out, st);
+}
+
+int rl_store_active(const char *nc_path)
+{
+    char journal[RL_PATH_MAX + 16];
+    if (!rl_snprintf(journal, sizeof journal, "%s.journal", nc_path)) return -1;
+    int fd = open(journal, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int active = 0;
+    if (flock(fd, LOCK_SH | LOCK_NB) != 0) /* a run holds LOCK_EX (journal.c: rl_store_lock) */
+        active = errno == EWOULDBLOCK ? 1 : -1;
+    close(fd); /* releases the shared lock, if taken */
+    return active;
 }

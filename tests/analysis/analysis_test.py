@@ -14,6 +14,11 @@ by real sweeps (scripts/mpirun.sh -n 2) in a temporary directory:
               missing, non-netCDF or non-results file and on bad options
   notebooks   every analysis/*.ipynb executed headless (nbconvert) against small results
               (sweeps/smoke.yaml, tests/analysis/*_smoke.yaml); each writes its PNGs
+  clone       a fresh clone (the tracked files, committed into a new repository): every
+              notebook runs with no setting on the committed analysis/results/, writes its
+              PNGs under results/ and leaves `git status` clean; without a results file the
+              error names the spec to run; `pip install -e analysis` in a virtual environment
+              on Debian's packages imports the package from anywhere
 Exit 0 = all checks passed, 1 = a check failed, 77 = skipped (mpirun or nbconvert missing).
 """
 import glob
@@ -465,9 +470,83 @@ def mode_notebooks():
           f"fig2.ipynb re-created one network per structure with richlazy train --dump ({len(dumps)})")
 
 
+# ---- a fresh clone ----
+
+def fresh_clone():
+    """The repository's tracked files as they are now, committed into a new repository."""
+    clone = path("clone")
+    listed = subprocess.run(["git", "-C", REPO, "ls-files", "-z"], capture_output=True)
+    need(listed.returncode == 0, "the source tree is not a git checkout")
+    for name in filter(None, listed.stdout.decode().split("\0")):
+        src = os.path.join(REPO, name)
+        if os.path.isfile(src):  # deleted in the working tree: not in the clone either
+            os.makedirs(os.path.dirname(os.path.join(clone, name)), exist_ok=True)
+            shutil.copy2(src, os.path.join(clone, name))
+    git = ["git", "-C", clone, "-c", "user.name=test", "-c", "user.email=test@localhost"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "clone"]):
+        subprocess.run(git + args, check=True, capture_output=True)
+    return clone
+
+
+def run_in_clone(clone, name, env):
+    cmd = [sys.executable, "-m", "nbconvert", "--to", "notebook", "--execute",
+           "--ExecutePreprocessor.timeout=240", "--output-dir", path("clone_executed"),
+           os.path.join(clone, "analysis", name + ".ipynb")]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def mode_clone():
+    need(shutil.which("git"), "git not found")
+    need(importable("nbconvert") and importable("ipykernel"),
+         "nbconvert/ipykernel missing (scripts/setup.sh --tests installs them)")
+    clone = fresh_clone()
+    env = {k: v for k, v in ENV.items()
+           if k not in ("RICHLAZY_RESULTS", "RICHLAZY_FIGURES", "RICHLAZY_DUMPS")}
+    figures = os.path.join(clone, "results", "figures")
+    for name in sorted(NOTEBOOK_PNGS):
+        start = time.monotonic()
+        done = run_in_clone(clone, name, env)
+        check(done.returncode == 0, f"{name}.ipynb runs from a clone with no settings, on the "
+              f"committed results ({time.monotonic() - start:.1f} s)"
+              f"{'' if done.returncode == 0 else ': ' + done.stderr[-600:]}")
+        # fig1's kernel curves need a sweep that records them; the committed Fig. 1 file does not
+        made = [p for p in NOTEBOOK_PNGS[name] if p != "fig1_kernel_curves"]
+        check(all(os.path.exists(os.path.join(figures, p + ".png")) for p in made),
+              f"... its figures are in results/figures/ ({', '.join(made)})")
+    status = subprocess.run(["git", "-C", clone, "status", "--porcelain", "--untracked-files=all"],
+                            capture_output=True, text=True).stdout
+    check(status == "", f"... and `git status` of the clone is clean ({status.strip()[:200]!r})")
+    os.remove(os.path.join(clone, "analysis", "results", "theorem1_quick.nc"))
+    done = run_in_clone(clone, "theorem1", env)
+    check(done.returncode != 0 and "scripts/example.sh sweeps/theorem1_quick.yaml" in done.stderr
+          and "RICHLAZY_RESULTS" in done.stderr,
+          "without a results file the notebook's error names the spec to run and RICHLAZY_RESULTS")
+    pip_install(clone)
+
+
+def pip_install(clone):
+    """README "Analysis": a virtual environment on Debian's packages, `pip install -e analysis`."""
+    venv = path("venv")
+    made = subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", venv],
+                          capture_output=True, text=True)
+    if not check(made.returncode == 0, f"python3 -m venv works ({made.stderr.strip()[-200:]})"):
+        return
+    pip = subprocess.run([os.path.join(venv, "bin", "pip"), "install", "-q",
+                          "--no-build-isolation", "-e", os.path.join(clone, "analysis")],
+                         capture_output=True, text=True, timeout=240)
+    check(pip.returncode == 0, f"pip install -e analysis ({pip.stderr.strip()[-300:]})")
+    probe = subprocess.run([os.path.join(venv, "bin", "python"), "-c",
+                            "import richlazy_analysis as ra; print(ra.__file__)"],
+                           capture_output=True, text=True, cwd="/")
+    where = os.path.join(clone, "analysis", "richlazy_analysis", "__init__.py")
+    check(probe.returncode == 0 and probe.stdout.strip() == where,
+          f"... and the package imports from any directory, from the clone "
+          f"({probe.stdout.strip() or probe.stderr.strip()[-200:]})")
+
+
 def main():
     modes = {"stats": mode_stats, "open_sweep": mode_open_sweep, "report": mode_report,
-             "notebooks": mode_notebooks}
+             "notebooks": mode_notebooks, "clone": mode_clone}
     if MODE not in modes:
         print(f"unknown mode {MODE}; valid: {', '.join(modes)}")
         return 2

@@ -22,8 +22,31 @@ check "no subcommand exits 2" status_is 2 "$rl"
 check "an unknown subcommand exits 2" status_is 2 "$rl" frobnicate
 for c in plan train run status report params; do
   check "richlazy $c --help exits 0 and shows usage" bash -c "'$rl' $c --help | grep -q 'usage: richlazy $c'"
+  check "richlazy $c -h exits 0 and shows usage" bash -c "'$rl' $c -h | grep -q 'usage: richlazy $c'"
+  check "richlazy help $c is richlazy $c --help" bash -c "'$rl' help $c | grep -q 'usage: richlazy $c'"
   check "richlazy $c --no-such-option exits 2" status_is 2 "$rl" $c --no-such-option
 done
+check "richlazy help frobnicate exits 2" status_is 2 "$rl" help frobnicate
+check "a misspelled subcommand gets a suggestion" bash -c "'$rl' plna 2>&1 | grep -q \"did you mean 'plan'\""
+check "a misspelled option gets a suggestion (plan --lsit)" bash -c \
+  "'$rl' plan --lsit sweeps/quick.yaml 2>&1 | grep -q \"unknown option '--lsit'; did you mean '--list'\""
+check "... (run --checkpoint-evry)" bash -c \
+  "'$rl' run sweeps/quick.yaml -o x.nc --checkpoint-evry 3 2>&1 | grep -q \"did you mean '--checkpoint-every'\""
+check "an option without its value says so (plan --cores)" bash -c \
+  "'$rl' plan sweeps/quick.yaml --cores 2>&1 | grep -q \"option '--cores' needs a value\""
+check "status -h is help, not a file named -h" bash -c "'$rl' status -h | grep -q 'usage: richlazy status'"
+
+# Numbers for people: exact integers, wrapped lines, a filter, durations.
+check "params prints integer ranges exactly (0 .. 2147483647)" bash -c "'$rl' params --markdown | grep -q '| \`seed\` | integer | 0 .. 2147483647 |'"
+check "params text lines fit 110 columns" bash -c "[ \$('$rl' params | awk '{ if (length(\$0) > m) m = length(\$0) } END { print m }') -le 110 ]"
+check "params WORD keeps the parameters whose path contains it" bash -c \
+  "! '$rl' params kernel | grep -E '^[a-z]' | grep -vq '^probe.kernel' && [ \$('$rl' params kernel | grep -cE '^probe.kernel') -eq 3 ]"
+check "params with no match exits 2 with a suggestion" bash -c "'$rl' params intt 2>&1 | grep -q \"did you mean 'init'\""
+check "... exit 2" status_is 2 "$rl" params intt
+check "plan's cost is in seconds/minutes/hours of one core, no 0.00x h" bash -c \
+  "'$rl' plan sweeps/quick.yaml | grep -E '^cost: [0-9]+ (s|min|min [0-9]+ s|h) of one core .*; ~.* on [0-9]+ cores\$' | grep -vq 'e[-+]'"
+check "report --measure kernel_alignmnt suggests kernel_alignment" bash -c \
+  "'$rl' report x.nc --measure kernel_alignmnt 2>&1 | grep -q \"did you mean 'kernel_alignment'\""
 check "plan sweeps/fig1_lowrank.yaml prints items: 120" bash -c "'$rl' plan sweeps/fig1_lowrank.yaml | grep -qx 'items: 120'"
 check "plan sweeps/fig1_smnist.yaml prints items: 30" bash -c "'$rl' plan sweeps/fig1_smnist.yaml | grep -qx 'items: 30'"
 check "plan sweeps/quick.yaml succeeds" "$rl" plan sweeps/quick.yaml
@@ -83,14 +106,37 @@ check "--dump wrote a NetCDF file" test -s "$tmp/item.nc"
 
 # Training to a criterion: status and report count the items that reached it.
 printf 'name: crit\naxes:\n  task: [2af, dms]\nparams:\n  model.hidden: 24\n  train: {iterations: 400, batch: 16, curve_every: 20, stop_accuracy: 0.7}\n  probe: {trials: 64, kernel_trials: 4}\n' > "$tmp/crit.yaml"
-OPENBLAS_NUM_THREADS=1 "$rl" run "$tmp/crit.yaml" -o "$tmp/crit.nc" > /dev/null 2>&1
+OPENBLAS_NUM_THREADS=1 "$rl" run "$tmp/crit.yaml" -o "$tmp/crit.nc" > /dev/null 2> "$tmp/crit.err"
 check "a sweep with train.stop_accuracy runs (exit 0)" test $? -eq 0
+if [ "$(nproc)" -gt 1 ]; then
+  check "run without mpirun on a machine with more cores says so once" bash -c \
+    "[ \$(grep -c '1 rank on a machine with $(nproc) cores; use them with' '$tmp/crit.err') -eq 1 ]"
+fi
 "$rl" status "$tmp/crit.nc" > "$tmp/crit.status"
 check "status counts the items that reached the criterion" \
   grep -qE '^stop criterion: [0-9]+ of 2 done items reached it' "$tmp/crit.status"
 check "... per axis value (a 'reached' column)" grep -qE '^by axis value .* reached$' "$tmp/crit.status"
 check "report compares only the items that reached it" bash -c \
   "'$rl' report '$tmp/crit.nc' | grep -q 'statistics: done items that reached the criterion only'"
+printf 'name: lr\naxes:\n  lr: [0.003, 0.01]\nparams:\n  model.hidden: 8\n  train: {iterations: 20}\n  probe: {trials: 16, kernel_trials: 2}\n' > "$tmp/lr.yaml"
+OPENBLAS_NUM_THREADS=1 "$rl" run "$tmp/lr.yaml" -o "$tmp/lr.nc" > /dev/null 2>&1
+rm -f "$tmp/lr.nc.journal"  # status then reads OUT.nc, whose lr coordinate is a double
+check "status labels a real axis as written (lr = 0.003, not 0.0030000000000000001)" bash -c \
+  "'$rl' status '$tmp/lr.nc' | grep -q '  lr = 0.003 '"
+
+# Submitting: jobscripts/submit.sh checks with `richlazy plan -o` before sbatch (no SLURM
+# needed for -d): a typo and a spec that does not fit an existing journal exit 2 at once.
+sub="$src/jobscripts/submit.sh"
+printf 'name: typo\naxes:\n  seeds: [1, 2]\n' > "$tmp/typo.yaml"
+check "submit.sh -d refuses a spec with a typo (exit 2)" status_is 2 env RICHLAZY="$rl" "$sub" -d -n 2 "$tmp/typo.yaml" "$tmp/typo.nc"
+check "... with FILE:LINE:COLUMN and the suggestion" bash -c \
+  "RICHLAZY='$rl' '$sub' -d -n 2 '$tmp/typo.yaml' '$tmp/typo.nc' 2>&1 | grep -q \"typo.yaml:3:3: unknown parameter 'seeds'; did you mean 'seed'\""
+sed 's/iterations: 400/iterations: 300/' "$tmp/crit.yaml" > "$tmp/crit2.yaml"
+check "submit.sh -d refuses a spec that does not fit OUT.nc's journal (exit 2)" status_is 2 env RICHLAZY="$rl" "$sub" -d -n 2 "$tmp/crit2.yaml" "$tmp/crit.nc"
+check "... showing what changed" bash -c \
+  "RICHLAZY='$rl' '$sub' -d -n 2 '$tmp/crit2.yaml' '$tmp/crit.nc' 2>&1 | grep -q 'belongs to a different spec'"
+check "submit.sh -d accepts a spec that resumes it, printing the sbatch line" bash -c \
+  "RICHLAZY='$rl' '$sub' -d -n 2 '$tmp/crit.yaml' '$tmp/crit.nc' 2>&1 | grep -q 'resumes .*crit.nc: 2 of 2 items finished' && RICHLAZY='$rl' '$sub' -d -n 2 '$tmp/crit.yaml' '$tmp/crit.nc' 2>&1 | grep -q '^RICHLAZY=.* sbatch '"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

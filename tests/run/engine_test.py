@@ -9,8 +9,15 @@ real mpirun processes, real signals and real kill -9:
   kill              >= 10 kill -9 of the whole job at random moments (two of them
                     while OUT.nc is being replaced), resumed until done == an
                     uninterrupted run; nothing missing or duplicated; attempts add up
-  signal            SIGTERM (P = 1), SIGUSR1 to mpirun (P = 3): exit 3 within the
+  signal            SIGTERM (P = 1), SIGUSR1 to mpirun (P = 3), Ctrl-C (SIGINT to the
+                    process group) through scripts/mpirun.sh (P = 2): exit 3 within the
                     grace period, resume completes; a second signal abandons at once
+  progress          log lines (stderr a pipe) carry the time, elapsed and an ETA from the first
+                    line; on a terminal (a pty from script(1)) through scripts/mpirun.sh, whose
+                    rank 0 writes into a pipe to mpirun, the live line is redrawn in place
+  status            `richlazy status` during a run: active (the lock), running items, a
+                    rate and a cost-weighted ETA, also as --json; after kill -9: no run
+                    active, the running items lost in flight; the text names both
   spec-change       a changed spec is refused (exit 2) with a diff, files untouched
   extend            added axis values extend the cube and keep finished items
   lost              an item whose run kills its process is retried, then failed
@@ -19,6 +26,7 @@ The fake runner (RICHLAZY_FAKE_RUNNER=1, run.h) sleeps train.iterations us per i
 and derives values from a hash of the parameters; init.gain picks the outcome.
 Exit 0 = all checks passed, 1 = a check failed, 77 = skipped (no mpirun or xarray).
 """
+import json
 import os
 import random
 import re
@@ -31,6 +39,8 @@ import tempfile
 import time
 
 EXE, MODE = os.path.abspath(sys.argv[1]), sys.argv[2]
+HERE = os.path.dirname(os.path.abspath(__file__))
+MPIRUN_SH = os.path.join(HERE, "..", "..", "scripts", "mpirun.sh")  # the documented launcher
 try:
     import numpy as np
     import xarray
@@ -40,7 +50,7 @@ except ImportError:
 if shutil.which("mpirun") is None:
     print("SKIP: mpirun not found")
     sys.exit(77)
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+sys.path.insert(0, os.path.join(HERE, "..", "common"))
 from cubecmp import differences  # noqa: E402
 
 ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", HDF5_USE_FILE_LOCKING="FALSE")
@@ -159,7 +169,7 @@ def journal_records(nc):
 
 
 def summary_of(stderr):
-    m = re.search(r"(\d+) items finished by this run in ([\d.]+) s on (\d+) ranks \(rank 0 "
+    m = re.search(r"(\d+) items finished by this run in ([\d.]+) s on (\d+) ranks? \(rank 0 "
                   r"(trained too|only coordinated)\); coordinator cpu ([\d.]+) s \(([\d.]+)%",
                   stderr)
     return m and dict(items=int(m[1]), wall=float(m[2]), ranks=int(m[3]),
@@ -328,6 +338,8 @@ def mode_signal():
         check((ds.status == 1).all() and (ds.attempts == 1).all(),
               "all 40 done, each in one attempt (the running one finished in the grace period)")
 
+    ctrl_c()
+
     out = path("sig3.nc")
     proc = start(3, spec, out, "--grace", "5")
     check(wait_for_done(out, at_least=0), "P = 3: the coordinator is up (its journal reads)")
@@ -360,6 +372,120 @@ def mode_signal():
     with xarray.open_dataset(out) as ds:
         check((ds.status == 0).all() and (ds.attempts == 0).all(),
               "the abandoned item is pending and its run does not count as an attempt")
+
+
+def children(pid):
+    """PIDs whose parent is pid."""
+    found = []
+    for d in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(d))
+        except (OSError, ValueError):
+            pass
+    return found
+
+
+def ctrl_c():
+    """Ctrl-C at a terminal, through scripts/mpirun.sh: the terminal sends SIGINT to the
+    foreground process group. Plain mpirun answers it by killing the ranks (exit 1); the
+    launcher turns it into the stop mpirun relays (USR1), so the run stops as documented.
+    Items of 1 s, 20 s of them on 2 ranks: the launcher holds a stop in the first 5 s of a
+    launch (a USR1 before richlazy's handlers would kill a rank), and the sweep must outlast
+    that on an idle machine too."""
+    spec = write_spec("sigint", {"seed": list(range(40))},
+                      {"model.hidden": 8, "train": "{iterations: 1000000}"})
+    out = path("sigint.nc")
+    proc = subprocess.Popen([MPIRUN_SH, "-n", "2", EXE, "run", spec, "-o", out, "--grace", "5",
+                             "--progress-every", "1000"], env=FAKE, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    check(wait_for_done(out), "scripts/mpirun.sh -n 2: an item finishes before Ctrl-C")
+    launched = children(proc.pid)  # mpirun, in a session of its own
+    t0 = time.time()
+    os.killpg(proc.pid, signal.SIGINT)
+    err = proc.communicate(timeout=60)[1]
+    check(proc.returncode == 3 and "stop requested" in err and "to resume" in err,
+          f"Ctrl-C through scripts/mpirun.sh -> exit 3 (got {proc.returncode}) in "
+          f"{time.time() - t0:.2f} s, saying it stopped and how to resume")
+    left = [p for m in launched for p in session_pids(m)]
+    check(len(launched) == 1 and not left, f"... mpirun and its ranks are gone (left: {left})")
+    r = run(2, spec, out)
+    with xarray.open_dataset(out) as ds:
+        check(r.returncode == 0 and bool((ds.status == 1).all()),
+              "... and the same command resumes it to the end (exit 0, all done)")
+
+
+def status_json(out):
+    r = subprocess.run([EXE, "status", "--json", out], capture_output=True, text=True)
+    try:
+        return json.loads(r.stdout)
+    except ValueError:
+        print(r.stdout, r.stderr)
+        return {}
+
+
+def mode_progress():
+    spec = write_spec("pg", {"seed": list(range(12))},
+                      {"model.hidden": 8, "train": "{iterations: 300000}"})
+    out = path("pg.nc")
+    r = subprocess.run([MPIRUN_SH, "-n", "2", EXE, "run", spec, "-o", out, "--progress-every",
+                        "0.5"], env=FAKE, capture_output=True, text=True, timeout=120)
+    line = re.compile(r"^richlazy \[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]: (\d+)/12 finished "
+                      r"\(\d+ done, \d+ diverged, \d+ failed\), \d+ running, [\d.]+ items/min, "
+                      r"elapsed \d[^,]*, ETA (.*)$")
+    found = [m for m in map(line.match, r.stderr.splitlines()) if m]
+    check(r.returncode == 0 and len(found) >= 3,
+          f"a log gets timestamped progress lines with the elapsed time ({len(found)} lines)")
+    check(bool(found) and found[0][2] != "?" and "\r" not in r.stderr,
+          f"... the first already with an ETA ('{found[0][2] if found else ''}'), no live line")
+    if shutil.which("script") is None:
+        check(False, "script(1) (bsdutils) is there to give the run a terminal")
+        return
+    out = path("pg_tty.nc")
+    cmd = " ".join([MPIRUN_SH, "-n", "2", EXE, "run", spec, "-o", out])
+    r = subprocess.run(["script", "-qec", cmd, "/dev/null"], env=FAKE, capture_output=True,
+                       timeout=120, stdin=subprocess.DEVNULL)
+    tty = r.stdout.decode(errors="replace")  # bytes: text mode would turn each \r into \n
+    live = re.findall(r"\r\x1b\[K(\d+)/12 finished \[\d\d:\d\d<[\d:?]+, [\d.]+ items/min\], "
+                      r"\d+ running", tty)
+    check(r.returncode == 0 and len(live) >= 3 and live[-1] == "12",
+          f"on a terminal, through scripts/mpirun.sh: a live line redrawn in place "
+          f"({len(live)} redraws, the last at {live[-1] if live else '-'}/12)")
+    check("richlazy [" not in tty, "... and no timestamped log lines")
+
+
+def mode_status():
+    # Items of two costs, 8x apart: the fake runner sleeps train.iterations us, and the
+    # weights status uses (rl_run_item_cost) grow with the iterations too.
+    spec = write_spec("st", {"train.iterations": [600000, 4800000], "seed": list(range(8))},
+                      {"model.hidden": 8})
+    out = path("st.nc")
+    proc = start(2, spec, out)
+    check(wait_for_done(out, at_least=3), "P = 2: three items finished")
+    live = status_json(out)
+    text = subprocess.run([EXE, "status", out], capture_output=True, text=True).stdout
+    check(live.get("active") is True and live.get("running") == 2 and
+          (live.get("items_per_min") or 0) > 0,
+          f"during the run: active, {live.get('running')} running, "
+          f"{live.get('items_per_min')} items/min (--json)")
+    left = {v["value"]: v["counts"]["pending"] for v in live["axes"][0]["values"]}
+    upper = (left["600000"] * 0.6 + left["4800000"] * 4.8) / 2  # running ones not yet begun
+    eta = live.get("eta_seconds")
+    check(live.get("eta_weighted") is True and eta is not None and
+          0.5 * upper <= eta <= 1.3 * upper,
+          f"... an ETA weighted by item cost: {eta} s for pending {left} "
+          f"(at most {upper:.1f} s of sleeps left on 2 ranks)")
+    check("run: active on 2 ranks" in text and "(2 running)" in text and "ETA" in text,
+          "... and the text says so: " + " | ".join(text.splitlines()[1:4]))
+    kill_job(proc)
+    dead = status_json(out)
+    text = subprocess.run([EXE, "status", out], capture_output=True, text=True).stdout
+    check(dead.get("active") is False and dead.get("running") == 0 and
+          dead.get("lost_in_flight") == 2 and dead.get("eta_seconds") is None,
+          f"after kill -9: no run active, {dead.get('lost_in_flight')} lost in flight, no ETA")
+    check("run: none active" in text and "2 lost in flight" in text,
+          "... and the text says so: " + " | ".join(text.splitlines()[1:3]))
 
 
 def mode_spec_change():
@@ -470,6 +596,7 @@ def mode_numerics():
 
 MODES = {"determinism": mode_determinism, "determinism-real": mode_determinism_real,
          "diverge-real": mode_diverge_real, "kill": mode_kill, "signal": mode_signal,
+         "status": mode_status, "progress": mode_progress,
          "spec-change": mode_spec_change, "extend": mode_extend, "lost": mode_lost,
          "coordinator-cpu": mode_coordinator_cpu, "numerics": mode_numerics}
 

@@ -121,7 +121,7 @@ static void test_order(void)
     static const char yaml[] = "name: order\n"
                                "axes:\n"
                                "  model.hidden: [16, 64, 32]\n"
-                               "  train.iterations: [10, 1000]\n";
+                               "  train.iterations: [10, 100000]\n";
     rl_status st = RL_STATUS_INIT;
     rl_spec *spec = NULL;
     size_t items[6] = {0, 1, 2, 3, 4, 5};
@@ -130,15 +130,21 @@ static void test_order(void)
         return;
     }
     rl_run_order(spec, items, 6, &st);
-    /* index = hidden_index * 2 + iterations_index; cost ~ hidden^2 x iterations */
+    /* index = hidden_index * 2 + iterations_index; training ~ hidden^2 x iterations dominates
+       at 100000 iterations, the measures (the same for every iteration count) at 10 */
     static const size_t want[6] = {3, 5, 1, 2, 4, 0};
     RL_TEST(memcmp(items, want, sizeof want) == 0,
-            "longest first: (64,1000) (32,1000) (16,1000) (64,10) (32,10) (16,10) -> "
+            "longest first: (64,1e5) (32,1e5) (16,1e5) (64,10) (32,10) (16,10) -> "
             "%zu %zu %zu %zu %zu %zu",
             items[0], items[1], items[2], items[3], items[4], items[5]);
-    RL_TEST(rl_run_item_cost(&rl_spec_item(spec, 3)->params) >
-                16 * rl_run_item_cost(&rl_spec_item(spec, 1)->params) * 0.99,
-            "cost grows as hidden^2: 4x the units, >= 16x the cost");
+    rl_run_flops f16 = rl_run_item_flops(&rl_spec_item(spec, 1)->params),
+                 f64 = rl_run_item_flops(&rl_spec_item(spec, 3)->params);
+    RL_TEST(f64.per_iteration > 8 * f16.per_iteration && f64.per_iteration < 16 * f16.per_iteration,
+            "training work grows as hidden^2 + hidden (inputs, outputs): 4x the units, 8x-16x "
+            "the flops (%.1fx)",
+            f64.per_iteration / f16.per_iteration);
+    RL_TEST(fabs(f16.train - 100000 * f16.per_iteration) < 1e-6 * f16.train && f16.measure > 0,
+            "training work = iterations x one iteration; the measures cost something");
     rl_spec_destroy(&spec);
 }
 

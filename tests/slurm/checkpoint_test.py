@@ -13,6 +13,7 @@ With real training of 8 items calibrated to ~2 s each on this machine:
   tidy   every checkpoint is removed once its item is journaled, the directory once empty
 Exit 0 = all checks passed, 1 = a check failed, 77 = skipped (no mpirun).
 """
+import json
 import os
 import random
 import re
@@ -109,6 +110,7 @@ def stopped_run(P, spec, out, sig, delay):
 def stop_and_resume(P, spec, ids, ref, sig, item_s):
     out = path(f"stop{P}.nc")
     stops, mid_item, slowest, left_ok, pending_ok, continued = 0, 0, 0.0, True, True, True
+    shown = True  # `richlazy status --json` counts the checkpointed items
     expect = 0  # checkpoints the next run should say it continues from
     for k in range(STOPS + 1):
         # P ranks advance P items at a time: stop sooner, so STOPS stops fit in the sweep
@@ -127,6 +129,10 @@ def stop_and_resume(P, spec, ids, ref, sig, item_s):
         left_ok &= len(files) <= P and all(f[:16] in pending and f.endswith(".ckpt")
                                             for f in files)
         mid_item += len(files) > 0
+        st = json.loads(subprocess.run([EXE, "status", "--json", out], env=ENV,
+                                       capture_output=True, text=True).stdout)
+        shown &= (st["checkpointed"] == len(files) and st["active"] is False and
+                  st["lost_in_flight"] == 0 and st["counts"]["pending"] == len(pending))
         pending_ok &= all((a == 0) if s == 0 else (a == 1) for s, a in zip(status, attempts))
         expect = len(files)
     name = {signal.SIGTERM: "SIGTERM", signal.SIGUSR1: "SIGUSR1 to mpirun"}[sig]
@@ -140,6 +146,8 @@ def stop_and_resume(P, spec, ids, ref, sig, item_s):
     check(pending_ok, f"P = {P}: stopped items stay pending with 0 attempts; finished have 1")
     check(continued, f"P = {P}: each rerun says how many items continue from checkpoints, "
                      f"and the count matches the files left")
+    check(shown, f"P = {P}: after each stop `richlazy status --json` says no run is active, "
+                 f"nothing lost in flight, and counts the pending items with a checkpoint")
     names, diff = differences(ref, out)
     check(not diff and len(names) > 10,
           f"P = {P}: stopped {stops} times == uninterrupted, bitwise in {len(names)} "

@@ -13,7 +13,9 @@ test cluster on this machine cannot collide). Then, with real training of ~6 s i
   4. the third allocation finishes: COMPLETED, exit 0, 2 restarts, the log appended to by all
      three, every interrupted run continued mid-item from checkpoints, and the cube equal
      bitwise to a local uninterrupted run (mpirun, meanwhile) with no attempt used by stops;
-  5. a job whose spec is broken ends FAILED with exit 2 and is not requeued.
+  5. submit.sh refuses a broken spec (exit 2, FILE:LINE:COLUMN) and queues nothing; the same
+     spec given to sweep.sbatch directly ends its job FAILED with exit 2, not requeued;
+  6. without -n, submit.sh asks sinfo and runs one rank per core of the node (8 here).
 Every daemon is stopped by its PID at the end, on failure too. A cluster that cannot start is
 a failure with the reason and the daemons' logs: this test never passes without SLURM.
 """
@@ -34,6 +36,7 @@ from sweeps import (ENV, FAILED, calibrate, check, checkpoints, cube_summary, di
 
 EXE = os.path.abspath(sys.argv[1])
 SUBMIT = os.path.join(os.path.abspath(sys.argv[2]), "submit.sh")
+SBATCH = os.path.join(os.path.abspath(sys.argv[2]), "sweep.sbatch")
 ITEM_S = 6.0  # seconds of training per item
 SEEDS = 5  # x 2 tasks = 10 items: the first allocation outlasts SLURM's 30 s limit checks
 
@@ -264,7 +267,9 @@ def run_sweep(cl, work):
         bad_spec = os.path.join(work, "broken.yaml")
         with open(bad_spec, "w") as f:
             f.write("name: [unclosed\n")
-        broken(cl, submit(cl, ["-n", "1", bad_spec, os.path.join(work, "broken.nc")]))
+        refused(cl, bad_spec, os.path.join(work, "broken.nc"))
+        broken(cl, sbatch_directly(cl, bad_spec, os.path.join(work, "broken.nc")))
+        default_ranks(cl, spec, os.path.join(work, "dry.nc"))
     finally:
         if ref_proc and ref_proc.poll() is None:  # a failure ended the test early
             os.killpg(ref_proc.pid, signal.SIGKILL)
@@ -291,6 +296,35 @@ def interrupt(cl, job, log, t0):
         raise Failure("the sweep finished in run 2 before the manual requeue: items too short")
     cl.cmd(["scontrol", "requeue", job])
     print(f"   scontrol requeue {job} at {time.time() - t0:.0f} s", flush=True)
+
+
+def refused(cl, bad_spec, out):
+    """Step 5a: the spec is checked before anything is queued."""
+    before = cl.cmd(["squeue", "-h", "-o", "%i"], check=False).stdout.split()
+    r = cl.cmd([SUBMIT, "-n", "1", bad_spec, out], env=dict(cl.env, RICHLAZY=EXE), check=False)
+    after = cl.cmd(["squeue", "-h", "-o", "%i"], check=False).stdout.split()
+    check(r.returncode == 2 and re.search(r"broken\.yaml:\d+:\d+: ", r.stderr) is not None and
+          after == before,
+          f"submit.sh refuses a broken spec before queueing: exit {r.returncode}, "
+          f"'{r.stderr.strip().splitlines()[0] if r.stderr.strip() else ''}', "
+          f"{len(after) - len(before)} jobs queued")
+
+
+def sbatch_directly(cl, bad_spec, out):
+    """A broken spec that reached the job anyway (edited after submitting)."""
+    r = cl.cmd(["sbatch", "--parsable", "--ntasks=1", f"--output={out}.slurm-%j.log", SBATCH,
+                bad_spec, out], env=dict(cl.env, RICHLAZY=EXE))
+    job = r.stdout.strip().split(";")[0]
+    cl.jobs.append(job)
+    return job
+
+
+def default_ranks(cl, spec, out):
+    """Step 6: -n defaults to the node's cores (sinfo: CPUs=8, one thread per core)."""
+    r = cl.cmd([SUBMIT, "-d", spec, out], env=dict(cl.env, RICHLAZY=EXE), check=False)
+    check(r.returncode == 0 and "--ntasks-per-node=8 " in r.stderr,
+          f"submit.sh without -n: one rank per core of the node, --ntasks-per-node=8 "
+          f"(exit {r.returncode})")
 
 
 def broken(cl, bad):

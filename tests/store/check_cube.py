@@ -29,6 +29,17 @@ checks = [
     (list(ds.loss_curve_iteration.values) == [10, 20, 30, 40, 50], "curve iterations"),
     (len(ds.attrs["spec_hash"]) == 64 and "spec" in ds.attrs, "spec and hash attributes"),
     (str(ds.item_id.sel(task="cxt", seed=1).values) == "c300000000000001", "item_id of (cxt, 1)"),
+    # CF read back through xarray: the coordinate of record and the labels plots use
+    ("iteration" in ds.loss_curve.coords and list(ds.iteration.values) == [10, 20, 30, 40, 50],
+     "loss_curve has an `iteration` coordinate"),
+    (ds["task"].attrs["long_name"] == "task" and ds["seed"].attrs["long_name"] == "seed",
+     "axes carry their parameters' labels as long_name"),
+    (ds.kernel_alignment.attrs["long_name"] == "kernel alignment (Eq. 6)"
+     and "Tr(K_f K_0)" in ds.kernel_alignment.attrs["comment"],
+     "a measure: short long_name, the formula in comment"),
+    ("ACDD-1.3" in ds.attrs["Conventions"] and "richlazy run" in ds.attrs["history"]
+     and "date_created" in ds.attrs and "ICLR 2024" in ds.attrs["references"],
+     "ACDD: history, date_created, references"),
 ]
 bad = [msg for ok, msg in checks if not ok]
 for msg in bad:

@@ -209,6 +209,74 @@ static void test_kernel_curves(const char *dir)
     RL_TEST(others, "curves no item recorded stay out of the file");
 }
 
+/* The text attribute `att` of variable `name` ("" for a global one) into buf, or "". */
+static void read_att(int ncid, const char *name, const char *att, char *buf, size_t cap)
+{
+    int var = NC_GLOBAL;
+    size_t len = 0;
+    buf[0] = '\0';
+    if ((name[0] && nc_inq_varid(ncid, name, &var) != NC_NOERR) ||
+        nc_inq_attlen(ncid, var, att, &len) != NC_NOERR || len >= cap ||
+        nc_get_att_text(ncid, var, att, buf) != NC_NOERR)
+        return;
+    buf[len] = '\0';
+}
+
+static void test_metadata(const char *dir)
+{
+    /* CF and ACDD: what `ncdump -h` and xarray's plot labels show. */
+    fixture f;
+    char nc[160], text[512];
+    rl_status st = RL_STATUS_INIT;
+    int ncid;
+    rl_store *s = open_fresh(dir, "meta.nc", &f, nc, sizeof nc, &st);
+    rl_store_snapshot(s, &st);
+    rl_store_close(&s);
+    nc_open(nc, NC_NOWRITE, &ncid);
+    bool short_names = true, comments = true;
+    for (int m = 0; m < RL_NMEASURES; m++) {
+        const char *name = rl_measure_get((rl_measure)m)->name;
+        read_att(ncid, name, "long_name", text, sizeof text);
+        short_names &= text[0] && strlen(text) <= 60 && !strchr(text, '\n') &&
+                       strcmp(text, rl_measure_title((rl_measure)m, false)) == 0;
+        read_att(ncid, name, "comment", text, sizeof text);
+        comments &= strcmp(text, rl_measure_comment((rl_measure)m)) == 0 && text[0];
+    }
+    for (int c = 0; c < RL_NCURVES; c++)
+        short_names &= rl_curve_title((rl_curve)c) != NULL;
+    RL_TEST(short_names, "every measure's long_name is its short title (one line, <= 60 bytes); "
+                         "every curve has one");
+    RL_TEST(comments, "... and its formula is in `comment`");
+    read_att(ncid, "diverged_step", "comment", text, sizeof text);
+    RL_TEST(strstr(text, "NaN") != NULL, "diverged_step says it holds NaN when never diverged");
+    read_att(ncid, "wall_seconds", "long_name", text, sizeof text);
+    RL_TEST(strcmp(text, "wall-clock time of the item") == 0, "wall_seconds has a long_name");
+    read_att(ncid, "task", "long_name", text, sizeof text);
+    RL_TEST(strcmp(text, rl_params_find("task.name")->label) == 0,
+            "an axis's long_name is its parameter's label ('%s'), not 'sweep axis'", text);
+    read_att(ncid, "", "history", text, sizeof text);
+    RL_TEST(strstr(text, "Z: richlazy run on 1 rank") != NULL, "history: one line per run (%s)",
+            text);
+    read_att(ncid, "", "date_created", text, sizeof text);
+    RL_TEST(strlen(text) == 20 && text[10] == 'T' && text[19] == 'Z', "date_created %s", text);
+    read_att(ncid, "", "Conventions", text, sizeof text);
+    RL_TEST(strcmp(text, "CF-1.8, ACDD-1.3") == 0, "Conventions: CF-1.8, ACDD-1.3");
+    read_att(ncid, "loss_curve", "coordinates", text, sizeof text);
+    RL_TEST(strcmp(text, "iteration") == 0, "the curves name `iteration` as their coordinate");
+    nc_close(ncid);
+
+    f.lay.models = 2u; /* a sweep of the linear network only: its words */
+    snprintf(nc, sizeof nc, "%s/meta_linear2.nc", dir);
+    rl_store_open(nc, &f.lay, 1, &s, NULL, &st);
+    rl_store_snapshot(s, &st);
+    rl_store_close(&s);
+    nc_open(nc, NC_NOWRITE, &ncid);
+    read_att(ncid, "weight_change", "long_name", text, sizeof text);
+    nc_close(ncid);
+    RL_TEST(st.code == RL_OK && strstr(text, "W1") && !strstr(text, "W_h"),
+            "a linear2 sweep's weight change names W1: '%s'", text);
+}
+
 int main(int argc, char **argv)
 {
     char dir[64], nc[128], journal[160];
@@ -225,6 +293,7 @@ int main(int argc, char **argv)
     }
     test_wide_curve(dir);
     test_kernel_curves(dir);
+    test_metadata(dir);
     fixture_rmdir(dir);
     return rl_test_done();
 }
