@@ -43,7 +43,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from richlazy_analysis import open_sweep  # noqa: E402
-from richlazy_analysis.stats import bh_adjust, paired_effects, seed_trends  # noqa: E402
+from richlazy_analysis.stats import bh_adjust, paired_effects, seed_trends, settings  # noqa: E402
 from richlazy_analysis.sweep import axes, find_axis, rank_axis  # noqa: E402
 
 RANK_CLAIMS = [("weight_change", -1), ("rep_alignment", +1), ("kernel_alignment", +1)]
@@ -160,17 +160,22 @@ def row(name, setting, measure, sign, r, stat_name, extra="", not_learned=""):
 
 
 def rank_rows(name, ds, claims=RANK_CLAIMS, sign=True):
+    """Trend rows per setting over the rank values whose groups learned (at least 3 of them)."""
     axis = rank_axis(ds)
-    trends = seed_trends(ds, measures=[m for m, _ in claims], x=axis)
-    over = [c for c in trends.columns if c in axes(ds)]
+    over = [a for a in axes(ds) if a not in (axis, "seed")]
+    ranks = ds[axis].values.tolist()
     out = []
     for measure, s in claims:
-        for _, r in trends[trends.measure == measure].iterrows():
-            setting = {c: r[c] for c in over}
-            bad = unlearned(ds, [{**setting, axis: v} for v in ds[axis].values.tolist()])
-            out.append(row(name, setting_label(r, over), measure, s if sign else 0, r,
-                           "rho per seed", f"pooled rho {fmt(r.rho_pooled, 2)} (n {r.n_items})",
-                           bad))
+        for setting in settings(ds, over):
+            kept = [v for v in ranks if not unlearned(ds, [{**setting, axis: v}])]
+            dropped = unlearned(ds, [{**setting, axis: v} for v in ranks if v not in kept])
+            sub = ds.sel(setting).sel({axis: kept}) if len(kept) >= 3 else ds.sel(setting)
+            r = seed_trends(sub, measures=[measure], x=axis).iloc[0]
+            note = f"pooled rho {fmt(r.rho_pooled, 2)} (n {r.n_items})"
+            if dropped and len(kept) >= 3:
+                note += f"; {axis} {'/'.join(map(str, kept))} only ({dropped})"
+            out.append(row(name, setting_label(setting, over), measure, s if sign else 0, r,
+                           "rho per seed", note, dropped if len(kept) < 3 else ""))
     return out
 
 
