@@ -33,20 +33,4 @@ for s in "${sweeps[@]}"; do
 done
 /usr/bin/python3 analysis/reproduction.py analysis/results > analysis/results/tables.md
 echo "reproduce: statistics in analysis/results/tables.md"
-# The figures: each notebook on its results file, PNGs into analysis/results/figures/<sweep>/
-# (NOTEBOOK:RESULTS[:AXIS=VALUE], the selection going to analysis/results/figures/<sweep>_<VALUE>/).
-export PYDEVD_DISABLE_FILE_VALIDATION=1
-for entry in fig1:fig1_lowrank_quick fig1:fig1_smnist_quick fig2:fig2_quick fig2:fig2_em_quick \
-             fig3:fig3_quick fig3:fig3c_quick fig3:fig3c_spectral_quick theorem1:theorem1_quick \
-             fig1:kernel_curve_quick fig1:fig1_lowrank fig1:fig1_gain15 fig1:fig1_matched \
-             fig1:fig1_unpaired fig1:fig1_smnist fig2:fig2_em:norm=frobenius \
-             fig2:fig2_em:norm=spectral fig2:fig2:norm=frobenius fig2:fig2:norm=spectral fig3:fig3c; do
-  IFS=: read -r nb res select <<<"$entry"
-  [ -f "analysis/results/$res.nc" ] || continue
-  dir="results/figures/$res${select:+_${select#*=}}"
-  (cd analysis && RICHLAZY_RESULTS="results/$res.nc" RICHLAZY_FIGURES="$dir" \
-     RICHLAZY_SELECT="$select" RICHLAZY_DUMPS="$(mktemp -d)" jupyter nbconvert --to notebook \
-     --execute --output "$(mktemp -d)/$nb.ipynb" "$nb.ipynb" >/dev/null 2>&1) &&
-    echo "reproduce: figures of $res${select:+ ($select)} in analysis/$dir" ||
-    echo "reproduce: notebook $nb failed on $res"
-done
+scripts/figures.sh
