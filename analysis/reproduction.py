@@ -113,10 +113,10 @@ def keep_learned(ds):
     ds["learned"] = mask
     ds["finished"] = ds["done"] | ds["diverged"] | ds["failed"]
     group_axes = [a for a in axes(ds) if a != "seed"]
-    lines = [f"learned ({rule}): {int(mask.sum())} of {int(ds['done'].sum())} done items"]
-    if group_axes:
+    lines = [f"learned ({rule}): {int(mask.sum())} of {int(ds['finished'].sum())} finished items"]
+    if group_axes:  # the denominator unlearned() uses: finished items (done, diverged, failed)
         count = mask.sum("seed").to_series()
-        total = ds["done"].sum("seed").to_series()
+        total = ds["finished"].sum("seed").to_series()
         short = [f"{', '.join(map(str, k if isinstance(k, tuple) else (k,)))} {count[k]}/{total[k]}"
                  for k in count.index if count[k] < 0.9 * total[k]]
         lines.append("groups where fewer than 90% learned: " + ("; ".join(short) or "none"))
@@ -365,14 +365,16 @@ def main(directory):
                 f"richlazy {ds.attrs.get('richlazy_git_commit', '?')}")
         ds, check = keep_learned(ds)
         files.append((f[:-3], [head] + check, rows_for(f[:-3], ds)))
-    family = [r for _, _, rows in files for r in rows if r["sign"] != 0]
-    for r, q in zip(family, bh_adjust([r["p"] for r in family])):
+    claims = [r for _, _, rows in files for r in rows if r["sign"] != 0]
+    for r, q in zip(claims, bh_adjust([r["p"] for r in claims])):
         r["q"] = q
     counts = {}
-    for r in family:
+    for r in claims:
         counts[verdict(r)] = counts.get(verdict(r), 0) + 1
-    print(f"Family: {len(family)} tested rows over {len(files)} files, Benjamini-Hochberg at "
-          f"q < {Q_LEVEL}: " + ", ".join(f"{v} {n}" for v, n in sorted(counts.items())) + "\n")
+    tested = sum(math.isfinite(r["p"]) for r in claims)
+    print(f"Family: {tested} tested rows (of {len(claims)} claim rows; the others could not be "
+          f"tested) over {len(files)} files, Benjamini-Hochberg at q < {Q_LEVEL}: " +
+          ", ".join(f"{v} {n}" for v, n in sorted(counts.items())) + "\n")
     for name, head, rows in files:
         for r in rows:
             r.setdefault("q", math.nan)
