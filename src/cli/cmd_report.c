@@ -8,10 +8,11 @@
 ** the view carries no measures, so those are read from OUT.nc here.
 ** Statistics use done items only: a diverged item has no trained measures, and
 ** mixing its init-only values (eff_rank_eig, ...) in would change n per measure.
-** p-values: the t approximation (README "Analysis"): t = rho sqrt((n-2)/(1-rho^2))
-** against Student's t with n-2 degrees of freedom, as scipy.stats.spearmanr does;
-** rough for n < ~10, and optimistic because items of one seed share W0 (the
-** paired design), so the n points are not independent.
+** Trends are stated twice (stats.c): pooled over every item, with the t
+** approximation of scipy.stats.spearmanr (optimistic: items of one seed share W0,
+** W_x, w and batches, so the points are not independent), and per seed, one rho
+** per seed tested over seeds with the exact Wilcoxon signed-rank test — the seed
+** is the unit of replication (REPRODUCTION.md), so conclusions come from that one.
 */
 #include <getopt.h>
 #include <math.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "stats.h"
 #include "richlazy/store.h"
 
 static const char usage[] = "richlazy report OUT.nc [--measure NAME ...] [--trend AXIS]";
@@ -57,6 +59,7 @@ typedef struct report {
     size_t *by_trend, *trend_start; /* items sorted by trend group (all but seed and trend);
                                     ** group g is by_trend[trend_start[g] .. trend_start[g+1]) */
     int *trend_k;                   /* per item: its index along the trend axis */
+    int *seed_k;                    /* per item: its index along the seed axis (0 if none) */
 } report;
 
 /* ---- grouping items by the axes they do not vary along ---- */
@@ -104,6 +107,7 @@ static void assign_groups(report *r, size_t *trend_group)
         r->setting[i] = group_index(v, c, seed);
         trend_group[i] = group_index(v, c, pooled);
         r->trend_k[i] = r->trend_dim >= 0 ? c[r->trend_dim] : 0;
+        r->seed_k[i] = r->seed_dim >= 0 ? c[r->seed_dim] : 0;
         r->trend_start[trend_group[i] + 1]++;
         for (int d = v->ndims - 1; d >= 0 && ++c[d] == v->dim_sizes[d]; d--)
             c[d] = 0;
@@ -149,109 +153,6 @@ static void print_group(const rl_store_view *v, size_t g, unsigned skip, const i
     if (!kept) printf("(all) ");
     for (int d = 0; d < v->ndims; d++)
         if (!(skip >> d & 1)) printf("%-*s ", width[d], v->labels[d][coord[d]]);
-}
-
-/* ---- statistics ---- */
-
-/* Regularised incomplete beta I_x(a, b) from its continued fraction (modified Lentz). */
-static double beta_fraction(double a, double b, double x)
-{
-    const double tiny = 1e-300;
-    double c = 1, d = 1 - (a + b) * x / (a + 1);
-    d = 1 / (fabs(d) < tiny ? tiny : d);
-    double f = d;
-    for (int m = 1; m <= 500; m++) {
-        /* even term d_2m = m (b - m) x / ((a + 2m - 1)(a + 2m)), then odd d_2m+1 */
-        double terms[2] = {m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-                           -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))};
-        double delta = 1;
-        for (int k = 0; k < 2; k++) {
-            d = 1 + terms[k] * d;
-            c = 1 + terms[k] / c;
-            d = 1 / (fabs(d) < tiny ? tiny : d);
-            c = fabs(c) < tiny ? tiny : c;
-            delta = d * c;
-            f *= delta;
-        }
-        if (fabs(delta - 1) < 1e-15) break;
-    }
-    return f;
-}
-
-static double incomplete_beta(double a, double b, double x)
-{
-    if (x <= 0) return 0;
-    if (x >= 1) return 1;
-    double front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x));
-    /* The fraction converges fast below the mean (a+1)/(a+b+2); use I_x(a,b) = 1 - I_1-x(b,a)
-     * above. */
-    if (x < (a + 1) / (a + b + 2)) return front * beta_fraction(a, b, x) / a;
-    return 1 - front * beta_fraction(b, a, 1 - x) / b;
-}
-
-/*
-** Two-sided p of a correlation rho from n points: P(|T| >= |t|) for Student's t
-** with n-2 df at t^2 = rho^2 (n-2)/(1-rho^2), which is I_{1-rho^2}((n-2)/2, 1/2).
-*/
-static double rho_p_value(double rho, size_t n)
-{
-    if (n < 3 || isnan(rho)) return NAN;
-    return incomplete_beta((double)(n - 2) / 2, 0.5, 1 - rho * rho);
-}
-
-typedef struct keyed {
-    double v;
-    size_t i;
-} keyed;
-
-static int cmp_keyed(const void *pa, const void *pb)
-{
-    const keyed *a = pa, *b = pb;
-    return (a->v > b->v) - (a->v < b->v);
-}
-
-/* 1-based ranks of x, ties given their average rank (what Spearman's rho needs). */
-static void average_ranks(const double *x, size_t n, keyed *tmp, double *rank)
-{
-    for (size_t i = 0; i < n; i++)
-        tmp[i] = (keyed){x[i], i};
-    qsort(tmp, n, sizeof *tmp, cmp_keyed);
-    for (size_t i = 0, j; i < n; i = j) {
-        for (j = i; j < n && tmp[j].v == tmp[i].v; j++)
-            ;
-        for (size_t k = i; k < j; k++)
-            rank[tmp[k].i] = (double)(i + 1 + j) / 2; /* mean of ranks i+1 .. j */
-    }
-}
-
-static double pearson(const double *a, const double *b, size_t n)
-{
-    double ma = 0, mb = 0, sab = 0, saa = 0, sbb = 0;
-    for (size_t i = 0; i < n; i++) {
-        ma += a[i] / (double)n;
-        mb += b[i] / (double)n;
-    }
-    for (size_t i = 0; i < n; i++) {
-        sab += (a[i] - ma) * (b[i] - mb);
-        saa += (a[i] - ma) * (a[i] - ma);
-        sbb += (b[i] - mb) * (b[i] - mb);
-    }
-    return saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : NAN; /* undefined for a constant */
-}
-
-/*
-** True if y is constant to 12 significant digits. Ranking noise in the last bits
-** would give a "significant" rho (seen: KA of the aligned linear init, 1 - 1e-15);
-** analysis/ applies the same rule.
-*/
-static bool flat(const double *y, size_t n)
-{
-    double lo = y[0], hi = y[0];
-    for (size_t i = 1; i < n; i++) {
-        lo = fmin(lo, y[i]);
-        hi = fmax(hi, y[i]);
-    }
-    return hi - lo <= 1e-12 * fmax(fabs(lo), fabs(hi));
 }
 
 /* ---- reading ---- */
@@ -447,42 +348,64 @@ static rl_code print_settings(const report *r, int m, rl_status *st)
 }
 
 /* Spearman's rho against the trend axis within each setting of the other non-seed axes. */
+/* x (the trend coordinate) and y (measure m) of group g's finite items of seed `seed` (-1: all). */
+static size_t trend_points(const report *r, int m, size_t g, int seed, double *x, double *y)
+{
+    size_t k = 0;
+    for (size_t j = r->trend_start[g]; j < r->trend_start[g + 1]; j++) {
+        size_t i = r->by_trend[j];
+        if (isnan(r->value[m][i]) || (seed >= 0 && r->seed_k[i] != seed)) continue;
+        x[k] = r->trend_x[r->trend_k[i]];
+        y[k++] = r->value[m][i];
+    }
+    return k;
+}
+
+/*
+** Per group: Spearman's rho over every item (pooled, t approximation) and, the
+** test to draw conclusions from, one rho per seed tested over seeds (Wilcoxon).
+*/
 static rl_code print_trend(const report *r, int m, rl_status *st)
 {
     const rl_store_view *v = r->view;
     unsigned skip = (1u << r->trend_dim) | (r->seed_dim >= 0 ? 1u << r->seed_dim : 0);
     size_t ng = ngroups(v, skip), n = v->nitems;
-    int width[RL_MAX_DIMS];
-    double *xy = rl_alloc(n, 4 * sizeof(double), st); /* x, y, rank(x), rank(y) */
-    keyed *tmp = rl_alloc(n, sizeof *tmp, st);
-    rl_code rc = xy && tmp ? RL_OK : st->code;
+    int nseeds = r->seed_dim >= 0 ? v->dim_sizes[r->seed_dim] : 0, width[RL_MAX_DIMS];
+    double *xy = rl_alloc(n, 2 * sizeof(double), st),
+           *rhos = rl_alloc(nseeds + 1, sizeof(double), st);
+    rl_cli_stats_work *w = NULL;
+    rl_code rc = xy && rhos ? rl_cli_stats_work_create(n, &w, st) : st->code;
     label_widths(v, skip, width);
     if (!rc) {
-        printf("  Spearman rho against %s (two-sided p, t approximation):\n",
+        printf("  Spearman rho against %s: pooled over every item (two-sided p, t approximation;\n"
+               "  overstates n: items of a seed share W0, W_x, w and batches), and per seed\n"
+               "  (mean of the seeds' rho, two-sided exact Wilcoxon signed-rank p over seeds):\n",
                v->dim_names[r->trend_dim]);
         print_group_header(v, skip, width);
-        printf("%5s %8s %11s\n", "n", "rho", "p");
+        printf("%5s %8s %11s %6s %9s %11s\n", "n", "rho", "p", "seeds", "rho/seed", "Wilcoxon p");
     }
     for (size_t g = 0; !rc && g < ng; g++) {
-        double *x = xy, *y = xy + n, *rx = xy + 2 * n, *ry = xy + 3 * n;
-        size_t k = 0;
-        for (size_t j = r->trend_start[g]; j < r->trend_start[g + 1]; j++) {
-            size_t i = r->by_trend[j];
-            if (isnan(r->value[m][i])) continue;
-            x[k] = r->trend_x[r->trend_k[i]];
-            y[k++] = r->value[m][i];
+        double *x = xy, *y = xy + n, mean = 0, p = NAN;
+        size_t k = trend_points(r, m, g, -1, x, y), used = 0;
+        double rho = rl_cli_spearman(x, y, k, w);
+        for (int s = 0; s < nseeds; s++) {
+            double one = rl_cli_spearman(x, y, trend_points(r, m, g, s, x, y), w);
+            if (!isnan(one)) mean += rhos[used++] = one;
         }
-        average_ranks(x, k, tmp, rx);
-        average_ranks(y, k, tmp, ry);
-        double rho = k >= 3 && !flat(y, k) ? pearson(rx, ry, k) : NAN;
+        if (used >= 2) rc = rl_cli_wilcoxon_p(rhos, used, &p, st);
         print_group(v, g, skip, width);
         if (isnan(rho))
-            printf("%5zu %8s %11s\n", k, "-", "-");
+            printf("%5zu %8s %11s", k, "-", "-");
         else
-            printf("%5zu %+8.4f %11.4g\n", k, rho, rho_p_value(rho, k));
+            printf("%5zu %+8.4f %11.4g", k, rho, rl_cli_spearman_p(rho, k));
+        if (used >= 2)
+            printf(" %6zu %+9.4f %11.4g\n", used, mean / (double)used, p);
+        else
+            printf(" %6zu %9s %11s\n", used, "-", "-");
     }
+    rl_cli_stats_work_destroy(&w);
+    rl_free(rhos);
     rl_free(xy);
-    rl_free(tmp);
     return rc;
 }
 
@@ -494,8 +417,9 @@ static rl_code print_measures(report *r, rl_status *st)
     r->by_trend = rl_alloc(n, sizeof *r->by_trend, st);
     r->trend_start = rl_alloc(n + 1, sizeof *r->trend_start, st); /* ngroups <= nitems */
     r->trend_k = rl_alloc(n, sizeof *r->trend_k, st);
+    r->seed_k = rl_alloc(n, sizeof *r->seed_k, st);
     size_t *scratch = rl_alloc(n, sizeof *scratch, st);
-    if (scratch && r->setting && r->by_trend && r->trend_start && r->trend_k)
+    if (scratch && r->setting && r->by_trend && r->trend_start && r->trend_k && r->seed_k)
         assign_groups(r, scratch);
     rl_free(scratch);
     if (st->code) return st->code;
@@ -522,6 +446,7 @@ static void report_free(report *r)
     rl_free(r->by_trend);
     rl_free(r->trend_start);
     rl_free(r->trend_k);
+    rl_free(r->seed_k);
     rl_free(r->trend_x);
     rl_store_view_destroy(&r->view);
 }

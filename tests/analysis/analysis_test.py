@@ -370,8 +370,11 @@ def parse_report(text, names):
             measure, section = line.split(":")[0], 0
             out[measure] = ([], [])
         elif measure and "Spearman" in line:
+            section = None  # its explanation, until the trend table's header
+        elif measure and section is None and line.split()[-1] == "p":
             section = 1
-        elif measure and line.startswith("  ") and line.split()[-1] not in ("sd", "p"):
+        elif measure and section is not None and line.startswith("  ") and \
+                line.split()[-1] not in ("sd", "p"):
             out[measure][section].append(line.split())
     return out
 
@@ -395,7 +398,8 @@ def mode_report():
           f"every mean and sd (6 digits printed) equals xarray's within rel 1e-5, sd at least "
           f"1e-7 of the mean (worst {worst['mean']:.1e}, {worst['sd']:.1e})")
     check(worst["rho"] <= 6e-5 and worst["p"] <= 1e-3,
-          f"every rho (abs 6e-5) and p (rel 1e-3) equals scipy.stats.spearmanr's "
+          f"every rho (abs 6e-5) and p (rel 1e-3), pooled and per seed, equals scipy.stats.spearmanr's "
+          f"and seed_trends' (exact Wilcoxon) "
           f"(worst {worst['rho']:.1e}, {worst['p']:.1e})")
     report_errors(out)
 
@@ -418,14 +422,20 @@ def compare_settings(ds, measure, rows, worst):
 
 def compare_trends(ds, measure, rows, worst):
     t = ra.spearman_trends(ds, [measure]).set_index("task")
-    for task, n, rho, p in rows:
-        want = t.loc[task]
-        if int(n) != want["n"] or (rho == "-") != math.isnan(want["rho"]):
-            check(False, f"{measure} {task}: n {n} vs {want['n']}, rho {rho} vs {want['rho']}")
+    per_seed = ra.seed_trends(ds, [measure]).set_index("task")
+    for task, n, rho, p, seeds, seed_rho, seed_p in rows:
+        want, ws = t.loc[task], per_seed.loc[task]
+        if int(n) != want["n"] or (rho == "-") != math.isnan(want["rho"]) or \
+                int(seeds) != ws["n_seeds"]:
+            check(False, f"{measure} {task}: n {n} vs {want['n']}, rho {rho} vs {want['rho']}, "
+                         f"seeds {seeds} vs {ws['n_seeds']}")
             continue
         if rho != "-":
             worst["rho"] = max(worst["rho"], abs(float(rho) - want["rho"]))
             worst["p"] = max(worst["p"], abs(float(p) - want["p"]) / max(want["p"], 1e-12))
+        if seed_rho != "-":  # the per-seed columns against seed_trends (exact Wilcoxon)
+            worst["rho"] = max(worst["rho"], abs(float(seed_rho) - ws["mean"]))
+            worst["p"] = max(worst["p"], abs(float(seed_p) - ws["p"]) / max(ws["p"], 1e-12))
 
 
 def report_errors(out):
