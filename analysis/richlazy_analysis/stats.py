@@ -289,29 +289,22 @@ def paired_effects(ds, measures=None, axis="structure", null="gaussian", seed_ax
     return pd.DataFrame(rows)
 
 
-def bh_adjust(p):
-    """Benjamini-Hochberg adjusted p-values (q-values) of a family; NaNs stay NaN, not counted."""
+def _adjust(p, step):
+    """q-values of a family: `step(sorted finite p, m)` gives them in ascending-p order."""
     p = np.asarray(p, dtype=float)
     q = np.full(p.shape, math.nan)
     ok = np.flatnonzero(np.isfinite(p))
-    m = ok.size
-    if m == 0:
-        return q
-    order = ok[np.argsort(p[ok], kind="stable")]
-    ranked = p[order] * m / np.arange(1, m + 1)
-    q[order] = np.minimum(1.0, np.minimum.accumulate(ranked[::-1])[::-1])
+    if ok.size:
+        order = ok[np.argsort(p[ok], kind="stable")]
+        q[order] = np.minimum(1.0, step(p[order], ok.size))
     return q
+
+
+def bh_adjust(p):
+    """Benjamini-Hochberg adjusted p-values (q-values) of a family; NaNs stay NaN, not counted."""
+    return _adjust(p, lambda s, m: np.minimum.accumulate((s * m / np.arange(1, m + 1))[::-1])[::-1])
 
 
 def holm_adjust(p):
     """Holm-Bonferroni adjusted p-values of a family; NaNs stay NaN, not counted."""
-    p = np.asarray(p, dtype=float)
-    q = np.full(p.shape, math.nan)
-    ok = np.flatnonzero(np.isfinite(p))
-    m = ok.size
-    if m == 0:
-        return q
-    order = ok[np.argsort(p[ok], kind="stable")]
-    stepped = p[order] * (m - np.arange(m))
-    q[order] = np.minimum(1.0, np.maximum.accumulate(stepped))
-    return q
+    return _adjust(p, lambda s, m: np.maximum.accumulate(s * (m - np.arange(m))))

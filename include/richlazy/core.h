@@ -76,6 +76,14 @@ bool rl_snprintf(char *buf, size_t cap, const char *fmt, ...) __attribute__((for
 /* Monotonic wall clock in seconds. */
 double rl_now(void);
 
+/*
+** 64-bit FNV-1a of n bytes, continuing from h (start with RL_FNV_INIT): the
+** checksum of checkpoint files and the fingerprint of an item's parameters.
+** Not cryptographic; it finds damage and mix-ups, not attacks.
+*/
+#define RL_FNV_INIT 14695981039346656037ull
+uint64_t rl_fnv1a(uint64_t h, const void *data, size_t n);
+
 /* Version and the git commit the binary was built from (set by meson). */
 const char *rl_version(void);
 const char *rl_git_commit(void);

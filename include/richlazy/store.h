@@ -74,7 +74,7 @@ typedef struct rl_store_cell_info {
 
 /* What rl_store_open found on disk. */
 typedef struct rl_store_open_info {
-    bool resumed;   /* a journal existed and was loaded */
+    bool resumed;   /* a journal existed, or OUT.nc alone (rebuilt), and was loaded */
     bool extended;  /* the spec added axis values; journal rewritten for the new cube */
     size_t kept;    /* results carried over from the journal */
     bool torn_tail; /* a torn last record was found and dropped */

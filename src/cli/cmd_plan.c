@@ -127,6 +127,8 @@ static rl_code check_output(const rl_spec *spec, const char *out, rl_status *st)
                out, info.kept);
     else if (!rc)
         printf("results: resumes %s: %zu of %zu items finished\n", out, info.kept, lay.nitems);
+    if (!rc && info.rebuilt)
+        printf("results: %s has no journal: run rebuilds it from the file's finished items\n", out);
     rl_store_layout_free(&lay);
     return rc;
 }

@@ -27,28 +27,17 @@ typedef struct header {
     uint64_t n_params;
 } header;
 
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *b = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-#define FNV_INIT 14695981039346656037ull
-
 uint64_t rl_ckpt_fingerprint(const rl_params *p, uint64_t sweep_seed)
 {
     size_t n;
     const rl_key *keys = rl_params_keys(&n);
-    uint64_t h = fnv(FNV_INIT, &sweep_seed, sizeof sweep_seed);
+    uint64_t h = rl_fnv1a(RL_FNV_INIT, &sweep_seed, sizeof sweep_seed);
     for (size_t i = 0; i < n; i++) {
         char line[RL_PATH_MAX + 64];
         if (!rl_params_identifies(p, &keys[i])) continue;
         rl_params_format(p, &keys[i], line, sizeof line);
-        h = fnv(h, keys[i].path, strlen(keys[i].path) + 1);
-        h = fnv(h, line, strlen(line) + 1);
+        h = rl_fnv1a(h, keys[i].path, strlen(keys[i].path) + 1);
+        h = rl_fnv1a(h, line, strlen(line) + 1);
     }
     return h;
 }
@@ -104,10 +93,10 @@ rl_code rl_ckpt_save(const char *path, uint64_t fingerprint, const rl_ckpt_state
     int np = body_parts(s, &h, parts);
     FILE *f = fopen(tmp, "wb");
     RL_CHECK(f, st, RL_EIO, "%s: cannot write checkpoint: %s", tmp, strerror(errno));
-    uint64_t sum = FNV_INIT;
+    uint64_t sum = RL_FNV_INIT;
     int err = 0; /* the errno of the first failure: later calls may change errno */
     for (int i = 0; i < np && !err; i++) {
-        sum = fnv(sum, parts[i].data, parts[i].bytes);
+        sum = rl_fnv1a(sum, parts[i].data, parts[i].bytes);
         if (fwrite(parts[i].data, 1, parts[i].bytes, f) != parts[i].bytes) err = failure();
     }
     if (!err && (fwrite(&sum, sizeof sum, 1, f) != 1 || fflush(f) != 0 || fsync(fileno(f)) != 0))
@@ -156,11 +145,11 @@ rl_code rl_ckpt_load(const char *path, uint64_t fingerprint, rl_ckpt_state *s, b
     s->out->n_curve = h.n_curve;
     part parts[NPARTS];
     int np = body_parts(s, &h, parts);
-    uint64_t sum = fnv(fnv(FNV_INIT, magic, sizeof magic), &h, sizeof h), stored;
+    uint64_t sum = rl_fnv1a(rl_fnv1a(RL_FNV_INIT, magic, sizeof magic), &h, sizeof h), stored;
     bool ok = true;
     for (int i = 2; i < np; i++) {
         ok = ok && fread(parts[i].data, 1, parts[i].bytes, f) == parts[i].bytes;
-        sum = fnv(sum, parts[i].data, parts[i].bytes);
+        sum = rl_fnv1a(sum, parts[i].data, parts[i].bytes);
     }
     ok = ok && fread(&stored, sizeof stored, 1, f) == 1 && stored == sum && fgetc(f) == EOF;
     fclose(f);

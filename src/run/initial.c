@@ -32,17 +32,6 @@ typedef struct init_header {
     int32_t rows, cols, m, zero;
 } init_header;
 
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *b = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-#define FNV_INIT 14695981039346656037ull
-
 bool rl_ckpt_initial_path(const char *ckpt_path, char *buf, size_t cap)
 {
     size_t n = strlen(ckpt_path), k = sizeof ".ckpt" - 1;
@@ -73,10 +62,10 @@ rl_code rl_ckpt_save_initial(const char *path, uint64_t fingerprint, const rl_ck
                        (size_t)h.m * (size_t)h.m * sizeof(double)};
     FILE *f = fopen(tmp, "wb");
     RL_CHECK(f, st, RL_EIO, "%s: cannot write the initial measures: %s", tmp, strerror(errno));
-    uint64_t sum = FNV_INIT;
+    uint64_t sum = RL_FNV_INIT;
     int err = 0;
     for (int i = 0; i < 4 && !err; i++) {
-        sum = fnv(sum, parts[i], sizes[i]);
+        sum = rl_fnv1a(sum, parts[i], sizes[i]);
         if (fwrite(parts[i], 1, sizes[i], f) != sizes[i]) err = failure();
     }
     if (!err && (fwrite(&sum, sizeof sum, 1, f) != 1 || fflush(f) != 0 || fsync(fileno(f)) != 0))
@@ -94,7 +83,7 @@ rl_code rl_ckpt_save_initial(const char *path, uint64_t fingerprint, const rl_ck
 static bool take(FILE *f, void *dst, size_t n, uint64_t *sum)
 {
     if (fread(dst, 1, n, f) != n) return false;
-    *sum = fnv(*sum, dst, n);
+    *sum = rl_fnv1a(*sum, dst, n);
     return true;
 }
 
@@ -107,7 +96,7 @@ rl_code rl_ckpt_load_initial(const char *path, uint64_t fingerprint, int rows, i
     RL_CHECK(f, st, RL_EIO, "%s: cannot read the initial measures: %s", path, strerror(errno));
     char mg[8];
     init_header h;
-    uint64_t sum = FNV_INIT, stored = 0;
+    uint64_t sum = RL_FNV_INIT, stored = 0;
     double *rep = NULL, *ker = NULL;
     bool ok = take(f, mg, sizeof mg, &sum) && memcmp(mg, magic, sizeof mg) == 0 &&
               take(f, &h, sizeof h, &sum);

@@ -68,17 +68,15 @@ const char *rl_params_stream(const rl_params *p, const char *base, char *buf, si
 {
     if (strcmp(p->train.pairing, "unpaired") != 0) return base;
     /* FNV-1a over every identifying key but the seed (already a stream coordinate). */
-    uint64_t h = 14695981039346656037ull;
+    uint64_t h = RL_FNV_INIT;
     char value[RL_PATH_MAX + 512];
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         if (strcmp(keys[i].path, "seed") == 0 || !rl_params_identifies(p, &keys[i])) continue;
         rl_params_format(p, &keys[i], value, sizeof value);
-        for (const char *c = keys[i].path; *c; c++)
-            h = (h ^ (unsigned char)*c) * 1099511628211ull;
-        h = (h ^ '=') * 1099511628211ull;
-        for (const char *c = value; *c; c++)
-            h = (h ^ (unsigned char)*c) * 1099511628211ull;
-        h = (h ^ '\n') * 1099511628211ull;
+        h = rl_fnv1a(h, keys[i].path, strlen(keys[i].path));
+        h = rl_fnv1a(h, "=", 1);
+        h = rl_fnv1a(h, value, strlen(value));
+        h = rl_fnv1a(h, "\n", 1);
     }
     snprintf(buf, cap, "%s#%016llx", base, (unsigned long long)h);
     return buf;

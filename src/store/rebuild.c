@@ -323,6 +323,14 @@ bool rl_store_source_extended(const rl_store_source *src)
     return src->extended;
 }
 
+size_t rl_store_source_finished(const rl_store_source *src)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < src->n; i++)
+        k += src->status[i] != RL_ITEM_PENDING;
+    return k;
+}
+
 /* Item i of the file as a result record for the layout's item src->to[i]. */
 static void to_result(const rl_store_source *src, const rl_store_layout *lay, size_t i,
                       jrec_result *rec)

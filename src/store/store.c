@@ -442,13 +442,18 @@ rl_code rl_store_check(const char *nc_path, const rl_store_layout *lay, rl_store
     s->fd = -1;
     s->lay = lay;
     rl_code rc = set_paths(s, nc_path, st);
-    if (!rc && access(s->journal_path, F_OK) == 0)
+    if (!rc && access(s->journal_path, F_OK) == 0) {
         rc = check_journal(s, info, st);
-    else if (!rc && stat(s->nc_path, &sb) == 0)
-        rc = rl_status_fail(st, RL_EINPUT, __FILE__, __LINE__,
-                            "%s exists but has no journal (%s), so it cannot be resumed; choose "
-                            "another -o or remove it",
-                            s->nc_path, s->journal_path);
+    } else if (!rc && stat(s->nc_path, &sb) == 0) { /* run would rebuild the journal (create_new) */
+        rl_store_source *src = NULL;
+        rc = rl_store_source_open(s->nc_path, lay, &src, st);
+        if (!rc) {
+            info->resumed = info->rebuilt = true;
+            info->extended = rl_store_source_extended(src);
+            info->kept = rl_store_source_finished(src);
+        }
+        rl_store_source_close(&src);
+    }
     rl_free(s);
     return rc;
 }

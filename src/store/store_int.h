@@ -178,12 +178,14 @@ typedef struct rl_store_source rl_store_source;
 ** to lay's items by id. RL_EINPUT if it is not a results file richlazy can read, or
 ** if it belongs to a spec that does more than add axis values (message with a diff).
 */
-rl_code rl_store_source_open(const char *nc_path, const rl_store_layout *lay,
-                             rl_store_source **out, rl_status *st);
+rl_code rl_store_source_open(const char *nc_path, const rl_store_layout *lay, rl_store_source **out,
+                             rl_status *st);
 /* The sweep's creation time (attribute `created`). */
 double rl_store_source_created(const rl_store_source *src);
 /* The spec adds axis values to the file's (a different hash, every old id present). */
 bool rl_store_source_extended(const rl_store_source *src);
+/* Its finished items (done, diverged or failed): what a rebuilt journal keeps. */
+size_t rl_store_source_finished(const rl_store_source *src);
 /* Appends the journal records of every finished item (and the file's sessions) to fd. */
 rl_code rl_store_source_write(const rl_store_source *src, const rl_store_layout *lay, int fd,
                               const char *path, rl_status *st);

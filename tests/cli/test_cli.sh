@@ -116,6 +116,9 @@ fi
 check "status counts the items that reached the criterion" \
   grep -qE '^stop criterion: [0-9]+ of 2 done items reached it' "$tmp/crit.status"
 check "... per axis value (a 'reached' column)" grep -qE '^by axis value .* reached$' "$tmp/crit.status"
+mkdir -p "$tmp/copied" && cp "$tmp/crit.nc" "$tmp/copied/"
+check "plan -o on a results file without its journal says run rebuilds it (as run does)" bash -c \
+  "'$rl' plan '$tmp/crit.yaml' -o '$tmp/copied/crit.nc' | grep -q 'has no journal: run rebuilds it'"
 check "report compares only the items that reached it" bash -c \
   "'$rl' report '$tmp/crit.nc' | grep -q 'statistics: done items that reached the criterion only'"
 printf 'name: lr\naxes:\n  lr: [0.003, 0.01]\nparams:\n  model.hidden: 8\n  train: {iterations: 20}\n  probe: {trials: 16, kernel_trials: 2}\n' > "$tmp/lr.yaml"

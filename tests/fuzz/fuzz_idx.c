@@ -15,13 +15,6 @@
 
 #include "richlazy/task.h"
 
-static void set(rl_params *p, const char *path, const char *text)
-{
-    rl_status st = RL_STATUS_INIT;
-    const rl_key *k = rl_params_find(path);
-    if (!k || rl_params_set(p, k, text, &st) != RL_OK) __builtin_trap(); /* a harness bug */
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -34,11 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_file_open(&labels, data + 2 + n_images, rest - n_images);
     rl_params p;
     rl_params_defaults(&p);
-    set(&p, "task.name", "smnist");
-    set(&p, "task.images", images.path);
-    set(&p, "task.labels", labels.path);
-    set(&p, "task.train_size", "1");
-    set(&p, "probe.trials", "1");
+    fuzz_set(&p, "task.name", "smnist");
+    fuzz_set(&p, "task.images", images.path);
+    fuzz_set(&p, "task.labels", labels.path);
+    fuzz_set(&p, "task.train_size", "1");
+    fuzz_set(&p, "probe.trials", "1");
     rl_status st = RL_STATUS_INIT;
     rl_task *t = NULL;
     rl_code rc = rl_task_create(&p, &t, &st);

@@ -16,13 +16,6 @@
 
 #include "richlazy/init.h"
 
-static void set(rl_params *p, const char *path, const char *text)
-{
-    rl_status st = RL_STATUS_INIT;
-    const rl_key *k = rl_params_find(path);
-    if (!k || rl_params_set(p, k, text, &st) != RL_OK) __builtin_trap(); /* a harness bug */
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -36,11 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_file_open(&f, data + 2, size - 2);
     rl_params p;
     rl_params_defaults(&p);
-    set(&p, "model.hidden", hidden);
-    set(&p, "init.kind", "file");
-    set(&p, "init.file", f.path);
-    set(&p, "init.file_format", formats[data[0] % 3]);
-    set(&p, "init.norm", "none"); /* the file's values as they are: the reader alone */
+    fuzz_set(&p, "model.hidden", hidden);
+    fuzz_set(&p, "init.kind", "file");
+    fuzz_set(&p, "init.file", f.path);
+    fuzz_set(&p, "init.file_format", formats[data[0] % 3]);
+    fuzz_set(&p, "init.norm", "none"); /* the file's values as they are: the reader alone */
     double w[64];
     rl_status st = RL_STATUS_INIT;
     rl_code rc = rl_init_recurrent(&p, 1, w, &st);

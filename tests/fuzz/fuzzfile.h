@@ -13,6 +13,16 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "richlazy/params.h"
+
+/* Sets one parameter from its YAML text; traps on a harness bug (not a finding). */
+static inline void fuzz_set(rl_params *p, const char *path, const char *text)
+{
+    rl_status st = RL_STATUS_INIT;
+    const rl_key *k = rl_params_find(path);
+    if (!k || rl_params_set(p, k, text, &st) != RL_OK) __builtin_trap();
+}
+
 typedef struct fuzz_file {
     int fd;
     char path[64]; /* /proc/self/fd/N */
