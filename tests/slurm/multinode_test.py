@@ -1,37 +1,46 @@
 #!/usr/bin/python3
-"""multinode_test.py RICHLAZY JOBSCRIPTS: a sweep on a real two-node SLURM cluster (suite multinode).
+"""multinode_test.py RICHLAZY JOBSCRIPTS: a sweep on a real two-node SLURM cluster (suite
+multinode).
 
 Every other test runs on one node; users run across many (issue 17). This test builds a small
 cluster on this machine out of Linux namespaces, so that what crosses nodes crosses a network:
   - three hosts, `ctl` (slurmctld, and the login node the test submits from), `node1` and
-    `node2` (a slurmd each), each its own network, UTS, PID and mount namespace: its own
+    `node2` (a slurmd each), each in its own network, UTS, PID and mount namespaces: its own
     hostname (slurmd finds its NodeName from it, slurmctld checks it), its own address on a
-    bridge inside ctl (10.77.0.1-3 on veth pairs; nothing is added to this machine's own
-    network), its own munged (one key, copied to each host as on a cluster), and node-local
-    /tmp and /dev/shm (Open MPI's and PMIx's session files stay per node, as on real nodes);
+    bridge inside ctl (10.77.0.1-3 over veth pairs; nothing is added to this machine's own
+    network), its own munged (one key, copied to each host as on a cluster), its own
+    /dev/shm, and a local disk (SLURM's spool and TmpFS, TMPDIR) at the same path on each;
+  - on each node also an interface with the same address on both (172.17.0.1, as docker0
+    or virbr0 on many real nodes): Open MPI's TCP, left to itself, connects to it and hangs;
   - the test's temporary directory is the shared file system: spec, results file, journal,
-    checkpoints and job log live there, seen by both nodes (it plays NFS/Lustre);
-  - Open MPI's ranks talk over TCP across the veth pairs: each node sees only its loopback
-    and its veth, so ranks on different nodes cannot share memory.
-Then, with real training of items of a few seconds:
-  1. jobscripts/submit.sh -N 2 -n 1 submits the sweep from ctl; jobscripts/sweep.sbatch
-     starts it with `srun --mpi=pmix` (the default): rank 0 on one node, rank 1 on the other,
-     both training (richlazy logs where each rank runs);
-  2. mid-item, `scancel --batch --signal=USR1` (what SLURM's time-limit warning sends): both
-     running items, one per node, checkpoint to the shared directory; the script requeues;
-  3. the second allocation continues both from their checkpoints; seconds later
-     `scontrol requeue` (SLURM's TERM to the job steps on both nodes) stops it again;
-  4. the third allocation finishes: COMPLETED, 2 restarts, every allocation on both nodes,
-     items trained by the ranks of both nodes, and the cube bitwise equal to a one-rank run
-     of the same spec (outside the cluster), every item done in one counted attempt, no
-     checkpoint left.
+    checkpoints and job logs live there, seen by every host (it plays NFS/Lustre);
+  - ranks on different nodes talk over TCP across the veths (no shared memory between them).
+Then, with real training of items of a few seconds (8 items, one rank per node, both train):
+  1. jobscripts/submit.sh -N 2 -n 1 on ctl; jobscripts/sweep.sbatch starts the sweep with
+     `srun --mpi=pmix` (its default). Mid-item, `scancel --batch --signal=USR1` (what SLURM's
+     time-limit warning sends): both running items, one per node, checkpoint to the shared
+     directory, richlazy exits 3, the script requeues its job;
+  2. the second allocation continues both items from their checkpoints; mid-item,
+     `scontrol requeue`: SLURM's TERM to the job's steps on both nodes, checkpoints again;
+  3. the third likewise, then `scancel`: the job ends CANCELLED with its items checkpointed;
+  4. the user submits the same command again, with RL_LAUNCH=mpirun: its first allocation
+     continues from job 1's checkpoints; mid-item the USR1 again, which mpirun relays to the
+     rank on the other node through its daemon there; the script requeues;
+  5. the fifth allocation finishes: COMPLETED. In each allocation a rank on each node (richlazy
+     logs where each rank runs), Open MPI's TCP kept off the docker0 look-alike; items trained
+     by both ranks; the cube bitwise equal to a one-rank run of the same spec outside the
+     cluster, every item done in one counted attempt, no checkpoint left.
+The jobs find a `scontrol` first on their PATH that runs the real one and is slow to exit after
+a requeue: SLURM's TERM for a requeue the job script asked for then always arrives while
+scontrol runs, as it sometimes did anyway here, and the script must still see that it worked.
 Clean-up does not depend on the test ending well: each host's processes live in its own PID
 namespace whose init is a child of `unshare --kill-child`, itself killed when this test dies
 (PR_SET_PDEATHSIG), so the kernel ends every daemon, job step and rank and with them the
 namespaces, bridge and veths, even after a SIGKILL of the test; the temporary directory is
 removed at the end (and a dead run's on the next start). Exit 77 (skip) with one line when
 this machine cannot do it: not root, SLURM or util-linux/iproute2 tools missing, or no
-namespaces or veth here. Everything else that goes wrong is a failure with the daemons' logs.
+namespaces, veth or bridge here. Everything else that goes wrong is a failure with the
+daemons' logs.
 """
 import ctypes
 import glob
@@ -51,7 +60,7 @@ from sweeps import (ENV, FAILED, calibrate, check, checkpoints, cube_summary, di
 EXE = os.path.abspath(sys.argv[1])
 SUBMIT = os.path.join(os.path.abspath(sys.argv[2]), "submit.sh")
 ITEM_S = 5.0  # seconds of training per item (CPU)
-SEEDS = 4  # x 2 tasks = 8 items, 4 per rank: three allocations each see items mid-way
+SEEDS = 4  # x 2 tasks = 8 items: five allocations, the first four stopped mid-item
 SUBNET = "10.77.0"  # private, and inside namespaces of this test only
 HOSTS = (("ctl", 1), ("node1", 2), ("node2", 3))
 PREFIX = "rl_multinode_"  # temporary directories: rl_multinode_<pid of the test>_XXXX
@@ -106,14 +115,10 @@ set -e
 name=$1 work=$2
 hostname "$name"
 mount --bind "$work/etc/hosts" /etc/hosts
-# Node-local /tmp and /dev/shm, with the shared directory (itself under /tmp) put back:
-# park it on /mnt, cover /tmp, then move it to its old path inside the new /tmp.
-mount --bind "$work" /mnt
-mount -t tmpfs -o mode=1777,size=1g tmpfs /tmp
+# Node-local shared memory (Open MPI's segments), gone with the host however its ranks end.
 mount -t tmpfs -o mode=1777,size=1g tmpfs /dev/shm
-mkdir -p "$work"
-mount --move /mnt "$work"
 # This host's local disk, at the same path on every host: work/local is work/hosts/NAME.
+# TMPDIR and SLURM's TmpFS point into it (Open MPI's and PMIx's session files).
 mount --bind "$work/hosts/$name" "$work/local"
 ip link set lo up
 echo ready
@@ -203,7 +208,8 @@ class Cluster:
         self.hosts = {n: Host(n, f"{SUBNET}.{i}", work) for n, i in HOSTS}
         self.ctl = self.hosts["ctl"]
         self.nodes = [self.hosts["node1"], self.hosts["node2"]]
-        self.env = dict(ENV, SLURM_CONF=self.conf)
+        # TMPDIR: each host's local disk, for Open MPI's session files and the like
+        self.env = dict(ENV, SLURM_CONF=self.conf, TMPDIR=os.path.join(work, "local", "tmp"))
         self.jobs = []
         self.slow_bin = os.path.join(work, "slow-bin")
 
@@ -251,8 +257,9 @@ class Cluster:
     def slow_scontrol(self):
         """The scontrol the jobs find first on their PATH: the real one, slow to exit after a
         requeue. SLURM's TERM for a requeue the job script asked for then always comes while
-        scontrol runs, as it sometimes does anyway (1 in ~10 here), and the script must
-        still see that its requeue worked."""
+        scontrol runs, as it did by itself once in 13 stops here (the script then reported
+        the requeue as failed and told the user to submit again), and the script must see
+        that its requeue worked."""
         os.mkdir(self.slow_bin)
         path = os.path.join(self.slow_bin, "scontrol")
         with open(path, "w") as f:
@@ -303,6 +310,8 @@ class Cluster:
             f"StateSaveLocation={local}/state", f"SlurmdSpoolDir={local}/spool",
             f"SlurmctldPidFile={local}/slurmctld.pid", f"SlurmdPidFile={local}/slurmd.pid",
             f"SlurmctldLogFile={local}/slurmctld.log", f"SlurmdLogFile={local}/slurmd.log",
+            "# PMIx's per-job directories: node-local, as /tmp is on real nodes",
+            f"TmpFS={local}/tmp",
             "ProctrackType=proctrack/linuxproc", "TaskPlugin=task/none",
             "SelectType=select/cons_tres", "SelectTypeParameters=CR_Core",
             "SchedulerParameters=batch_sched_delay=0,sched_interval=1,bf_interval=1,"
@@ -318,8 +327,9 @@ class Cluster:
             "PartitionName=debug Nodes=node[1-2] Default=YES MaxTime=INFINITE State=UP",
         ]
         for h in self.hosts.values():
-            for d in ("state", "spool"):
+            for d in ("state", "spool", "tmp"):
                 os.mkdir(os.path.join(h.dir, d))
+            os.chmod(os.path.join(h.dir, "tmp"), 0o1777)
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
 
@@ -604,8 +614,10 @@ def main():
     remove_stale_dirs()
     work = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}_")
     os.chmod(work, 0o755)  # munged (user munge) must reach its socket directory inside
-    # meson ends a test that times out with SIGTERM: clean up as on any failure
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    # meson ends a test that times out with SIGTERM: a failure like any other, cleaned up
+    def terminated(*_):
+        raise Failure("stopped by SIGTERM (meson's timeout?)")
+    signal.signal(signal.SIGTERM, terminated)
     cl = Cluster(work)
     t0 = time.time()
     netns = []
