@@ -15,7 +15,7 @@ cluster on this machine out of Linux namespaces, so that what crosses nodes cros
   - the test's temporary directory is the shared file system: spec, results file, journal,
     checkpoints and job logs live there, seen by every host (it plays NFS/Lustre);
   - ranks on different nodes talk over TCP across the veths (no shared memory between them).
-Then, with real training of items of a few seconds (8 items, one rank per node, both train):
+Then, with real training of items of a few seconds (10 items, one rank per node, both train):
   1. jobscripts/submit.sh -N 2 -n 1 on ctl; jobscripts/sweep.sbatch starts the sweep with
      `srun --mpi=pmix` (its default). Mid-item, `scancel --batch --signal=USR1` (what SLURM's
      time-limit warning sends): both running items, one per node, checkpoint to the shared
@@ -60,7 +60,10 @@ from sweeps import (ENV, FAILED, calibrate, check, checkpoints, cube_summary, di
 EXE = os.path.abspath(sys.argv[1])
 SUBMIT = os.path.join(os.path.abspath(sys.argv[2]), "submit.sh")
 ITEM_S = 5.0  # seconds of training per item (CPU)
-SEEDS = 4  # x 2 tasks = 8 items: five allocations, the first four stopped mid-item
+# x 2 tasks = 10 items, 25 s of training per rank: the four stops take about 4 s of it each
+# (sweep.sbatch holds a stop until its job step is 5 s old), so the queue is not empty at the
+# last stop even on an idle machine
+SEEDS = 5
 SUBNET = "10.77.0"  # private, and inside namespaces of this test only
 HOSTS = (("ctl", 1), ("node1", 2), ("node2", 3))
 PREFIX = "rl_multinode_"  # temporary directories: rl_multinode_<pid of the test>_XXXX
@@ -153,8 +156,8 @@ class Host:
         if self.holder.stdout.readline().strip() != b"ready":
             raise Failure(f"host {self.name}: its namespaces could not be set up:\n"
                           + tail(os.path.join(self.dir, "holder.err")))
-        kids = open(f"/proc/{self.holder.pid}/task/{self.holder.pid}/children").read().split()
-        self.init = int(kids[0])  # PID 1 inside; nsenter's target
+        with open(f"/proc/{self.holder.pid}/task/{self.holder.pid}/children") as f:
+            self.init = int(f.read().split()[0])  # PID 1 inside; nsenter's target
         self.netns = os.stat(f"/proc/{self.init}/ns/net").st_ino
 
     def argv(self, argv, user=None, net_only=False):
@@ -401,7 +404,7 @@ def preconditions():
         ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", "--net", "--uts",
          "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
          "hostname probe && ip link add name va type veth peer name vb && "
-         "ip link add name vbr type bridge && mount -t tmpfs tmpfs /mnt"],
+         "ip link add name vbr type bridge && mount -t tmpfs tmpfs /dev/shm"],
         capture_output=True, text=True, timeout=30)
     if probe.returncode != 0:
         why = (probe.stderr.strip().splitlines() or ["exit %d" % probe.returncode])[-1]
@@ -487,7 +490,7 @@ class Job:
             check(continued(seg) == 2, f"job {self.id} run {run}: {continued(seg)} items "
                                        f"(want 2, one from each node) continue from their "
                                        f"checkpoints in the shared directory")
-        time.sleep(ITEM_S / 4)
+        time.sleep(1)  # into the items (the script holds the stop a few seconds anyway)
 
     def stopped(self, run, timeout=90):
         """The segment of allocation `run` once richlazy has stopped in it."""
