@@ -166,6 +166,7 @@ static rl_code start(coord *c, rl_status *st)
     if (!(c->running_now = rl_alloc((size_t)rc->size, sizeof *c->running_now, st))) return st->code;
     RL_TRY(rl_store_layout_from_spec(rc->spec, &c->lay, st));
     c->lay.numerics = rc->numerics;
+    if (rc->size > 1) note(c, "%s", rc->hosts);
     if (rc->numerics_mixed)
         note(c,
              "warning: the ranks compute differently (%s): an item's bits will depend on the "

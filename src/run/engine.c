@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +318,98 @@ static rl_code gather_numerics(run_ctx *rc, rl_status *st)
     return RL_OK;
 }
 
+enum { HOST_LEN = 64, HOSTS_LISTED = 8, RANGES_LISTED = 6 };
+
+typedef struct {
+    const char *name; /* HOST_LEN bytes in the gathered array */
+    int rank;
+} host_rank;
+
+static int by_host(const void *a, const void *b)
+{
+    const host_rank *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+/* snprintf at out + *used; once out is full the rest is dropped (out stays terminated). */
+static void append(char *out, size_t cap, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void append(char *out, size_t cap, size_t *used, const char *fmt, ...)
+{
+    if (*used >= cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out + *used, cap - *used, fmt, ap);
+    va_end(ap);
+    *used += n > 0 ? (size_t)n : 0;
+}
+
+/* rank 0: "4 ranks on 2 hosts: node1 (ranks 0-1), node2 (ranks 2-3)" from every rank's name
+** (HOST_LEN bytes each); hosts sorted by name, at most HOSTS_LISTED of them and RANGES_LISTED
+** rank ranges each, so a large job still gives one line. */
+static void describe_hosts(const char *all, host_rank *hr, int size, char *out, size_t cap)
+{
+    for (int r = 0; r < size; r++)
+        hr[r] = (host_rank){all + (size_t)r * HOST_LEN, r};
+    qsort(hr, (size_t)size, sizeof *hr, by_host); /* n log n: fine for 10^5 ranks */
+    int hosts = 0;
+    for (int i = 0; i < size; i++)
+        hosts += i == 0 || strcmp(hr[i].name, hr[i - 1].name) != 0;
+    size_t used = 0;
+    append(out, cap, &used, "%d ranks on %d host%s:", size, hosts, hosts == 1 ? "" : "s");
+    int listed = 0;
+    for (int i = 0; i < size && listed < HOSTS_LISTED; listed++) {
+        int end = i; /* this host's ranks are hr[i..end), ascending */
+        while (end < size && strcmp(hr[end].name, hr[i].name) == 0)
+            end++;
+        append(out, cap, &used, "%s %s (rank%s ", listed ? "," : "", hr[i].name,
+               end - i > 1 ? "s" : "");
+        int ranges = 0;
+        for (int j = i; j < end; ranges++) {
+            int k = j; /* a run of consecutive ranks hr[j..k] */
+            while (k + 1 < end && hr[k + 1].rank == hr[k].rank + 1)
+                k++;
+            if (ranges == RANGES_LISTED) {
+                append(out, cap, &used, ", ...");
+                break;
+            }
+            append(out, cap, &used, k > j ? "%s%d-%d" : "%s%d", ranges ? ", " : "", hr[j].rank,
+                   hr[k].rank);
+            j = k + 1;
+        }
+        append(out, cap, &used, ")");
+        i = end;
+    }
+    if (hosts > listed) append(out, cap, &used, ", and %d more hosts", hosts - listed);
+}
+
+/*
+** Every rank's host name (MPI_Get_processor_name) to rank 0, for one line of the log: on a
+** cluster it shows the ranks landed where the allocation said, and it maps the cube's
+** `worker` (a rank) to a node when one node misbehaves.
+*/
+static rl_code gather_hosts(run_ctx *rc, rl_status *st)
+{
+    char name[MPI_MAX_PROCESSOR_NAME] = {0}, mine[HOST_LEN] = {0}, *all = NULL;
+    host_rank *hr = NULL;
+    int len = 0;
+    if (MPI_Get_processor_name(name, &len) != MPI_SUCCESS) snprintf(name, sizeof name, "?");
+    snprintf(mine, sizeof mine, "%s", name);
+    if (rc->rank == 0 && (!(all = rl_alloc((size_t)rc->size, HOST_LEN, st)) ||
+                          !(hr = rl_alloc((size_t)rc->size, sizeof *hr, st)))) {
+        rl_free(all);
+        return st->code;
+    }
+    int gathered = MPI_Gather(mine, HOST_LEN, MPI_CHAR, all, HOST_LEN, MPI_CHAR, 0, rc->comm);
+    if (gathered == MPI_SUCCESS && rc->rank == 0)
+        describe_hosts(all, hr, rc->size, rc->hosts, sizeof rc->hosts);
+    rl_free(hr);
+    rl_free(all);
+    RL_MPI(st, gathered);
+    return RL_OK;
+}
+
 static rl_code check_opts(const rl_run_opts *o, rl_status *st)
 {
     RL_CHECK(o->out_path && o->out_path[0], st, RL_EINPUT, "no output file given (-o OUT.nc)");
@@ -351,6 +444,7 @@ rl_code rl_run_sweep(const rl_spec *spec, MPI_Comm comm_in, const rl_run_opts *o
     if (!code) code = decide_training(rc.comm, rc.size, o, &rc.coordinator_trains, st);
     /* A rank failing there (rank 0 out of memory) leaves the others in the gather: abort. */
     if (!code && (code = gather_numerics(&rc, st)) && rc.size > 1) sum->abort_needed = true;
+    if (!code && (code = gather_hosts(&rc, st)) && rc.size > 1) sum->abort_needed = true;
     bool agreed = false; /* every rank failed the same check: they all stop cleanly */
     if (!code) {
         code = prepare_checkpoints(&rc, st);

@@ -157,6 +157,7 @@ typedef struct run_ctx {
     char ckpt_dir[RL_PATH_MAX]; /* OUT.nc.ckpt, absolute once it exists (all ranks) */
     char numerics[512];         /* rank 0: the training ranks' rl_rnn_numerics, or "mixed: ..." */
     bool numerics_mixed;        /* rank 0: the training ranks' strings differ */
+    char hosts[512];            /* rank 0: "P ranks on H hosts: NAME (ranks 0-3), ..." */
 } run_ctx;
 
 /*
