@@ -354,7 +354,7 @@ def robustness(directory):
 
 def main(directory):
     names = sorted(f for f in os.listdir(directory) if f.endswith(".nc"))
-    if not names:
+    if not names and not os.path.isdir(os.path.join(directory, "robustness")):
         print(f"reproduction.py: no results files in {directory}", file=sys.stderr)
         return 2
     files = []
