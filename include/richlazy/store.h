@@ -122,8 +122,14 @@ rl_code rl_store_begin_attempt(rl_store *s, size_t item, int worker, int *attemp
 rl_code rl_store_abandon_attempt(rl_store *s, size_t item, rl_status *st);
 /* Journals a result (r->item names the cell; a later result replaces an earlier one). */
 rl_code rl_store_add_result(rl_store *s, const rl_result *r, rl_status *st);
-/* fsyncs the journal: every record added so far is durable (invariant 1). */
+/*
+** fsyncs the journal: every record added so far is durable (invariant 1). If the journal's
+** path was replaced or removed under the run (git checkout, rsync, rm), first writes the
+** run's journal back to it (rl_store_journal_restores counts how often).
+*/
 rl_code rl_store_commit(rl_store *s, rl_status *st);
+/* Times this run wrote its journal back over a replaced or removed one: worth a warning. */
+int rl_store_journal_restores(const rl_store *s);
 /* Rewrites OUT.nc from the in-memory cells, atomically (invariant 2). */
 rl_code rl_store_snapshot(rl_store *s, rl_status *st);
 /* Seconds the last snapshot took (0 before the first): callers space snapshots by it. */

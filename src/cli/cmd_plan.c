@@ -123,7 +123,8 @@ static rl_code check_output(const rl_spec *spec, const char *out, rl_status *st)
     if (!rc && !info.resumed)
         printf("results: %s is new\n", out);
     else if (!rc && info.extended)
-        printf("results: extends %s (the spec adds axis values): keeps its %zu finished items\n",
+        printf("results: extends %s (the spec changed; every item it had is still in the "
+               "cube): keeps its %zu finished items\n",
                out, info.kept);
     else if (!rc)
         printf("results: resumes %s: %zu of %zu items finished\n", out, info.kept, lay.nitems);

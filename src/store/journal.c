@@ -468,3 +468,56 @@ rl_code rl_store_lock(int fd, const char *path, rl_status *st)
              path);
     RL_FAIL(st, RL_EIO, "locking %s: %s", path, strerror(errno));
 }
+
+/*
+** A run writes the journal through the descriptor it locked. If the path stops naming
+** that file while the run holds it (git checkout or stash, rsync, cp over it, rm), every
+** later record would go to a file no one can open again, and the next run would resume
+** from the stale copy. So before each commit the run compares the two and, if they
+** differ, writes everything the descriptor holds back to the path (tmp file, fsync,
+** rename) and continues on it: the run's own journal is the truth for its results file.
+** Another run holding the new file's lock is refused (RL_EINPUT), not overwritten.
+*/
+rl_code rl_store_journal_keep(int *fd, const char *path, const char *tmp, bool *restored,
+                              rl_status *st)
+{
+    struct stat held, named;
+    *restored = false;
+    RL_CHECK(fstat(*fd, &held) == 0, st, RL_EIO, "stat %s: %s", path, strerror(errno));
+    if (stat(path, &named) == 0 && named.st_dev == held.st_dev && named.st_ino == held.st_ino)
+        return RL_OK;
+    int other = open(path, O_RDONLY | O_CLOEXEC);
+    if (other >= 0) { /* the replacement: refuse if a run of its own holds it */
+        rl_code rc = rl_store_lock(other, path, st);
+        close(other);
+        RL_TRY(rc);
+    }
+    int out = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    RL_CHECK(out >= 0, st, RL_EIO, "creating %s: %s", tmp, strerror(errno));
+    rl_code rc = rl_store_lock(out, tmp, st);
+    unsigned char buf[1 << 16];
+    off_t at = 0;
+    ssize_t n = 0;
+    while (!rc && (n = pread(*fd, buf, sizeof buf, at)) > 0) {
+        rc = rl_store_write_all(out, buf, (size_t)n, tmp, st);
+        at += n;
+    }
+    if (!rc && n < 0)
+        rc =
+            rl_status_fail(st, RL_EIO, __FILE__, __LINE__, "reading %s: %s", path, strerror(errno));
+    if (!rc && fsync(out) != 0)
+        rc = rl_status_fail(st, RL_EIO, __FILE__, __LINE__, "fsync %s: %s", tmp, strerror(errno));
+    if (!rc && rename(tmp, path) != 0)
+        rc = rl_status_fail(st, RL_EIO, __FILE__, __LINE__, "renaming %s to %s: %s", tmp, path,
+                            strerror(errno));
+    if (!rc) rc = rl_store_fsync_dir(path, st);
+    if (rc) {
+        close(out);
+        unlink(tmp);
+        return rc;
+    }
+    close(*fd); /* its lock goes with it; out holds the same lock on the restored file */
+    *fd = out;  /* positioned at the end: the copy wrote every byte sequentially */
+    *restored = true;
+    return RL_OK;
+}

@@ -228,6 +228,41 @@ static int cmp_id(const void *a, const void *b)
     return strcmp(((const id_index *)a)->id, ((const id_index *)b)->id);
 }
 
+/*
+** The file's item `id` is not in this spec. Either the spec changed (the diff says how), or
+** the file was written by a build whose parameters named the same items otherwise (ids hash
+** every parameter, canon.c): then the diff is empty or shows only values equal to their
+** defaults, and a build of the file's commit can still resume it.
+*/
+static rl_code refuse_ids(const rl_store_source *src, int ncid, const char *hash,
+                          const char *canonical, const rl_store_layout *lay, const char *id,
+                          rl_status *st)
+{
+    char diff[640], *commit = NULL;
+    if (text_att(ncid, "richlazy_git_commit", &commit, st)) rl_status_clear(st);
+    rl_store_diff_lines(canonical, lay->canonical, diff, sizeof diff);
+    char why[160];
+    if (strcmp(hash, lay->hash) != 0)
+        rl_snprintf(why, sizeof why,
+                    "it belongs to a different spec (hash %.12s, now %.12s; its "
+                    "item %s is not in this spec)",
+                    hash, lay->hash, id);
+    else
+        rl_snprintf(why, sizeof why,
+                    "its item ids are not this build's (the same spec, hash "
+                    "%.12s; its item %s is not one of them)",
+                    hash, id);
+    rl_code rc = rl_status_fail(
+        st, RL_EINPUT, __FILE__, __LINE__,
+        "%s has no journal, and %s; refusing to mix results. What changed (- file, + now):\n%s"
+        "Adding values to an axis is allowed (finished items are kept); anything else needs a "
+        "new -o file. The file was written by commit %s: if nothing of substance changed, its "
+        "ids are that build's, and a build of that commit resumes it",
+        src->path, why, diff, commit ? commit : "(not recorded)");
+    rl_free(commit);
+    return rc;
+}
+
 /* src->to[i] = the layout's index of the file's item i; RL_EINPUT with a diff if one is absent. */
 static rl_code map_items(rl_store_source *src, int ncid, const rl_store_layout *lay, rl_status *st)
 {
@@ -254,17 +289,7 @@ static rl_code map_items(rl_store_source *src, int ncid, const rl_store_layout *
             missing = i;
     }
     src->extended = !rc && strcmp(hash, lay->hash) != 0;
-    if (!rc && missing < src->n) {
-        char diff[640];
-        rl_store_diff_lines(canonical, lay->canonical, diff, sizeof diff);
-        rc = rl_status_fail(st, RL_EINPUT, __FILE__, __LINE__,
-                            "%s has no journal, and it belongs to a different spec (hash %.12s, "
-                            "now %.12s; its item %s is not in this spec); refusing to mix "
-                            "results. What changed (- file, + now):\n%s"
-                            "Adding values to an axis is allowed (finished items are kept); "
-                            "anything else needs a new -o file",
-                            src->path, hash, lay->hash, ids[missing], diff);
-    }
+    if (!rc && missing < src->n) rc = refuse_ids(src, ncid, hash, canonical, lay, ids[missing], st);
     for (size_t i = 0; ids && i < src->n; i++)
         rl_free(ids[i]);
     rl_free(ids);

@@ -14,7 +14,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,60 +35,8 @@ struct rl_store {
     double session_times[MAX_SESSIONS];
     int n_sessions;
     double last_snapshot;
+    int restores; /* rl_store_journal_keep wrote the journal back */
 };
-
-/* ---- cells ---- */
-
-static void cell_reset(cell *c)
-{
-    rl_free(c->curve);
-    rl_free(c->reason);
-    memset(c, 0, sizeof *c);
-    c->status = RL_ITEM_PENDING;
-    c->worker = -1;
-    c->wall = NAN;
-    for (int m = 0; m < RL_NMEASURES; m++)
-        c->measure[m] = NAN;
-}
-
-/* True if any of the n values is a number (a curve an item did record). */
-static bool curve_measured(const float *v, int n)
-{
-    for (int r = 0; r < n; r++)
-        if (!isnan(v[r])) return true;
-    return false;
-}
-
-static rl_code cell_set_result(rl_store *s, cell *c, const rl_result *r, rl_status *st)
-{
-    s->counts[c->status]--;
-    s->counts[r->status]++;
-    c->status = (int8_t)r->status;
-    c->in_flight = false;
-    c->worker = r->worker;
-    c->wall = r->wall_seconds;
-    memcpy(c->measure, r->measure, sizeof c->measure);
-    rl_free(c->curve);
-    rl_free(c->reason);
-    c->curve = NULL;
-    c->curves = 0;
-    c->reason = NULL;
-    c->n_curve = r->n_curve < 0 ? 0 : r->n_curve > RL_CURVE_MAX ? RL_CURVE_MAX : r->n_curve;
-    if (c->n_curve > 0) {
-        size_t n = (size_t)c->n_curve;
-        if (!(c->curve = rl_alloc(RL_NCURVES * n, sizeof(float), st))) return st->code;
-        for (int k = 0; k < RL_NCURVES; k++) {
-            memcpy(c->curve + k * n, r->curve[k], n * sizeof(float));
-            if (curve_measured(r->curve[k], c->n_curve)) c->curves |= 1u << k;
-        }
-    }
-    size_t len = strnlen(r->reason, RL_REASON_MAX - 1);
-    if (len > 0) {
-        if (!(c->reason = rl_alloc(len + 1, 1, st))) return st->code;
-        memcpy(c->reason, r->reason, len);
-    }
-    return RL_OK;
-}
 
 /* ---- replaying the journal ---- */
 
@@ -126,7 +73,7 @@ static rl_code replay_one(void *ctx, const jrec *rec, rl_status *st)
             if (c->in_flight) c->attempts--;
             c->in_flight = false;
         } else {
-            RL_TRY(cell_set_result(s, c, &rec->result.r, st));
+            RL_TRY(rl_store_cell_set(c, s->counts, &rec->result.r, st));
             rp->kept++;
         }
     }
@@ -401,6 +348,22 @@ static rl_code mark_result(void *ctx, const jrec *rec, rl_status *st)
     return RL_OK;
 }
 
+/* The start of check and open: names checked, paths set, info zeroed, nothing opened. */
+static rl_code store_new(const char *nc_path, const rl_store_layout *lay, rl_store_open_info *info,
+                         rl_store **out, rl_status *st)
+{
+    memset(info, 0, sizeof *info);
+    RL_TRY(rl_store_cube_check_names(lay, st));
+    rl_store *s = rl_alloc(1, sizeof *s, st);
+    if (!s) return st->code;
+    s->fd = -1;
+    s->lay = lay;
+    rl_code rc = set_paths(s, nc_path, st);
+    if (rc) rl_free(s);
+    *out = rc ? NULL : s;
+    return rc;
+}
+
 /* The journal of s against s->lay, read only: what load_existing would decide. */
 static rl_code check_journal(rl_store *s, rl_store_open_info *info, rl_status *st)
 {
@@ -435,14 +398,10 @@ rl_code rl_store_check(const char *nc_path, const rl_store_layout *lay, rl_store
                        rl_status *st)
 {
     struct stat sb;
-    memset(info, 0, sizeof *info);
-    RL_TRY(rl_store_cube_check_names(lay, st));
-    rl_store *s = rl_alloc(1, sizeof *s, st);
-    if (!s) return st->code;
-    s->fd = -1;
-    s->lay = lay;
-    rl_code rc = set_paths(s, nc_path, st);
-    if (!rc && access(s->journal_path, F_OK) == 0) {
+    rl_store *s = NULL;
+    RL_TRY(store_new(nc_path, lay, info, &s, st));
+    rl_code rc = RL_OK;
+    if (access(s->journal_path, F_OK) == 0) {
         rc = check_journal(s, info, st);
     } else if (!rc && stat(s->nc_path, &sb) == 0) { /* run would rebuild the journal (create_new) */
         rl_store_source *src = NULL;
@@ -462,19 +421,15 @@ rl_code rl_store_open(const char *nc_path, const rl_store_layout *lay, int mpi_s
                       rl_store_open_info *info, rl_status *st)
 {
     rl_store_open_info dummy;
+    rl_store *s = NULL;
     *out = NULL;
     if (!info) info = &dummy;
-    memset(info, 0, sizeof *info);
-    RL_TRY(rl_store_cube_check_names(lay, st));
-    rl_store *s = rl_alloc(1, sizeof *s, st);
-    if (!s) return st->code;
-    s->fd = -1;
-    s->lay = lay;
-    rl_code rc = set_paths(s, nc_path, st);
-    if (!rc && !(s->cells = rl_alloc(lay->nitems, sizeof *s->cells, st))) rc = st->code;
+    RL_TRY(store_new(nc_path, lay, info, &s, st));
+    rl_code rc = RL_OK;
+    if (!(s->cells = rl_alloc(lay->nitems, sizeof *s->cells, st))) rc = st->code;
     if (!rc) {
         for (size_t i = 0; i < lay->nitems; i++)
-            cell_reset(&s->cells[i]);
+            rl_store_cell_reset(&s->cells[i]);
         s->counts[RL_ITEM_PENDING] = lay->nitems;
         rc = access(s->journal_path, F_OK) == 0 ? load_existing(s, info, st)
                                                 : create_new(s, info, st);
@@ -494,7 +449,7 @@ void rl_store_close(rl_store **ps)
     rl_store *s = *ps;
     if (s->cells)
         for (size_t i = 0; i < s->lay->nitems; i++)
-            cell_reset(&s->cells[i]);
+            rl_store_cell_reset(&s->cells[i]);
     rl_free(s->cells);
     if (s->fd >= 0) close(s->fd);
     rl_free(s);
@@ -566,15 +521,23 @@ rl_code rl_store_add_result(rl_store *s, const rl_result *r, rl_status *st)
     rec->r = *r;
     rec->r.attempts = c->attempts; /* the store counts attempts; the record repeats it */
     rl_code rc = append_result(s, rec, st);
-    if (!rc) rc = cell_set_result(s, c, &rec->r, st);
+    if (!rc) rc = rl_store_cell_set(c, s->counts, &rec->r, st);
     rl_free(rec);
     return rc;
 }
 
 rl_code rl_store_commit(rl_store *s, rl_status *st)
 {
+    bool restored;
+    RL_TRY(rl_store_journal_keep(&s->fd, s->journal_path, s->journal_tmp, &restored, st));
+    s->restores += restored;
     RL_CHECK(fdatasync(s->fd) == 0, st, RL_EIO, "fsync %s: %s", s->journal_path, strerror(errno));
     return RL_OK;
+}
+
+int rl_store_journal_restores(const rl_store *s)
+{
+    return s->restores;
 }
 
 rl_code rl_store_snapshot(rl_store *s, rl_status *st)

@@ -130,6 +130,12 @@ rl_code rl_store_write_all(int fd, const void *buf, size_t len, const char *path
 rl_code rl_store_fsync_dir(const char *path, rl_status *st);
 /* Exclusive advisory lock on fd; RL_EINPUT if another process holds it. */
 rl_code rl_store_lock(int fd, const char *path, rl_status *st);
+/*
+** If path no longer names the file open at *fd (replaced or removed under the run), writes
+** what *fd holds back to path through tmp and continues on it (*fd replaced, *restored set).
+*/
+rl_code rl_store_journal_keep(int *fd, const char *path, const char *tmp, bool *restored,
+                              rl_status *st);
 /* Unix time now, for records and attributes. */
 double rl_store_unix_now(void);
 
@@ -152,6 +158,13 @@ typedef struct cell {
     unsigned curves; /* bit k: curve k holds a number somewhere (it was recorded) */
     char *reason;    /* failure reason, or NULL */
 } cell;
+
+/* ---- cell.c ---- */
+
+/* Frees what c holds and makes it a pending item that never ran. */
+void rl_store_cell_reset(cell *c);
+/* c takes result r (replacing any earlier one); counts (by rl_item_status) follow. */
+rl_code rl_store_cell_set(cell *c, size_t counts[4], const rl_result *r, rl_status *st);
 
 /* Everything cube.c writes besides the cells. */
 typedef struct cube_meta {

@@ -3,7 +3,8 @@
 ** round-trip through close/reopen, a torn last record is dropped and the next
 ** append lands after the last good one, damage before the tail is an error, a
 ** changed spec is refused with a diff, added axis values keep finished items,
-** a second writer is locked out, and OUT.nc without a journal is not clobbered.
+** a second writer is locked out, a journal replaced or removed under a run is written
+** back, and OUT.nc without a journal is not clobbered.
 */
 #include "fixture.h"
 #include "rltest.h"
@@ -192,6 +193,47 @@ static void test_lock(const char *nc, const rl_store_layout *lay)
     rl_store_close(&first);
 }
 
+/*
+** The journal replaced under a run (git stash/checkout, cp over it) or removed: the next
+** commit writes the run's journal back to the path, and records after it land there.
+*/
+static void test_replaced_under_run(void)
+{
+    char dir[64], nc[128], journal[160], cmd[1024];
+    fixture f;
+    fixture_init(&f, 2, "0.003");
+    fixture_dir(dir, sizeof dir, nc, journal);
+    const rl_store_layout *lay = &f.lay;
+    write_history(nc, lay);
+    rl_status st = RL_STATUS_INIT;
+    rl_result r;
+    rl_store_open_info info;
+    rl_store *s = open_ok(nc, lay, NULL);
+    if (!s) return;
+    RL_TEST(rl_store_commit(s, &st) == RL_OK && rl_store_journal_restores(s) == 0,
+            "a commit with the journal in place restores nothing");
+    off_t held = file_size(journal);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s.old' && truncate -s 64 '%s.old' && mv '%s.old' '%s'",
+             journal, journal, journal, journal, journal);
+    RL_TEST(system(cmd) == 0 && file_size(journal) == 64,
+            "the journal was replaced by a stale copy");
+    fixture_result(&r, 5, RL_ITEM_DONE);
+    rl_code rc = rl_store_add_result(s, &r, &st);
+    if (!rc) rc = rl_store_commit(s, &st);
+    RL_TEST(rc == RL_OK && rl_store_journal_restores(s) == 1 && file_size(journal) > held,
+            "the commit wrote the run's journal back, the new result included (%s)", st.msg);
+    RL_TEST(unlink(journal) == 0, "the journal was removed");
+    rc = rl_store_commit(s, &st);
+    RL_TEST(rc == RL_OK && rl_store_journal_restores(s) == 2 && access(journal, F_OK) == 0,
+            "after a removal too (%s)", st.msg);
+    rl_store_close(&s);
+    s = open_ok(nc, lay, &info);
+    RL_TEST(s && rl_store_cell(s, 5).status == RL_ITEM_DONE,
+            "the next run finds the result journaled after the replacement");
+    rl_store_close(&s);
+    fixture_rmdir(dir);
+}
+
 static void test_changed_spec(const char *nc, const char *journal)
 {
     fixture other;
@@ -277,6 +319,7 @@ int main(void)
     test_damaged_last(nc, journal, &f.lay);
     test_corrupt_middle(nc, journal, &f.lay);
     test_lock(nc, &f.lay);
+    test_replaced_under_run();
     test_changed_spec(nc, journal);
     test_extension(nc, journal);
     test_nc_without_journal();
