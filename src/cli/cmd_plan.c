@@ -85,8 +85,10 @@ static rl_code print_cost(const rl_spec *spec, int cores, rl_status *st)
         order[i] = i;
     if (!rc) rc = rl_run_order(spec, order, n, st);
     double total = 0, largest = 0;
+    size_t capped = 0; /* items with a stop criterion: train.iterations is only their cap */
     for (size_t i = 0; i < n && !rc; i++) {
         rl_spec_fill_item(spec, order[i], it);
+        capped += it->params.train.stop_loss > 0 || it->params.train.stop_accuracy > 0;
         double s = rl_run_rates_item_seconds(rates, &it->params);
         total += s;
         largest = s > largest ? s : largest;
@@ -100,8 +102,12 @@ static rl_code print_cost(const rl_spec *spec, int cores, rl_status *st)
         rl_cli_duration(total, t_total, sizeof t_total);
         rl_cli_duration(wall, t_wall, sizeof t_wall);
         rl_cli_duration(largest, t_big, sizeof t_big);
-        printf("cost: %s of one core (largest item %s); ~%s on %d cores\n", t_total, t_big, t_wall,
-               cores);
+        printf("cost: %s%s of one core (largest item %s); ~%s on %d cores\n",
+               capped ? "at most " : "", t_total, t_big, t_wall, cores);
+        if (capped)
+            printf("  (%zu items stop at their criterion: they run train.iterations only if they "
+                   "never reach it)\n",
+                   capped);
         printf("  (speed measured here: %d training shapes probed in %.2f s of CPU; a free core "
                "each)\n",
                rl_run_rates_shapes(rates), rl_run_rates_probe_seconds(rates));

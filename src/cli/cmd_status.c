@@ -145,6 +145,7 @@ static void rate_and_eta(const rl_store_view *v, summary *s)
     double work = 0, secs = 0, left = 0, longest = 0;
     s->eta = NAN;
     s->elapsed = isnan(v->session_start) ? NAN : until - v->session_start;
+    if (s->elapsed < 0) s->elapsed = 0; /* a run that found nothing to do wrote no snapshot */
     for (size_t i = 0; i < v->nitems; i++)
         s->finished_run += !isnan(v->wall[i]) && v->started[i] >= v->session_start;
     s->per_min = s->elapsed > 0 ? 60.0 * (double)s->finished_run / s->elapsed : NAN;

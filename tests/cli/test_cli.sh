@@ -106,6 +106,9 @@ check "--dump wrote a NetCDF file" test -s "$tmp/item.nc"
 
 # Training to a criterion: status and report count the items that reached it.
 printf 'name: crit\naxes:\n  task: [2af, dms]\nparams:\n  model.hidden: 24\n  train: {iterations: 400, batch: 16, curve_every: 20, stop_accuracy: 0.7}\n  probe: {trials: 64, kernel_trials: 4}\n' > "$tmp/crit.yaml"
+"$rl" plan "$tmp/crit.yaml" > "$tmp/crit.plan"
+check "plan states the cost of criterion items as a bound" \
+  bash -c "grep -A1 -E '^cost: at most ' '$tmp/crit.plan' | grep -q '2 items stop at their criterion'"
 OPENBLAS_NUM_THREADS=1 "$rl" run "$tmp/crit.yaml" -o "$tmp/crit.nc" > /dev/null 2> "$tmp/crit.err"
 check "a sweep with train.stop_accuracy runs (exit 0)" test $? -eq 0
 if [ "$(nproc)" -gt 1 ]; then
