@@ -175,11 +175,12 @@ static rl_code read_journal(rl_store_view *v, const char *path, bool times_only,
 
 /* ---- from OUT.nc ---- */
 
+/* A failed netCDF call on OUT.nc (every file this reads with netCDF) of view v. */
 #define NCR(st, call)                                                                              \
     do {                                                                                           \
         int nc_rc_ = (call);                                                                       \
         if (nc_rc_ != NC_NOERR)                                                                    \
-            RL_FAIL((st), RL_EIO, "reading %s: %s (%s)", v->source, nc_strerror(nc_rc_), #call);   \
+            RL_FAIL((st), RL_EIO, "reading %s: %s (%s)", v->nc_path, nc_strerror(nc_rc_), #call);  \
     } while (0)
 
 static rl_code nc_strings(rl_store_view *v, int ncid, int var, size_t n, char **out, rl_status *st)
@@ -428,13 +429,6 @@ rl_code rl_store_check_results(const char *nc_path, rl_status *st)
     return RL_OK;
 }
 
-#define NCM(st, call)                                                                              \
-    do {                                                                                           \
-        int nc_rc_ = (call);                                                                       \
-        if (nc_rc_ != NC_NOERR)                                                                    \
-            RL_FAIL((st), RL_EIO, "reading %s: %s (%s)", v->nc_path, nc_strerror(nc_rc_), #call);  \
-    } while (0)
-
 /* Variable `name` of the open OUT.nc into *out (left NULL if absent), fill as NaN. */
 static rl_code read_measure(const rl_store_view *v, int ncid, const char *name, double **out,
                             rl_status *st)
@@ -443,23 +437,23 @@ static rl_code read_measure(const rl_store_view *v, int ncid, const char *name, 
     nc_type type;
     double fill = NC_FILL_DOUBLE;
     if (nc_inq_varid(ncid, name, &var) != NC_NOERR) return RL_OK; /* an older build's file */
-    NCM(st, nc_inq_varndims(ncid, var, &ndims));
+    NCR(st, nc_inq_varndims(ncid, var, &ndims));
     bool same = ndims == v->ndims; /* then ndims <= RL_MAX_DIMS: dimids holds them */
-    if (same) NCM(st, nc_inq_vardimid(ncid, var, dimids));
+    if (same) NCR(st, nc_inq_vardimid(ncid, var, dimids));
     for (int d = 0; same && d < ndims; d++) {
         size_t len;
-        NCM(st, nc_inq_dimlen(ncid, dimids[d], &len));
+        NCR(st, nc_inq_dimlen(ncid, dimids[d], &len));
         same = len == (size_t)v->dim_sizes[d];
     }
     RL_CHECK(same, st, RL_EINPUT,
              "%s and %s describe different cubes (a spec extended during a run?); try again "
              "once the run has written its next snapshot",
              v->nc_path, v->source);
-    NCM(st, nc_inq_vartype(ncid, var, &type));
+    NCR(st, nc_inq_vartype(ncid, var, &type));
     /* cube.c writes every measure as NC_DOUBLE */
     RL_CHECK(type == NC_DOUBLE, st, RL_EIO, "%s: measure `%s` is not a double variable", v->nc_path,
              name);
-    NCM(st, nc_inq_var_fill(ncid, var, &no_fill, &fill));
+    NCR(st, nc_inq_var_fill(ncid, var, &no_fill, &fill));
     double *x = rl_alloc(v->nitems ? v->nitems : 1, sizeof *x, st);
     if (!x) return st->code;
     int nc_rc = nc_get_var_double(ncid, var, x);
