@@ -151,17 +151,23 @@ rl_code rl_store_nc_commit(int ncid, const char *path, const char *tmp, rl_statu
 /* Closes ncid after an error and frees its memory; nothing reaches the disk. */
 void rl_store_nc_discard(int ncid);
 
-/* ---- the reader (any process: `richlazy status`, tests) ---- */
+/* ---- the reader (any process: `richlazy status`, `richlazy report`, tests) ---- */
 
-/* The bookkeeping of a results file, read from OUT.nc or from its journal when that is newer. */
+/*
+** The bookkeeping of a results file, read from OUT.nc or from its journal when that is newer.
+** The one reader of results files outside the writer: the cli includes no netCDF header.
+*/
 typedef struct rl_store_view {
-    char source[RL_PATH_MAX]; /* the file actually read */
-    char name[256];           /* spec name */
-    char hash[65];            /* spec hash */
+    char source[RL_PATH_MAX];  /* the file actually read */
+    char nc_path[RL_PATH_MAX]; /* OUT.nc as given (measures are read from it) */
+    char name[256];            /* spec name */
+    char hash[65];             /* spec hash */
     int ndims;
     char dim_names[RL_MAX_DIMS][64];
     int dim_sizes[RL_MAX_DIMS];
-    char **labels[RL_MAX_DIMS]; /* coordinate values as text */
+    char **labels[RL_MAX_DIMS];    /* coordinate values as text */
+    char *dim_params[RL_MAX_DIMS]; /* parameter paths each axis sets, space-separated (OUT.nc's
+                                   ** `parameters`); "" without OUT.nc or that attribute */
     size_t nitems;
     int8_t *status; /* rl_item_status per item (row-major) */
     int32_t *attempts;
@@ -192,5 +198,25 @@ rl_code rl_store_view_open_journal(const char *nc_path, rl_store_view **out, rl_
 */
 int rl_store_active(const char *nc_path);
 void rl_store_view_destroy(rl_store_view **v);
+/*
+** Any process. RL_OK if nc_path opens as netCDF and is a results file (it has
+** `status`). RL_EINPUT otherwise, saying which: "cannot open OUT.nc: <netCDF's
+** reason>; valid: ..." or "OUT.nc is netCDF but not a richlazy results file". For
+** readers of measures (rl_store_view_measure), which need OUT.nc itself: a view
+** opens from the journal alone.
+*/
+rl_code rl_store_check_results(const char *nc_path, rl_status *st);
+/*
+** Any process. Measure m of every item, read from OUT.nc (v->nc_path, the last
+** snapshot) also when v's bookkeeping came from a newer journal.
+**   v       (in)  an open view; m < RL_NMEASURES (asserted)
+**   values  (out) v->nitems doubles in row-major item order (rl_free them); the
+**                 variable's fill value (an item never finished) reads as NaN, and so
+**                 does a NaN written for a diverged item: tell them apart by v->status.
+**                 NULL (and RL_OK) if OUT.nc has no such variable (an older build's).
+** Errors: RL_EINPUT if OUT.nc's cube is not v's (a journal ahead of OUT.nc for a spec
+** that gained axis values since the last snapshot); RL_EIO if a read fails.
+*/
+rl_code rl_store_view_measure(const rl_store_view *v, rl_measure m, double **values, rl_status *st);
 
 #endif /* RICHLAZY_STORE_H */

@@ -4,8 +4,8 @@
 ** over seeds of every setting (every axis but `seed`), and Spearman's rho of the
 ** measure against the rank axis within each setting of the other axes.
 ** Why in C: a first look where the Python stack is missing (a cluster login node).
-** Axes, labels and status come through rl_store_view, as for `richlazy status`;
-** the view carries no measures, so those are read from OUT.nc here.
+** Everything comes through store's view (rl_store_view), as for `richlazy status`:
+** axes, labels and status (OUT.nc or its newer journal), measures (OUT.nc).
 ** Statistics use done items only: a diverged item has no trained measures, and
 ** mixing its init-only values (eff_rank_eig, ...) in would change n per measure.
 ** Trends are stated twice (stats.c): pooled over every item, with the t
@@ -16,7 +16,6 @@
 */
 #include <getopt.h>
 #include <math.h>
-#include <netcdf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,68 +156,24 @@ static void print_group(const rl_store_view *v, size_t g, unsigned skip, const i
 
 /* ---- reading ---- */
 
-#define NCR(st, r, call)                                                                           \
-    do {                                                                                           \
-        int nc_rc_ = (call);                                                                       \
-        if (nc_rc_ != NC_NOERR)                                                                    \
-            RL_FAIL((st), RL_EIO, "reading %s: %s (%s)", (r)->path, nc_strerror(nc_rc_), #call);   \
-    } while (0)
-
 /* Reads measure m into r->value[m] (NaN unless the item is done), if the file has it. */
-static rl_code read_measure(report *r, int ncid, int m, rl_status *st)
+static rl_code read_measure(report *r, int m, rl_status *st)
 {
     const rl_store_view *v = r->view;
-    int var, ndims, dimids[RL_MAX_DIMS + 1], no_fill = 0;
-    double fill = NC_FILL_DOUBLE;
-    if (nc_inq_varid(ncid, rl_measure_get((rl_measure)m)->name, &var) != NC_NOERR)
-        return RL_OK; /* written by an older richlazy without this measure */
-    NCR(st, r, nc_inq_varndims(ncid, var, &ndims));
-    bool same = ndims == v->ndims;
-    NCR(st, r, nc_inq_vardimid(ncid, var, dimids));
-    for (int d = 0; same && d < ndims; d++) {
-        size_t len;
-        NCR(st, r, nc_inq_dimlen(ncid, dimids[d], &len));
-        same = len == (size_t)v->dim_sizes[d];
-    }
-    RL_CHECK(same, st, RL_EINPUT,
-             "%s and %s describe different cubes (a spec extended during a run?); report "
-             "again once the run has written its next snapshot",
-             r->path, v->source);
-    NCR(st, r, nc_inq_var_fill(ncid, var, &no_fill, &fill));
-    double *x = rl_alloc(v->nitems, sizeof *x, st);
-    if (!x) return st->code;
-    r->value[m] = x;
-    NCR(st, r, nc_get_var_double(ncid, var, x));
-    for (size_t i = 0; i < v->nitems; i++) /* networks that did not learn are not compared */
-        if (v->status[i] != RL_ITEM_DONE || (v->any_criterion && v->reached[i] != 1) ||
-            (!no_fill && x[i] == fill))
-            x[i] = NAN;
+    RL_TRY(rl_store_view_measure(v, (rl_measure)m, &r->value[m], st));
+    double *x = r->value[m]; /* NULL: written by an older richlazy without this measure */
+    for (size_t i = 0; x && i < v->nitems; i++) /* networks that did not learn are not compared */
+        if (v->status[i] != RL_ITEM_DONE || (v->any_criterion && v->reached[i] != 1)) x[i] = NAN;
     return RL_OK;
 }
 
-/* The `parameters` attribute of axis d's coordinate ("" if absent). */
-static void axis_parameters(int ncid, const char *dim, char *buf, size_t cap)
-{
-    int var;
-    size_t len;
-    buf[0] = '\0';
-    if (nc_inq_varid(ncid, dim, &var) != NC_NOERR ||
-        nc_inq_attlen(ncid, var, "parameters", &len) != NC_NOERR || len >= cap)
-        return;
-    if (nc_get_att_text(ncid, var, "parameters", buf) == NC_NOERR)
-        buf[len] = '\0';
-    else
-        buf[0] = '\0';
-}
-
 /* Finds the seed axis and the trend axis (--trend, or the rank axis if any). */
-static rl_code find_axes(report *r, int ncid, rl_status *st)
+static rl_code find_axes(report *r, rl_status *st)
 {
     const rl_store_view *v = r->view;
     r->seed_dim = r->trend_dim = -1;
     for (int d = 0; d < v->ndims; d++) {
-        char params[256];
-        axis_parameters(ncid, v->dim_names[d], params, sizeof params);
+        const char *params = v->dim_params[d];
         bool is_rank = strcmp(v->dim_names[d], "rank") == 0 || strcmp(params, "init.rank") == 0 ||
                        strcmp(params, "linear.rank") == 0;
         if (strcmp(v->dim_names[d], "seed") == 0) r->seed_dim = d;
@@ -245,33 +200,16 @@ static rl_code find_axes(report *r, int ncid, rl_status *st)
     return RL_OK;
 }
 
-/* Opens OUT.nc, refusing (RL_EINPUT) anything but a results file. */
-static rl_code open_results(const char *path, int *ncid, rl_status *st)
-{
-    int status_var, nc_rc = nc_open(path, NC_NOWRITE, ncid);
-    RL_CHECK(nc_rc == NC_NOERR, st, RL_EINPUT,
-             "cannot open %s: %s; valid: an OUT.nc written by `richlazy run`", path,
-             nc_strerror(nc_rc));
-    if (nc_inq_varid(*ncid, "status", &status_var) == NC_NOERR) return RL_OK;
-    nc_close(*ncid);
-    RL_FAIL(st, RL_EINPUT, "%s is netCDF but not a richlazy results file (no `status` variable)",
-            path);
-}
-
+/* OUT.nc must be a results file: the measures are read from it, even when a newer journal
+** gives the status. */
 static rl_code read_values(report *r, rl_status *st)
 {
-    int ncid;
-    /* The file is closed while the view reads it: HDF5 shares one handle between two
-    ** opens of a file, and the view's close would pull it from under ours. */
-    RL_TRY(open_results(r->path, &ncid, st));
-    nc_close(ncid);
+    RL_TRY(rl_store_check_results(r->path, st));
     RL_TRY(rl_store_view_open(r->path, &r->view, st));
-    RL_TRY(open_results(r->path, &ncid, st));
-    rl_code rc = find_axes(r, ncid, st);
-    for (int m = 0; !rc && m < RL_NMEASURES; m++)
-        if (r->chosen[m]) rc = read_measure(r, ncid, m, st);
-    nc_close(ncid);
-    return rc;
+    RL_TRY(find_axes(r, st));
+    for (int m = 0; m < RL_NMEASURES; m++)
+        if (r->chosen[m]) RL_TRY(read_measure(r, m, st));
+    return RL_OK;
 }
 
 /* ---- printing ---- */

@@ -1,6 +1,7 @@
 /*
-** view.c: reads the bookkeeping of a results file for `richlazy status` and the
-** tests (module: store). Any process; no lock is taken.
+** view.c: reads the bookkeeping of a results file for `richlazy status`, `richlazy
+** report` and the tests, and report's measures (module: store). Any process; no
+** lock is taken. The only reader of results files: the cli calls no netCDF function.
 ** Why two sources: OUT.nc is what users copy around, but during a run the
 ** journal is ahead of it (snapshots come in batches). The journal is read when
 ** it is at least as new as OUT.nc (or OUT.nc is missing); it alone knows which
@@ -9,6 +10,7 @@
 */
 #include "store_int.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -55,6 +57,7 @@ void rl_store_view_destroy(rl_store_view **pv)
         for (int k = 0; v->labels[d] && k < v->dim_sizes[d]; k++)
             rl_free(v->labels[d][k]);
         rl_free(v->labels[d]);
+        rl_free(v->dim_params[d]);
     }
     for (size_t i = 0; v->reasons && i < v->nitems; i++)
         rl_free(v->reasons[i]);
@@ -172,11 +175,12 @@ static rl_code read_journal(rl_store_view *v, const char *path, bool times_only,
 
 /* ---- from OUT.nc ---- */
 
+/* A failed netCDF call on OUT.nc (every file this reads with netCDF) of view v. */
 #define NCR(st, call)                                                                              \
     do {                                                                                           \
         int nc_rc_ = (call);                                                                       \
         if (nc_rc_ != NC_NOERR)                                                                    \
-            RL_FAIL((st), RL_EIO, "reading %s: %s (%s)", v->source, nc_strerror(nc_rc_), #call);   \
+            RL_FAIL((st), RL_EIO, "reading %s: %s (%s)", v->nc_path, nc_strerror(nc_rc_), #call);  \
     } while (0)
 
 static rl_code nc_strings(rl_store_view *v, int ncid, int var, size_t n, char **out, rl_status *st)
@@ -298,20 +302,43 @@ static rl_code from_nc(rl_store_view *v, rl_status *st)
     return rc;
 }
 
-/* The `spec` attribute of OUT.nc (the YAML the run read), if it has one. */
-static void nc_spec_text(rl_store_view *v, const char *nc_path)
+/* The `parameters` attribute of OUT.nc's coordinate variable `dim`, or "" (optional). */
+static char *nc_axis_params(int ncid, const char *dim, rl_status *st)
+{
+    int var;
+    size_t len = 0;
+    bool have = nc_inq_varid(ncid, dim, &var) == NC_NOERR &&
+                nc_inq_attlen(ncid, var, "parameters", &len) == NC_NOERR;
+    char *text = rl_alloc(have ? len + 1 : 1, 1, st); /* zeroed: text[len] ends it */
+    if (text && have && nc_get_att_text(ncid, var, "parameters", text) != NC_NOERR)
+        memset(text, 0, len + 1);
+    return text;
+}
+
+/*
+** What only OUT.nc holds, whichever file the bookkeeping came from: the `spec`
+** attribute (the YAML the run read; NULL if absent) and each axis's `parameters`
+** ("" if absent, or without OUT.nc). Missing pieces are no error; memory is.
+*/
+static rl_code nc_extras(rl_store_view *v, bool have_nc, rl_status *st)
 {
     int ncid;
     size_t len;
     rl_status quiet = RL_STATUS_INIT;
-    if (nc_open(nc_path, NC_NOWRITE, &ncid) != NC_NOERR) return;
-    if (nc_inq_attlen(ncid, NC_GLOBAL, "spec", &len) == NC_NOERR &&
+    bool open = have_nc && nc_open(v->nc_path, NC_NOWRITE, &ncid) == NC_NOERR;
+    if (open && nc_inq_attlen(ncid, NC_GLOBAL, "spec", &len) == NC_NOERR &&
         (v->spec_text = rl_alloc(len + 1, 1, &quiet)) &&
         nc_get_att_text(ncid, NC_GLOBAL, "spec", v->spec_text) != NC_NOERR) {
         rl_free(v->spec_text);
         v->spec_text = NULL;
     }
-    nc_close(ncid);
+    rl_code rc = RL_OK;
+    for (int d = 0; !rc && d < v->ndims; d++) {
+        v->dim_params[d] = open ? nc_axis_params(ncid, v->dim_names[d], st) : dup_str("", st);
+        if (!v->dim_params[d]) rc = st->code;
+    }
+    if (open) nc_close(ncid);
+    return rc;
 }
 
 /* ---- public ---- */
@@ -321,9 +348,11 @@ static rl_code view_open(const char *nc_path, bool prefer_journal, rl_store_view
 {
     char journal[RL_PATH_MAX + 16];
     struct stat nc_sb, j_sb;
+    assert(nc_path && out && st);
     *out = NULL;
-    RL_CHECK(rl_snprintf(journal, sizeof journal, "%s.journal", nc_path), st, RL_EINPUT,
-             "path too long: %s", nc_path);
+    RL_CHECK(strlen(nc_path) < RL_PATH_MAX &&
+                 rl_snprintf(journal, sizeof journal, "%s.journal", nc_path),
+             st, RL_EINPUT, "path too long: %s", nc_path);
     bool have_nc = stat(nc_path, &nc_sb) == 0, have_j = stat(journal, &j_sb) == 0;
     RL_CHECK(have_nc || have_j, st, RL_EINPUT, "no results at %s (neither it nor %s exists)",
              nc_path, journal);
@@ -334,6 +363,7 @@ static rl_code view_open(const char *nc_path, bool prefer_journal, rl_store_view
     rl_store_view *v = rl_alloc(1, sizeof *v, st);
     if (!v) return st->code;
     rl_snprintf(v->source, sizeof v->source, "%s", use_j ? journal : nc_path);
+    rl_snprintf(v->nc_path, sizeof v->nc_path, "%s", nc_path);
     v->created = v->session_start = v->updated = NAN;
     rl_code rc = use_j ? read_journal(v, journal, false, st) : from_nc(v, st);
     if (!rc && !use_j && have_j) { /* times only; a journal that will not read is no error */
@@ -341,7 +371,7 @@ static rl_code view_open(const char *nc_path, bool prefer_journal, rl_store_view
         read_journal(v, journal, true, &quiet);
     }
     if (have_j) v->updated = (double)j_sb.st_mtim.tv_sec + 1e-9 * (double)j_sb.st_mtim.tv_nsec;
-    if (!rc && have_nc) nc_spec_text(v, nc_path);
+    if (!rc) rc = nc_extras(v, have_nc, st);
     for (size_t i = 0; !rc && i < v->nitems; i++)
         if (!v->reasons[i] && !(v->reasons[i] = dup_str("", st))) rc = st->code;
     if (rc) {
@@ -373,4 +403,78 @@ int rl_store_active(const char *nc_path)
         active = errno == EWOULDBLOCK ? 1 : -1;
     close(fd); /* releases the shared lock, if taken */
     return active;
+}
+
+/* ---- measures, from OUT.nc ---- */
+
+/* Opens nc_path if it is a results file (RL_EINPUT saying why not, as rl_store_check_results). */
+static rl_code open_results(const char *nc_path, int *ncid, rl_status *st)
+{
+    int var, nc_rc = nc_open(nc_path, NC_NOWRITE, ncid);
+    RL_CHECK(nc_rc == NC_NOERR, st, RL_EINPUT,
+             "cannot open %s: %s; valid: an OUT.nc written by `richlazy run`", nc_path,
+             nc_strerror(nc_rc));
+    if (nc_inq_varid(*ncid, "status", &var) == NC_NOERR) return RL_OK;
+    nc_close(*ncid);
+    RL_FAIL(st, RL_EINPUT, "%s is netCDF but not a richlazy results file (no `status` variable)",
+            nc_path);
+}
+
+rl_code rl_store_check_results(const char *nc_path, rl_status *st)
+{
+    int ncid;
+    assert(nc_path && st);
+    RL_TRY(open_results(nc_path, &ncid, st));
+    nc_close(ncid);
+    return RL_OK;
+}
+
+/* Variable `name` of the open OUT.nc into *out (left NULL if absent), fill as NaN. */
+static rl_code read_measure(const rl_store_view *v, int ncid, const char *name, double **out,
+                            rl_status *st)
+{
+    int var, ndims, dimids[RL_MAX_DIMS], no_fill = 0;
+    nc_type type;
+    double fill = NC_FILL_DOUBLE;
+    if (nc_inq_varid(ncid, name, &var) != NC_NOERR) return RL_OK; /* an older build's file */
+    NCR(st, nc_inq_varndims(ncid, var, &ndims));
+    bool same = ndims == v->ndims; /* then ndims <= RL_MAX_DIMS: dimids holds them */
+    if (same) NCR(st, nc_inq_vardimid(ncid, var, dimids));
+    for (int d = 0; same && d < ndims; d++) {
+        size_t len;
+        NCR(st, nc_inq_dimlen(ncid, dimids[d], &len));
+        same = len == (size_t)v->dim_sizes[d];
+    }
+    RL_CHECK(same, st, RL_EINPUT,
+             "%s and %s describe different cubes (a spec extended during a run?); try again "
+             "once the run has written its next snapshot",
+             v->nc_path, v->source);
+    NCR(st, nc_inq_vartype(ncid, var, &type));
+    /* cube.c writes every measure as NC_DOUBLE */
+    RL_CHECK(type == NC_DOUBLE, st, RL_EIO, "%s: measure `%s` is not a double variable", v->nc_path,
+             name);
+    NCR(st, nc_inq_var_fill(ncid, var, &no_fill, &fill));
+    double *x = rl_alloc(v->nitems ? v->nitems : 1, sizeof *x, st);
+    if (!x) return st->code;
+    int nc_rc = nc_get_var_double(ncid, var, x);
+    if (nc_rc != NC_NOERR) {
+        rl_free(x);
+        RL_FAIL(st, RL_EIO, "reading %s: %s (variable %s)", v->nc_path, nc_strerror(nc_rc), name);
+    }
+    for (size_t i = 0; !no_fill && i < v->nitems; i++)
+        if (x[i] == fill) x[i] = NAN;
+    *out = x;
+    return RL_OK;
+}
+
+rl_code rl_store_view_measure(const rl_store_view *v, rl_measure m, double **values, rl_status *st)
+{
+    int ncid;
+    assert(v && values && st);
+    assert((int)m >= 0 && m < RL_NMEASURES);
+    *values = NULL;
+    RL_TRY(open_results(v->nc_path, &ncid, st));
+    rl_code rc = read_measure(v, ncid, rl_measure_get(m)->name, values, st);
+    nc_close(ncid);
+    return rc;
 }

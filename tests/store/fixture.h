@@ -85,6 +85,32 @@ static inline void fixture_result(rl_result *r, size_t item, rl_item_status stat
     if (status == RL_ITEM_FAILED) snprintf(r->reason, sizeof r->reason, "bad data file %zu", item);
 }
 
+/*
+** A store for lay at nc, as the cube and view tests read it: items 0 done, 1 diverged,
+** 2 failed (all journaled), 3 in flight (attempt begun), the rest untouched; one
+** session of 3 ranks; committed and snapshotted once. NULL (closed) if any step failed.
+*/
+static inline rl_store *fixture_store(const char *nc, const rl_store_layout *lay, rl_status *st)
+{
+    rl_store *s = NULL;
+    rl_result r;
+    int attempt;
+    rl_store_open(nc, lay, 3, &s, NULL, st);
+    for (size_t i = 0; s && i < 4; i++)
+        rl_store_begin_attempt(s, i, 1, &attempt, st);
+    for (int i = 0; s && i < 3; i++) {
+        fixture_result(&r, (size_t)i,
+                       i == 0   ? RL_ITEM_DONE
+                       : i == 1 ? RL_ITEM_DIVERGED
+                                : RL_ITEM_FAILED);
+        rl_store_add_result(s, &r, st);
+    }
+    if (s) rl_store_commit(s, st);
+    if (s) rl_store_snapshot(s, st);
+    if (st->code != RL_OK) rl_store_close(&s);
+    return s;
+}
+
 /* A fresh empty directory under /tmp; paths of OUT.nc and its journal inside it. */
 static inline void fixture_dir(char *dir, size_t cap, char *nc, char *journal)
 {

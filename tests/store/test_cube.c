@@ -16,25 +16,11 @@
 
 #define KA RL_MEASURE_kernel_alignment
 
-/* Items 0 done, 1 diverged, 2 failed, 3 in flight; 4, 5 untouched. */
+/* fixture_store: items 0 done, 1 diverged, 2 failed, 3 in flight; 4, 5 untouched. */
 static rl_store *make_store(const char *nc, const rl_store_layout *lay)
 {
     rl_status st = RL_STATUS_INIT;
-    rl_store *s = NULL;
-    rl_result r;
-    int attempt;
-    rl_store_open(nc, lay, 3, &s, NULL, &st);
-    for (size_t i = 0; s && i < 4; i++)
-        rl_store_begin_attempt(s, i, 1, &attempt, &st);
-    for (int i = 0; s && i < 3; i++) {
-        fixture_result(&r, (size_t)i,
-                       i == 0   ? RL_ITEM_DONE
-                       : i == 1 ? RL_ITEM_DIVERGED
-                                : RL_ITEM_FAILED);
-        rl_store_add_result(s, &r, &st);
-    }
-    if (s) rl_store_commit(s, &st);
-    if (s) rl_store_snapshot(s, &st);
+    rl_store *s = fixture_store(nc, lay, &st);
     RL_TEST(s && st.code == RL_OK, "store with 3 results snapshotted (%s)", st.msg);
     return s;
 }
