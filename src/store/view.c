@@ -291,12 +291,12 @@ static rl_code nc_read(rl_store_view *v, int ncid, rl_status *st)
     return rc;
 }
 
+static rl_code open_results(const char *nc_path, int *ncid, rl_status *st);
+
 static rl_code from_nc(rl_store_view *v, rl_status *st)
 {
     int ncid;
-    int nc_rc = nc_open(v->source, NC_NOWRITE, &ncid);
-    RL_CHECK(nc_rc == NC_NOERR, st, RL_EINPUT, "cannot open %s as netCDF: %s", v->source,
-             nc_strerror(nc_rc));
+    RL_TRY(open_results(v->source, &ncid, st));
     rl_code rc = nc_read(v, ncid, st);
     nc_close(ncid);
     return rc;

@@ -104,6 +104,13 @@ for k in weight_change rep_alignment kernel_alignment final_loss final_accuracy 
 done
 check "--dump wrote a NetCDF file" test -s "$tmp/item.nc"
 
+# Files that are not results files: one message, exit 2, from status as from report.
+ncgen -o "$tmp/other.nc" <<< 'netcdf other { dimensions: a = 1; variables: int v(a); }'
+check "status on a netCDF file that is no results file exits 2" status_is 2 "$rl" status "$tmp/other.nc"
+check "... and says so" bash -c "'$rl' status '$tmp/other.nc' 2>&1 | grep -q 'not a richlazy results file'"
+echo junk > "$tmp/junk.nc"
+check "status on a file that is no netCDF exits 2" status_is 2 "$rl" status "$tmp/junk.nc"
+
 # Training to a criterion: status and report count the items that reached it.
 printf 'name: crit\naxes:\n  task: [2af, dms]\nparams:\n  model.hidden: 24\n  train: {iterations: 400, batch: 16, curve_every: 20, stop_accuracy: 0.7}\n  probe: {trials: 64, kernel_trials: 4}\n' > "$tmp/crit.yaml"
 "$rl" plan "$tmp/crit.yaml" > "$tmp/crit.plan"
