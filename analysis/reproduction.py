@@ -174,6 +174,10 @@ def rank_rows(name, ds, claims=RANK_CLAIMS, sign=True):
             note = f"pooled rho {fmt(r.rho_pooled, 2)} (n {r.n_items})"
             if dropped and len(kept) >= 3:
                 note += f"; {axis} {'/'.join(map(str, kept))} only ({dropped})"
+            elif dropped and r.n_seeds > 0:  # untested; what the seeds that all learned say
+                note += (f"; the {int(r.n_seeds)} seeds with >= 3 learned {axis} values: "
+                         f"Wilcoxon p {fmt_p(r.p)} (exploratory: a selected subset, outside "
+                         f"the family)")
             out.append(row(name, setting_label(setting, over), measure, s if sign else 0, r,
                            "rho per seed", note, dropped if len(kept) < 3 else ""))
     return out

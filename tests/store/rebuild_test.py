@@ -12,6 +12,10 @@ finished item; `richlazy run` rebuilds the journal from it and continues the swe
   older      a copy rewritten without the variables an older richlazy lacked
              (iterations_trained, criterion_reached, the kernel curves): it continues, those
              read as NaN for the kept items, every other variable bitwise as the reference
+  replaced   the journal replaced under a running sweep (as `git stash` or `git checkout` of
+             a committed journal does: the same bytes, a new file): the run writes its own
+             journal back at its next commit and says so; a rerun finds every item finished
+             in the journal, and the cube equals an uninterrupted run
   refused    a copy under a changed spec: exit 2 with a diff, nothing written; a file that
              is not netCDF: exit 2, nothing written
 Exit 0 = all passed, 1 = a check failed, 77 = skipped (no mpirun, xarray or netCDF4).
@@ -200,6 +204,33 @@ def case_refused(src):
           f"refused: a file that is not netCDF exits 2, nothing written (exit {r.returncode})")
 
 
+def case_replaced(spec, ref):
+    out = path("live.nc")
+    journal = out + ".journal"
+    p = subprocess.Popen(["mpirun", "--oversubscribe", "-n", "2", EXE, "run", spec, "-o", out,
+                          "--progress-every", "1000"], env=ENV, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline, done = time.time() + 120, 0
+    while time.time() < deadline and done < 2:
+        r = subprocess.run([EXE, "status", out], capture_output=True, text=True, env=ENV)
+        m = re.search(r"items: (\d+) done", r.stdout)
+        done = int(m[1]) if r.returncode == 0 and m else 0
+        time.sleep(0.05)
+    shutil.copy2(journal, journal + ".stash")  # what `git stash; git stash pop` leaves
+    os.replace(journal + ".stash", journal)
+    err = p.communicate(timeout=240)[1]
+    check(p.returncode == 0 and "written back" in err,
+          f"replaced: the run finished (exit {p.returncode}) and said it wrote its journal back "
+          f"over the replaced one: {err[-400:]}")
+    r = run(spec, out, P=1)
+    check(r.returncode == 0 and "24 items already finished" in r.stderr,
+          f"replaced: a rerun finds all 24 items finished in the journal: {r.stderr[-300:]}")
+    names, diff = differences(ref, out)
+    check(not diff and len(names) > 10,
+          f"replaced: the cube == an uninterrupted run, bitwise in {len(names)} variables "
+          f"(differ: {diff})")
+
+
 def main():
     spec = write_spec("sweep", range(3))
     try:
@@ -209,6 +240,7 @@ def main():
         case_copy(spec, ref, src, finished, wall, attempts)
         case_extend(src, finished)
         case_older(spec, ref, src, wall)
+        case_replaced(spec, ref)
         case_refused(src)
     finally:
         shutil.rmtree(WORK, ignore_errors=True)
