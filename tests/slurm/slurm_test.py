@@ -31,8 +31,8 @@ import sys
 import tempfile
 import time
 
-from sweeps import (ENV, FAILED, calibrate, check, checkpoints, cube_summary, differences,
-                    item_seconds, need_xarray, write_spec)
+from sweeps import (ENV, FAILED, calibrate, check, check_equals_reference, item_seconds,
+                    need_xarray, write_spec)
 
 EXE = os.path.abspath(sys.argv[1])
 SUBMIT = os.path.join(os.path.abspath(sys.argv[2]), "submit.sh")
@@ -373,15 +373,7 @@ def finish(cl, job, log, out, ref, ref_proc):
     rc = ref_proc.wait(timeout=300)
     check(rc == 0, f"the local uninterrupted run (P = 2) completes (exit {rc}); items took "
                    f"{item_seconds(ref):.1f} s")
-    names, diff = differences(ref, out)
-    check(not diff and len(names) > 10,
-          f"SLURM cube (2 requeues) == local run, bitwise in {len(names)} variables "
-          f"(differ: {diff})")
-    status, attempts = cube_summary(out)
-    check(all(s == 1 for s in status) and all(a == 1 for a in attempts),
-          f"all {len(status)} items done, each in 1 counted attempt (stops use none)")
-    check(not os.path.exists(out + ".ckpt") and not checkpoints(out),
-          "no checkpoint left, and no checkpoint directory")
+    check_equals_reference(ref, out, "SLURM cube (2 requeues)")
 
 
 def main():

@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from cubecmp import differences  # noqa: E402,F401  (re-exported to the two tests)
+from cubecmp import differences  # noqa: E402
 
 FAILED = []
 ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", HDF5_USE_FILE_LOCKING="FALSE")
@@ -106,6 +106,22 @@ def cube_summary(path):
     import xarray
     with xarray.open_dataset(path) as ds:
         return ds.status.values.ravel().tolist(), ds.attempts.values.ravel().tolist()
+
+
+def check_equals_reference(ref, out, what, attempts_ok=None):
+    """The final cube `out` equals the uninterrupted run `ref` bitwise (`what` names the
+    interruptions), every item is done, each in one counted attempt (or as `attempts_ok`
+    says), and no checkpoint or checkpoint directory is left."""
+    names, diff = differences(ref, out)
+    check(not diff and len(names) > 10,
+          f"{what} == uninterrupted, bitwise in {len(names)} variables (differ: {diff})")
+    status, attempts = cube_summary(out)
+    ok = attempts_ok(attempts) if attempts_ok else all(a == 1 for a in attempts)
+    check(all(s == 1 for s in status) and ok,
+          f"all {len(status)} items done, attempts {sorted(set(attempts))} "
+          f"({'as expected' if attempts_ok else 'each in 1 counted attempt: stops use none'})")
+    check(not os.path.exists(out + ".ckpt") and not checkpoints(out),
+          "no checkpoint left, and no checkpoint directory")
 
 
 def checkpoints(out):
