@@ -119,6 +119,12 @@ class Tmpfs:
     def umount(self):
         subprocess.run(["umount", self.dir], check=False)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):  # unmounted however the case ended
+        self.umount()
+
 
 def run(spec, out, *extra, env=FAKE, P=1, cwd=None):
     argv = [EXE, "run", spec, "-o", out, "--progress-every", "1000", *extra]
@@ -153,8 +159,7 @@ def reference(spec, name, env=FAKE):
 
 
 def case_snapshot(spec, ref):
-    fs = Tmpfs("snapshot", 1024)
-    try:
+    with Tmpfs("snapshot", 1024) as fs:
         fs.fill(16)  # the journal (a few kB) fits, the first OUT.nc (~64 kB) does not
         out = fs.path("x.nc")
         r = run(spec, out)
@@ -166,24 +171,18 @@ def case_snapshot(spec, ref):
         check(r.returncode == 0, f"snapshot: the rerun after freeing space completes "
                                  f"(exit {r.returncode})")
         same_as(ref, out, "snapshot")
-    finally:
-        fs.umount()
 
 
 def case_journal(spec):
-    fs = Tmpfs("journal", 256)
-    try:
+    with Tmpfs("journal", 256) as fs:
         fs.fill(0)
         r = run(spec, fs.path("x.nc"))
         failed_cleanly(r, "x.nc.journal.tmp", "journal header")
         check(fs.files() == [], f"journal header: nothing left behind ({fs.files()})")
-    finally:
-        fs.umount()
 
 
 def case_append(spec, ref):
-    fs = Tmpfs("append", 1024)
-    try:
+    with Tmpfs("append", 1024) as fs:
         out = fs.path("x.nc")
         argv = [EXE, "run", spec, "-o", out, "--progress-every", "1000", "--snapshot-every",
                 "1000"]
@@ -201,8 +200,6 @@ def case_append(spec, ref):
               f"journal append: the rerun resumes without a torn record (the failed append "
               f"was cut back) and completes (exit {r.returncode})")
         same_as(ref, out, "journal append")
-    finally:
-        fs.umount()
 
 
 def case_checkpoint(spec, ref):
@@ -212,8 +209,7 @@ def case_checkpoint(spec, ref):
     os.mkdir(probe_dir)
     r = run(spec, os.path.join(probe_dir, "x.nc"), "--snapshot-every", "1000", env=ENV)
     snap_kib = os.path.getsize(os.path.join(probe_dir, "x.nc")) // 1024
-    fs = Tmpfs("checkpoint", snap_kib + 16)
-    try:
+    with Tmpfs("checkpoint", snap_kib + 16) as fs:
         out = fs.path("x.nc")
         r = run(spec, out, "--checkpoint-iters", "100", "--snapshot-every", "1000", env=ENV, P=2)
         # The first checkpoint writes the item's initial measures (<id>.init) first, then
@@ -222,8 +218,7 @@ def case_checkpoint(spec, ref):
         leftovers = os.listdir(out + ".ckpt") if os.path.isdir(out + ".ckpt") else []
         check(not any(n.endswith(".tmp") for n in leftovers),
               f"checkpoint: no partial checkpoint left ({leftovers})")
-        room = Tmpfs("checkpoint_room", 4096)
-        try:  # the rerun on a disk with room: copy the files there
+        with Tmpfs("checkpoint_room", 4096) as room:  # the rerun on a disk with room
             for n in fs.files():
                 src = fs.path(n)
                 (shutil.copytree if os.path.isdir(src) else shutil.copy2)(src, room.path(n))
@@ -235,15 +230,10 @@ def case_checkpoint(spec, ref):
                   f"checkpoint: no item was recorded as failed ({failed}); the rerun on a disk "
                   f"with room completes (exit {r.returncode})")
             same_as(ref, out2, "checkpoint")
-        finally:
-            room.umount()
-    finally:
-        fs.umount()
 
 
 def case_extend(spec, spec_more):
-    fs = Tmpfs("extend", 1024)
-    try:
+    with Tmpfs("extend", 1024) as fs:
         out = fs.path("x.nc")
         r = run(spec, out)
         check(r.returncode == 0, "extend: the first sweep completes on the small disk")
@@ -260,13 +250,10 @@ def case_extend(spec, spec_more):
         r = run(spec_more, out)
         check(r.returncode == 0 and "extended" in r.stderr,
               f"extend: after freeing space the extended sweep runs (exit {r.returncode})")
-    finally:
-        fs.umount()
 
 
 def case_rebuild(spec, ref):
-    fs = Tmpfs("rebuild", 1024)
-    try:
+    with Tmpfs("rebuild", 1024) as fs:
         out = fs.path("x.nc")
         shutil.copy2(ref, out)  # a results file copied without its journal
         fs.fill(0)
@@ -278,20 +265,15 @@ def case_rebuild(spec, ref):
         check(r.returncode == 0 and "rebuilt the journal" in r.stderr,
               f"rebuild: after freeing space the journal is rebuilt (exit {r.returncode})")
         same_as(ref, out, "rebuild")
-    finally:
-        fs.umount()
 
 
 def case_dump(spec):
-    fs = Tmpfs("dump", 256)
-    try:
+    with Tmpfs("dump", 256) as fs:
         fs.fill(0)
         r = subprocess.run([EXE, "train", spec, "--item", "0", "--dump", fs.path("item.nc")],
                            env=ENV, capture_output=True, text=True, timeout=300)
         failed_cleanly(r, "item.nc.tmp", "dump")
         check(fs.files() == [], f"dump: nothing left behind ({fs.files()})")
-    finally:
-        fs.umount()
 
 
 def main():
