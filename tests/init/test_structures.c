@@ -119,8 +119,8 @@ static void test_lower_rank_than_null(void)
             free(w);
         }
     if (access(v1_path, R_OK) != 0) {
-        printf("skip: the V1 connectome %s is absent (its effective-rank check is skipped)\n",
-               v1_path);
+        rl_test_skip_part("the V1 connectome /work/shared/data/v1dd_l23_l4_198.npy is absent "
+                          "(its effective-rank check against the Gaussian null)");
         return;
     }
     rl_params p = params_for("file", 198, 1);
