@@ -100,6 +100,7 @@ void rl_init_output(const rl_params *p, uint64_t sweep_seed, int n_out, float *w
 
 void rl_init_pick_subset(rl_rng *r, int n, int k, uint8_t *mask)
 {
+    assert(n >= 0 && k >= 0 && k <= n); /* "exactly k of n": the kinds' checks keep 1 <= k < n */
     int chosen = 0;
     for (int i = 0; i < n; i++) {
         /* Algorithm S: select item i with probability (k - chosen) / (n - i), exactly. */
