@@ -26,17 +26,27 @@ typedef enum rl_code {
     RL_EBUG,     /* one of our own invariants broke                     (exit 1) */
 } rl_code;
 
+#define RL_STATUS_PARAMS_CAP 128 /* room for a few parameter paths ("init.rank model.hidden") */
+
 typedef struct rl_status {
     rl_code code;
     char msg[1024];   /* the first failure only, already phrased for the user */
     const char *file; /* where it was raised (for debugging) */
     int line;
+    /* The parameters the failure is about, as data: dotted paths separated by one
+       space, most telling first ("init.celltype_alpha model.hidden"); "" if none.
+       The spec places an item's failure at the YAML value of the first path that
+       the item set (rl_spec_check_items), whatever the message says. */
+    char params[RL_STATUS_PARAMS_CAP];
 } rl_status;
 
 /* An rl_status with no failure recorded. */
 #define RL_STATUS_INIT                                                                             \
     {                                                                                              \
-        RL_OK, {0}, NULL, 0                                                                        \
+        RL_OK, {0}, NULL, 0,                                                                       \
+        {                                                                                          \
+            0                                                                                      \
+        }                                                                                          \
     }
 
 /* Records the failure unless one is already recorded; returns code. */
@@ -44,6 +54,13 @@ rl_code rl_status_fail(rl_status *st, rl_code code, const char *file, int line, 
                        ...) __attribute__((format(printf, 5, 6)));
 rl_code rl_status_vfail(rl_status *st, rl_code code, const char *file, int line, const char *fmt,
                         va_list ap);
+/*
+** Names the parameters a recorded failure is about (st->params), e.g.
+** rl_status_about(st, "init.file") after a file reader failed: only if a failure
+** is recorded and names none yet, so the innermost check's paths win. Returns
+** st->code. params: dotted paths separated by one space, most telling first.
+*/
+rl_code rl_status_about(rl_status *st, const char *params);
 /* Forgets a recorded failure (used where a failure becomes data, e.g. a failed item). */
 void rl_status_clear(rl_status *st);
 /* Exit status for a code: 0, 1, 2 or 3 (see the header comment). */
@@ -55,6 +72,21 @@ const char *rl_code_name(rl_code code);
 #define RL_CHECK(cond, st, code, ...)                                                              \
     do {                                                                                           \
         if (!(cond)) RL_FAIL((st), (code), __VA_ARGS__);                                           \
+    } while (0)
+/*
+** An item-level check (data-free, run on every item by `plan`): RL_EINPUT with the
+** message, about `params` (see rl_status.params), e.g.
+**   RL_CHECK_PARAM(p->linear.rank <= p->linear.d, st, "linear.rank linear.d",
+**                  "linear.rank = %ld exceeds linear.d = %ld; valid: ...", ...);
+*/
+#define RL_FAIL_PARAM(st, params, ...)                                                             \
+    do {                                                                                           \
+        rl_status_fail((st), RL_EINPUT, __FILE__, __LINE__, __VA_ARGS__);                          \
+        return rl_status_about((st), (params));                                                    \
+    } while (0)
+#define RL_CHECK_PARAM(cond, st, params, ...)                                                      \
+    do {                                                                                           \
+        if (!(cond)) RL_FAIL_PARAM((st), (params), __VA_ARGS__);                                   \
     } while (0)
 #define RL_TRY(call)                                                                               \
     do {                                                                                           \

@@ -15,9 +15,9 @@
 #ifndef RICHLAZY_METRICS_H
 #define RICHLAZY_METRICS_H
 
+#include "richlazy/batch.h"
 #include "richlazy/core.h"
 #include "richlazy/model.h"
-#include "richlazy/task.h"
 
 /* ---- Eq. 4: weight change ---- */
 

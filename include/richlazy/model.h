@@ -11,16 +11,16 @@
 **
 ** All trained parameters live in one float vector theta = [w_h | w_x | w_out]
 ** (row-major each), so optimisers, checkpoints and weight change see one array.
-** Batches are time-major (task.h); per step the state is a B x N row block.
+** Batches are time-major (batch.h); per step the state is a B x N row block.
 ** Precision: state, weights and GEMMs in float (OpenBLAS sgemm); the loss in double.
 ** Nothing here allocates after create, nothing is collective, nothing is global.
 */
 #ifndef RICHLAZY_MODEL_H
 #define RICHLAZY_MODEL_H
 
+#include "richlazy/batch.h"
 #include "richlazy/core.h"
 #include "richlazy/params.h"
-#include "richlazy/task.h"
 
 /* ---- the network ---- */
 

@@ -103,6 +103,21 @@ const char *rl_params_stream(const rl_params *p, const char *base, char *buf, si
 /* Name of a key type for messages ("integer", "real", ...). */
 const char *rl_key_type_name(rl_key_type type);
 
+/* A cross-key limit: the value of `small` <= the value of `big` (INT keys). */
+typedef struct rl_params_limit {
+    const char *small, *big; /* dotted paths */
+} rl_params_limit;
+/* The limits (init.rank <= model.hidden, ...): the one list, in params.c. */
+const rl_params_limit *rl_params_limits(size_t *count);
+/*
+** Checks p against the table: every value in its key's range or among its choices,
+** and the cross-key limits. The one definition of these checks: other modules call
+** it (rl_init_check, rl_task_shape_of, rl_train_check) and then may assert what it
+** guarantees. RL_EINPUT with the table's message, about the offending paths
+** (rl_status.params). Data-free: a PATH's file is not looked at.
+*/
+rl_code rl_params_check(const rl_params *p, rl_status *st);
+
 /* Fills p with every key's default. */
 void rl_params_defaults(rl_params *p);
 

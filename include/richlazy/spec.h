@@ -101,9 +101,11 @@ void rl_spec_fill_item(const rl_spec *s, size_t i, rl_item *out);
 ** Runs check (e.g. rl_train_check: the rules of other modules, such as a structure's
 ** or a task's) on every item, O(1) memory. On the first failure records its message
 ** as "FILE:LINE:COL: item I (axis=label, ...), id ID: <message>", pointing at where
-** that item got the first parameter the message names (an axis value, an override or
-** `params`); "FILE: item ..." when it names none or only defaults. RL_EINPUT then,
-** unless the check failed otherwise (RL_ENOMEM, RL_EBUG keep their code).
+** that item got the first parameter the check's failure is about (rl_status.params,
+** set with RL_CHECK_PARAM or rl_status_about; not read from the message): an axis
+** value, an override or `params`; "FILE: item ..." when it names none or only
+** defaults. RL_EINPUT then, unless the check failed otherwise (RL_ENOMEM, RL_EBUG
+** keep their code).
 */
 typedef rl_code (*rl_spec_check_fn)(const rl_params *p, rl_status *st);
 rl_code rl_spec_check_items(const rl_spec *s, rl_spec_check_fn check, rl_status *st);

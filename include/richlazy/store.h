@@ -6,9 +6,15 @@
 ** at any instant leaves a complete file and loses nothing journaled.
 **
 ** Files next to OUT.nc (README "Results file"):
-**   OUT.nc.journal  header (spec hash, canonical spec, dims, item ids) then
-**                   fixed-size checksummed records: session, attempt, abandon,
-**                   result. A torn last record is detected and dropped.
+**   OUT.nc.journal  header (spec hash, canonical spec, dims, item ids), then
+**                   checksummed records (format 2): session, attempt and abandon
+**                   are 64 bytes each; a result record is a 48-byte head giving
+**                   the packed result's length, the packed result (result.h:
+**                   ~0.6 kB for 20 curve records), zero padding and, as its last
+**                   4 bytes, a crc32 of the rest (a multiple of 8 bytes in all).
+**                   A torn last record is detected and dropped; a bad record
+**                   before the end is corruption and an error. Byte layout:
+**                   store_int.h.
 **   OUT.nc.tmp      the next snapshot while it is being written.
 ** Invariants:
 **   (1) an item counts as finished only after rl_store_commit returned RL_OK;

@@ -3,11 +3,8 @@
 ** A task fills a batch — inputs, targets and a loss mask, time-major — from a
 ** random stream. It knows nothing of models (DESIGN "dependencies").
 **
-** Layout (time-major, as the reference script's T x B x N_in tensors):
-**   x      [t][b][i]  T*B*n_in floats
-**   label  [t][b]     T*B int32 class indices (loss CE; NULL for MSE tasks)
-**   target [t][b][o]  T*B*n_out floats (loss MSE; NULL for CE tasks)
-**   mask   [t][b]     T*B floats: 1 where the loss counts, else 0
+** The batch layout (time-major) and the loss kinds: batch.h, shared with model
+** and metrics.
 ** Tasks (task.name): 2af, dms, cxt (NeuroGym v0.0.2, 8 steps with the paper's
 ** periods; mask 1 at every step), smnist (28 steps of one image row, label and
 ** mask at the last step only), pattern (frozen input and target, MSE). Their
@@ -17,14 +14,10 @@
 #ifndef RICHLAZY_TASK_H
 #define RICHLAZY_TASK_H
 
+#include "richlazy/batch.h"
 #include "richlazy/core.h"
 #include "richlazy/params.h"
 #include "richlazy/rng.h"
-
-typedef enum rl_loss_kind {
-    RL_LOSS_CE,  /* softmax cross-entropy on `label` where mask = 1 */
-    RL_LOSS_MSE, /* mean squared error on `target` where mask = 1 */
-} rl_loss_kind;
 
 typedef struct rl_task rl_task;
 
@@ -35,15 +28,6 @@ typedef struct rl_task_shape {
     rl_loss_kind loss;
     int decision_step; /* step whose hidden state RA uses (the last decision step) */
 } rl_task_shape;
-
-/* One batch, owned (rl_batch_create / rl_batch_destroy). A fill overwrites every array. */
-typedef struct rl_batch {
-    int steps, batch, n_in, n_out;
-    float *x;
-    int32_t *label;
-    float *target;
-    float *mask;
-} rl_batch;
 
 /* Zeroed arrays for `batch` trials of this shape; RL_EINPUT if batch < 1. */
 rl_code rl_batch_create(const rl_task_shape *shape, int batch, rl_batch *out, rl_status *st);

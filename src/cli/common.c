@@ -81,11 +81,12 @@ void rl_cli_duration(double s, char *buf, size_t cap)
 static rl_code check_data_file(const char *key, const char *path, const char *def, rl_status *st)
 {
     if (access(path, R_OK) == 0) return RL_OK;
-    RL_FAIL(st, RL_EINPUT,
-            "%s = '%s' cannot be read (%s)%s; valid: a readable IDX file: set task.images and "
-            "task.labels in the spec to your copy of (Fashion-)MNIST",
-            key, path, strerror(errno),
-            strcmp(path, def) == 0 ? ", the default: Debian's dataset-fashion-mnist package" : "");
+    RL_FAIL_PARAM(
+        st, strcmp(key, "task.images") == 0 ? "task.images" : "task.labels task.images",
+        "%s = '%s' cannot be read (%s)%s; valid: a readable IDX file: set task.images and "
+        "task.labels in the spec to your copy of (Fashion-)MNIST",
+        key, path, strerror(errno),
+        strcmp(path, def) == 0 ? ", the default: Debian's dataset-fashion-mnist package" : "");
 }
 
 rl_code rl_cli_check_item(const rl_params *p, rl_status *st)

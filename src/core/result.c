@@ -5,6 +5,7 @@
 */
 #include "richlazy/result.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
@@ -111,6 +112,7 @@ void rl_result_clear(rl_result *r, uint64_t item)
 
 size_t rl_result_pack(const rl_result *r, unsigned char *buf)
 {
+    assert(r->n_curve <= RL_CURVE_MAX); /* else the copy runs past r->curve[c] and buf */
     size_t head = offsetof(rl_result, curve), at = head;
     size_t curve = (size_t)(r->n_curve < 0 ? 0 : r->n_curve) * sizeof(float);
     size_t reason = strnlen(r->reason, RL_REASON_MAX - 1);

@@ -42,6 +42,14 @@ rl_code rl_status_fail(rl_status *st, rl_code code, const char *file, int line, 
     return code;
 }
 
+rl_code rl_status_about(rl_status *st, const char *params)
+{
+    if (!st) return RL_OK;
+    if (st->code != RL_OK && st->params[0] == '\0' && params)
+        snprintf(st->params, sizeof st->params, "%s", params);
+    return st->code;
+}
+
 void rl_status_clear(rl_status *st)
 {
     if (!st) return;
@@ -49,6 +57,7 @@ void rl_status_clear(rl_status *st)
     st->msg[0] = '\0';
     st->file = NULL;
     st->line = 0;
+    st->params[0] = '\0';
 }
 
 int rl_status_exit_code(rl_code code)

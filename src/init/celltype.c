@@ -24,12 +24,13 @@ static long hyper_count(const rl_params *p)
 rl_code rl_init_check_celltype(const rl_params *p, rl_status *st)
 {
     long n = p->model.hidden, k = hyper_count(p);
-    RL_CHECK(k >= 1 && k <= n - 1, st, RL_EINPUT,
-             "init.celltype_alpha = %g gives round(%g * %ld) = %ld hyperexcitable neurons; "
-             "valid: a fraction that leaves at least 1 neuron of each type (from %g up to, not "
-             "including, %g for model.hidden = %ld)",
-             p->init.celltype_alpha, p->init.celltype_alpha, n, k, 0.5 / (double)n,
-             1.0 - 0.5 / (double)n, n);
+    RL_CHECK_PARAM(
+        k >= 1 && k <= n - 1, st, "init.celltype_alpha model.hidden",
+        "init.celltype_alpha = %g gives round(%g * %ld) = %ld hyperexcitable neurons; "
+        "valid: a fraction that leaves at least 1 neuron of each type (from %g up to, not "
+        "including, %g for model.hidden = %ld)",
+        p->init.celltype_alpha, p->init.celltype_alpha, n, k, 0.5 / (double)n,
+        1.0 - 0.5 / (double)n, n);
     return RL_OK;
 }
 

@@ -21,13 +21,10 @@
 
 rl_code rl_init_check_chain(const rl_params *p, rl_status *st)
 {
-    RL_CHECK(p->model.hidden >= 3, st, RL_EINPUT,
-             "init.kind = chain needs model.hidden >= 3 for 2-path motifs (got %ld)",
-             p->model.hidden);
-    RL_CHECK(p->init.chain_p > 0 && p->init.chain_p <= 1, st, RL_EINPUT,
-             "init.chain_p = %g; valid: a connection probability in (0, 1]", p->init.chain_p);
-    RL_CHECK(p->init.chain_alpha >= 0 && p->init.chain_alpha <= 1, st, RL_EINPUT,
-             "init.chain_alpha = %g; valid: 0 <= alpha_chain <= 1", p->init.chain_alpha);
+    /* init.chain_p in (0, 1] and init.chain_alpha in [0, 1]: the table's ranges. */
+    RL_CHECK_PARAM(p->model.hidden >= 3, st, "init.kind model.hidden",
+                   "init.kind = chain needs model.hidden >= 3 for 2-path motifs (got %ld)",
+                   p->model.hidden);
     return RL_OK;
 }
 

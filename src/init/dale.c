@@ -25,17 +25,17 @@ static long exc_count(const rl_params *p)
 rl_code rl_init_check_dale(const rl_params *p, rl_status *st)
 {
     long n = p->model.hidden, k = exc_count(p);
-    RL_CHECK(!p->init.dale_balanced || (k >= 1 && k <= n - 1), st, RL_EINPUT,
-             "init.dale_balanced needs both cell types, but init.dale_exc = %g gives %ld of %ld "
-             "neurons excitatory; valid: init.dale_exc from %g up to, not including, %g",
-             p->init.dale_exc, k, n, 0.5 / (double)n, 1.0 - 0.5 / (double)n);
+    RL_CHECK_PARAM(
+        !p->init.dale_balanced || (k >= 1 && k <= n - 1), st, "init.dale_balanced init.dale_exc",
+        "init.dale_balanced needs both cell types, but init.dale_exc = %g gives %ld of %ld "
+        "neurons excitatory; valid: init.dale_exc from %g up to, not including, %g",
+        p->init.dale_exc, k, n, 0.5 / (double)n, 1.0 - 0.5 / (double)n);
     return RL_OK;
 }
 
 rl_code rl_init_dale_signs(const rl_params *p, uint64_t sweep_seed, int8_t *signs, rl_status *st)
 {
-    RL_CHECK(p->model.hidden >= 1 && p->model.hidden <= 65536, st, RL_EINPUT,
-             "model.hidden = %ld; valid: an integer from 1 to 65536", p->model.hidden);
+    RL_TRY(rl_params_check(p, st)); /* model.hidden in the table's range */
     RL_TRY(rl_init_check_dale(p, st));
     int n = (int)p->model.hidden;
     uint8_t *exc = rl_alloc((size_t)n, 1, st);

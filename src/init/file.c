@@ -45,13 +45,13 @@ static const char *format_of(const rl_params *p)
 
 rl_code rl_init_check_file(const rl_params *p, rl_status *st)
 {
-    RL_CHECK(p->init.file[0] != '\0', st, RL_EINPUT,
-             "init.kind = file needs init.file; valid: a path to a .npy, .csv or .nc matrix");
-    RL_CHECK(format_of(p) != NULL, st, RL_EINPUT,
-             "init.file '%s': cannot tell its format (init.file_format = %s); valid: a name "
-             "ending in .npy, .csv or .nc, or init.file_format: npy, csv or nc",
-             p->init.file, p->init.file_format);
-    return rl_init_check_lowrank(p, st);
+    RL_CHECK_PARAM(p->init.file[0] != '\0', st, "init.kind init.file",
+                   "init.kind = file needs init.file; valid: a path to a .npy, .csv or .nc matrix");
+    RL_CHECK_PARAM(format_of(p) != NULL, st, "init.file init.file_format",
+                   "init.file '%s': cannot tell its format (init.file_format = %s); valid: a name "
+                   "ending in .npy, .csv or .nc, or init.file_format: npy, csv or nc",
+                   p->init.file, p->init.file_format);
+    return RL_OK; /* init.rank <= model.hidden: rl_params_check */
 }
 
 /* ---- shared by the readers ---- */

@@ -27,8 +27,8 @@ typedef struct kind_entry {
 static const kind_entry kinds[] = {
     {"gaussian", rl_init_gen_gaussian, NULL, true},
     {"uniform", rl_init_gen_uniform, NULL, false},
-    {"svd", rl_init_gen_svd, rl_init_check_lowrank, false},
-    {"softrank", rl_init_gen_softrank, rl_init_check_lowrank, false},
+    {"svd", rl_init_gen_svd, NULL, false}, /* init.rank <= model.hidden: rl_params_check */
+    {"softrank", rl_init_gen_softrank, NULL, false},
     {"celltype", rl_init_gen_celltype, rl_init_check_celltype, false},
     {"dale", rl_init_gen_dale, rl_init_check_dale, false},
     {"chain", rl_init_gen_chain, rl_init_check_chain, false},
@@ -42,35 +42,17 @@ static const kind_entry *find_kind(const char *name)
     return NULL;
 }
 
-static void list_kinds(char *buf, size_t cap)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && used < cap; i++) {
-        int k = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", kinds[i].name);
-        if (k < 0) break;
-        used += (size_t)k;
-    }
-}
-
 /* ---- public API ---- */
 
 rl_code rl_init_check(const rl_params *p, rl_status *st)
 {
-    long n = p->model.hidden;
-    RL_CHECK(n >= 1 && n <= 65536, st, RL_EINPUT,
-             "model.hidden = %ld; valid: an integer from 1 to 65536", n);
+    /* Ranges, choices (model.hidden, init.kind, init.gain, init.norm, ...) and
+       init.rank <= model.hidden: the parameter table's, checked once there. */
+    RL_TRY(rl_params_check(p, st));
     const kind_entry *k = find_kind(p->init.kind);
-    if (!k) {
-        char valid[256];
-        list_kinds(valid, sizeof valid);
-        RL_FAIL(st, RL_EINPUT, "init.kind = '%s' is not known; valid: %s", p->init.kind, valid);
-    }
-    RL_CHECK(isfinite(p->init.gain) && p->init.gain >= 0, st, RL_EINPUT,
-             "init.gain = %g; valid: a finite real >= 0", p->init.gain);
-    const char *norm = p->init.norm;
-    RL_CHECK(!strcmp(norm, "frobenius") || !strcmp(norm, "spectral") || !strcmp(norm, "none"), st,
-             RL_EINPUT, "init.norm = '%s' is not known; valid: frobenius, spectral, none", norm);
+    RL_CHECK(k != NULL, st, RL_EBUG,
+             "init.kind = '%s' is one of the table's choices but has no generator in init.c",
+             p->init.kind);
     if (k->check) RL_TRY(k->check(p, st));
     return RL_OK;
 }
@@ -118,6 +100,7 @@ void rl_init_output(const rl_params *p, uint64_t sweep_seed, int n_out, float *w
 
 void rl_init_pick_subset(rl_rng *r, int n, int k, uint8_t *mask)
 {
+    assert(n >= 0 && k >= 0 && k <= n); /* "exactly k of n": the kinds' checks keep 1 <= k < n */
     int chosen = 0;
     for (int i = 0; i < n; i++) {
         /* Algorithm S: select item i with probability (k - chosen) / (n - i), exactly. */

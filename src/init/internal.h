@@ -29,7 +29,6 @@ rl_code rl_init_gen_uniform(const rl_params *p, uint64_t sweep_seed, const doubl
                             rl_status *st);
 
 /* ---- lowrank.c ---- */
-rl_code rl_init_check_lowrank(const rl_params *p, rl_status *st);
 rl_code rl_init_gen_svd(const rl_params *p, uint64_t sweep_seed, const double *z, double *w,
                         rl_status *st);
 rl_code rl_init_gen_softrank(const rl_params *p, uint64_t sweep_seed, const double *z, double *w,

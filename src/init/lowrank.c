@@ -18,17 +18,10 @@
 */
 #include "internal.h"
 
+#include <assert.h>
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
-
-rl_code rl_init_check_lowrank(const rl_params *p, rl_status *st)
-{
-    RL_CHECK(p->init.rank >= 0 && p->init.rank <= p->model.hidden, st, RL_EINPUT,
-             "init.rank = %ld exceeds model.hidden = %ld; valid: 0 (full rank) or 1..%ld",
-             p->init.rank, p->model.hidden, p->model.hidden);
-    return RL_OK;
-}
 
 /*
 ** W = U[:, :r] diag(s[:r]) VT[:r, :], with U scaled in place: one GEMM of
@@ -78,8 +71,11 @@ rl_code rl_init_truncate(double *w, int n, int r, rl_status *st)
     return rc;
 }
 
+/* 1..N. Precondition: 0 <= init.rank <= model.hidden (rl_params_check's limit,
+   which rl_init_recurrent runs through rl_init_check). */
 static int effective_r(const rl_params *p)
 {
+    assert(p->init.rank >= 0 && p->init.rank <= p->model.hidden);
     return p->init.rank == 0 ? (int)p->model.hidden : (int)p->init.rank;
 }
 

@@ -1,7 +1,7 @@
 /*
 ** slabs.h: private to the metrics module. d y_m / d a_s for every row m of the
-** Jacobian and every step s, computed once by batched backward recursions and
-** shared by the explicit Jacobian (jacobian.c) and both kernel routes (kernel.c,
+** Jacobian and every step s, computed once by batched backward recursions (slabs.c)
+** and shared by the explicit Jacobian (jacobian.c) and both kernel routes (kernel.c,
 ** explicit.c).
 **
 ** For an output y = w_o r_t of one trial (Eq. 1, model.h), with D_s = diag[r_s > 0]:

@@ -23,6 +23,7 @@
 */
 #include "gemm.h"
 
+#include <assert.h>
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,6 +482,7 @@ static AVX512 void abt_avx512(int m, int n, int k, float alpha, const float *a, 
 void rl_gemm_multiply_abt(rl_gemm_kernel kernel, int m, int n, int k, float alpha, const float *a,
                           int lda, const float *b, int ldb, float beta, float *c, int ldc)
 {
+    assert(m >= 0 && n >= 0 && k >= 0 && lda >= k && ldb >= k && ldc >= n);
     if (m <= 0 || n <= 0) return;
 #if HAVE_AVX512_KERNEL
     if (kernel == RL_GEMM_AVX512) {
@@ -517,6 +519,7 @@ static AVX512 void transpose_avx512(int rows, int cols, const float *a, int lda,
 void rl_gemm_transpose(rl_gemm_kernel kernel, int rows, int cols, const float *a, int lda,
                        float *dst, int ldd)
 {
+    assert(rows >= 0 && cols >= 0 && lda >= cols && ldd >= rows);
     if (rows <= 0 || cols <= 0) return;
 #if HAVE_AVX512_KERNEL
     if (kernel == RL_GEMM_AVX512) {
@@ -532,6 +535,8 @@ void rl_gemm_multiply_panels(rl_gemm_kernel kernel, bool trans_a, int m, int n, 
                              const float *a, int lda, const float *b, int ldb, const float *panels,
                              float beta, float *c, int ldc, float *work)
 {
+    /* gemm.h's contract (rl_gemm_multiply calls this). */
+    assert(m >= 0 && n >= 0 && k >= 0 && ldb >= n && ldc >= n && lda >= (trans_a ? m : k));
     if (m <= 0 || n <= 0) return;
 #if HAVE_AVX512_KERNEL
     if (kernel == RL_GEMM_AVX512) {

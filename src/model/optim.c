@@ -23,8 +23,8 @@ rl_code rl_opt_create(const rl_params *p, size_t n, rl_opt **out, rl_status *st)
     else if (strcmp(p->train.optimizer, "adam") == 0)
         kind = RL_OPT_ADAM;
     else
-        RL_FAIL(st, RL_EINPUT, "train.optimizer '%s' is not known; valid: sgd, adam",
-                p->train.optimizer);
+        RL_FAIL_PARAM(st, "train.optimizer", "train.optimizer '%s' is not known; valid: %s",
+                      p->train.optimizer, rl_params_find("train.optimizer")->choices);
     rl_opt *o = rl_alloc(1, sizeof *o, st);
     if (!o) return st->code;
     o->kind = kind;

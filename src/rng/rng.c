@@ -19,6 +19,7 @@
 #define _DEFAULT_SOURCE /* M_PI */
 #include "richlazy/rng.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -73,6 +74,7 @@ double rl_rng_uniform(rl_rng *r)
 
 uint32_t rl_rng_below(rl_rng *r, uint32_t n)
 {
+    assert(n > 0); /* rng.h: "n > 0"; n = 0 would divide by zero below */
     /* Lemire-free simple rejection: discard the top partial block of 2^32 mod n values. */
     uint32_t limit = (uint32_t)(0x100000000ull - (0x100000000ull % n));
     for (;;) {

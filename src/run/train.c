@@ -69,8 +69,9 @@ static void session_destroy(session *s)
 /* Kernel curves are sampled at loss-curve records, so their period must be one of them. */
 static rl_code check_kernel_every(const rl_params *p, rl_status *st)
 {
-    RL_CHECK(
-        p->probe.kernel_every % p->train.curve_every == 0, st, RL_EINPUT,
+    RL_CHECK_PARAM(
+        p->probe.kernel_every % p->train.curve_every == 0, st,
+        "probe.kernel_every train.curve_every",
         "probe.kernel_every = %ld is not a multiple of train.curve_every = %ld; valid: 0 (off) "
         "or a multiple such as %ld",
         p->probe.kernel_every, p->train.curve_every,
@@ -83,18 +84,21 @@ static rl_code check_kernel_every(const rl_params *p, rl_status *st)
 static rl_code check_criterion(const rl_params *p, const rl_task_shape *shape, rl_status *st)
 {
     bool rnn = shape != NULL;
-    RL_CHECK(rnn || p->train.stop_loss == 0, st, RL_EINPUT,
-             "train.stop_loss = %g is not supported with model.kind = %s; valid: 0 (off)",
-             p->train.stop_loss, p->model.kind);
-    RL_CHECK(p->train.stop_accuracy == 0 || (rnn && shape->loss == RL_LOSS_CE), st, RL_EINPUT,
-             "train.stop_accuracy = %g needs a classification task (task.name %s, model.kind %s); "
-             "valid: 0 (off), or train.stop_loss instead",
-             p->train.stop_accuracy, p->task.name, p->model.kind);
+    RL_CHECK_PARAM(rnn || p->train.stop_loss == 0, st, "train.stop_loss model.kind",
+                   "train.stop_loss = %g is not supported with model.kind = %s; valid: 0 (off)",
+                   p->train.stop_loss, p->model.kind);
+    RL_CHECK_PARAM(
+        p->train.stop_accuracy == 0 || (rnn && shape->loss == RL_LOSS_CE), st,
+        "train.stop_accuracy task.name model.kind train.stop_loss",
+        "train.stop_accuracy = %g needs a classification task (task.name %s, model.kind %s); "
+        "valid: 0 (off), or train.stop_loss instead",
+        p->train.stop_accuracy, p->task.name, p->model.kind);
     return RL_OK;
 }
 
 rl_code rl_train_check(const rl_params *p, rl_status *st)
 {
+    RL_TRY(rl_params_check(p, st)); /* ranges, choices, probe.kernel_trials <= probe.trials */
     RL_TRY(check_kernel_every(p, st));
     if (strcmp(p->model.kind, "linear2") == 0) return check_criterion(p, NULL, st);
     rl_task_shape shape;
@@ -102,13 +106,11 @@ rl_code rl_train_check(const rl_params *p, rl_status *st)
     RL_TRY(rl_task_shape_of(p, &shape, st));
     RL_TRY(check_criterion(p, &shape, st));
     long records = (p->train.iterations + p->train.curve_every - 1) / p->train.curve_every;
-    RL_CHECK(records <= RL_CURVE_MAX, st, RL_EINPUT,
-             "train.iterations / train.curve_every = %ld loss-curve records; valid: at most %d "
-             "(raise train.curve_every to at least %ld)",
-             records, RL_CURVE_MAX, (p->train.iterations + RL_CURVE_MAX - 1) / RL_CURVE_MAX);
-    RL_CHECK(p->probe.kernel_trials <= p->probe.trials, st, RL_EINPUT,
-             "probe.kernel_trials = %ld exceeds probe.trials = %ld; valid: kernel_trials <= trials",
-             p->probe.kernel_trials, p->probe.trials);
+    RL_CHECK_PARAM(
+        records <= RL_CURVE_MAX, st, "train.iterations train.curve_every",
+        "train.iterations / train.curve_every = %ld loss-curve records; valid: at most %d "
+        "(raise train.curve_every to at least %ld)",
+        records, RL_CURVE_MAX, (p->train.iterations + RL_CURVE_MAX - 1) / RL_CURVE_MAX);
     return RL_OK;
 }
 

@@ -21,14 +21,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Item-level limits: value of `small` <= value of `big` (both INT keys). */
-static const struct {
-    const char *small, *big;
-} limits[] = {
-    {"init.rank", "model.hidden"},           /* a rank-r W_h(0) needs r <= N */
-    {"probe.kernel_trials", "probe.trials"}, /* the kernel uses a subset of the probe trials */
-};
-
 /* ---- resolution ---- */
 
 static bool override_applies(const override *o, const rl_params *p)
@@ -156,7 +148,7 @@ static rl_code report_limit(const rl_spec *s, const int *coords, const rl_key *s
 ** keys the `when`s of overrides setting them test, and the axes and overrides
 ** touching those keys are looked at.
 */
-#define NLIMITS (sizeof limits / sizeof limits[0])
+#define NLIMITS 8 /* most limits in rl_params_limits (asserted) */
 typedef struct vplan {
     const rl_key *small[NLIMITS], *big[NLIMITS];
     int nlim;            /* limits some item might break */
@@ -208,7 +200,10 @@ static bool sets_relevant(const override *o, const bool *rel)
 /* The live limits, then the closure of relevant keys under "an override setting one tests it". */
 static rl_code plan_limits(const rl_spec *s, vplan *v, rl_status *st)
 {
-    for (size_t l = 0; l < NLIMITS; l++) {
+    size_t nlimits;
+    const rl_params_limit *limits = rl_params_limits(&nlimits);
+    assert(nlimits <= NLIMITS);
+    for (size_t l = 0; l < nlimits; l++) {
         const rl_key *a = rl_params_find(limits[l].small), *b = rl_params_find(limits[l].big);
         long lo_a, hi_a, lo_b, hi_b;
         if (!a || !b || a->type != RL_KEY_INT || b->type != RL_KEY_INT)

@@ -3,44 +3,35 @@
 ** in the spec (module: spec). Why here: a structure's or a task's rule (a cell-type
 ** fraction that leaves no neuron, a connectome file of the wrong size) is only
 ** known to init or task, which see an rl_params and no YAML; the spec alone knows
-** where each item got each value. The check's message names the parameters it is
-** about (house style: "init.file '...': ..."), so the first path it names that the
-** spec set for that item gives the position.
+** where each item got each value. The check names the parameters it is about as
+** data (rl_status.params, set by RL_CHECK_PARAM or rl_status_about), never only in
+** its words: the first of them that the spec set for that item gives the position,
+** so rewording a message cannot move or lose it.
 */
 #include "spec_int.h"
 
-#include <ctype.h>
 #include <string.h>
 
-/* Where path first occurs in msg as a whole path (not part of a longer one), or NULL. */
-static const char *find_path(const char *msg, const char *path)
+/*
+** Where the item got the first of `params` (rl_status.params: paths separated by
+** spaces, most telling first) that the spec set for it, or line 0 if it set none.
+** An alias ("rank") stands for its path.
+*/
+static sloc locate(const char *params, const sloc *src)
 {
-    size_t n = strlen(path);
-    for (const char *at = strstr(msg, path); at; at = strstr(at + 1, path)) {
-        bool starts =
-            at == msg || !(isalnum((unsigned char)at[-1]) || at[-1] == '_' || at[-1] == '.');
-        bool ends = !(isalnum((unsigned char)at[n]) || at[n] == '_' ||
-                      (at[n] == '.' && isalpha((unsigned char)at[n + 1])));
-        if (starts && ends) return at;
-    }
-    return NULL;
-}
-
-/* Where the item got the first parameter msg names, or line 0 if nowhere in the file. */
-static sloc locate(const char *msg, const sloc *src)
-{
-    size_t nkeys;
-    const rl_key *keys = rl_params_keys(&nkeys);
-    const char *first = NULL;
-    sloc at = {0, 0};
-    for (size_t k = 0; k < nkeys; k++) {
-        const char *hit = src[k].line > 0 ? find_path(msg, keys[k].path) : NULL;
-        if (hit && (!first || hit < first)) {
-            first = hit;
-            at = src[k];
+    char path[RL_STATUS_PARAMS_CAP];
+    for (const char *at = params; *at;) {
+        size_t n = strcspn(at, " ");
+        if (n > 0 && n < sizeof path) {
+            memcpy(path, at, n);
+            path[n] = '\0';
+            const rl_key *key = spec_resolve_path(path);
+            if (key && src[spec_key_index(key)].line > 0) return src[spec_key_index(key)];
         }
+        at += n;
+        at += strspn(at, " ");
     }
-    return at;
+    return (sloc){0, 0};
 }
 
 static rl_code report(const rl_spec *s, const rl_item *it, const rl_status *one, rl_status *st)
@@ -56,7 +47,7 @@ static rl_code report(const rl_spec *s, const rl_item *it, const rl_status *one,
     if (!src) return st->code;
     rl_params p;
     spec_resolve(s, it->coords, &p, src);
-    sloc at = locate(one->msg, src);
+    sloc at = locate(one->params, src);
     rl_free(src);
     return SPEC_FAIL(st, s->file, at, "%s, id %s: %s", item, it->id, one->msg);
 }

@@ -31,6 +31,22 @@ static const rl_key keys[] = {
 };
 #undef RL_P
 
+/*
+** Cross-key limits: the value of `small` <= the value of `big` (both INT). The one
+** definition: the spec checks every item of a sweep against it with positions
+** (expand.c), rl_params_check one item's parameters (init, task, train call it).
+*/
+static const rl_params_limit limits[] = {
+    {"init.rank", "model.hidden"},           /* a rank-r W_h(0) needs r <= N */
+    {"probe.kernel_trials", "probe.trials"}, /* the kernel uses a subset of the probe trials */
+};
+
+const rl_params_limit *rl_params_limits(size_t *count)
+{
+    *count = sizeof limits / sizeof limits[0];
+    return limits;
+}
+
 const rl_key *rl_params_keys(size_t *count)
 {
     *count = sizeof keys / sizeof keys[0];
@@ -303,6 +319,63 @@ rl_code rl_params_set(rl_params *p, const rl_key *key, const char *text, rl_stat
         return set_reals(p, key, text, st);
     }
     RL_FAIL(st, RL_EBUG, "%s: unknown key type", key->path);
+}
+
+/* ---- checking a whole rl_params ---- */
+
+/* The value of key in p against its range or choices (the checks of rl_params_set). */
+static bool value_allowed(const rl_params *p, const rl_key *key)
+{
+    const char *field = (const char *)p + key->offset;
+    switch (key->type) {
+    case RL_KEY_INT: {
+        double v = (double)*(const long *)field;
+        return v >= key->min && v <= key->max;
+    }
+    case RL_KEY_REAL: {
+        double v = *(const double *)field;
+        return isfinite(v) && v >= key->min && v <= key->max;
+    }
+    case RL_KEY_REALS: {
+        const rl_reals *r = (const rl_reals *)field;
+        if (r->n < 0 || r->n > RL_REALS_MAX) return false;
+        for (int i = 0; i < r->n; i++)
+            if (!isfinite(r->v[i]) || r->v[i] < key->min || r->v[i] > key->max) return false;
+        return true;
+    }
+    case RL_KEY_NAME:
+        return memchr(field, '\0', RL_NAME_MAX) && name_allowed(key->choices, field);
+    case RL_KEY_BOOL:
+    case RL_KEY_PATH:
+        return true; /* a PATH's file is checked where it is read or when the spec is loaded */
+    }
+    return false;
+}
+
+rl_code rl_params_check(const rl_params *p, rl_status *st)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (value_allowed(p, &keys[i])) continue;
+        char text[RL_PATH_MAX + 512];
+        rl_params_format(p, &keys[i], text, sizeof text);
+        rl_params d = *p;
+        rl_params_set(&d, &keys[i], text, st); /* records the table's own message */
+        if (st->code == RL_OK)
+            rl_status_fail(st, RL_EINPUT, __FILE__, __LINE__, "%s = %s; valid: %s", keys[i].path,
+                           text, keys[i].choices ? keys[i].choices : "a value in its range");
+        return rl_status_about(st, keys[i].path);
+    }
+    for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+        const rl_key *a = rl_params_find(limits[l].small), *b = rl_params_find(limits[l].big);
+        assert(a && b && a->type == RL_KEY_INT && b->type == RL_KEY_INT);
+        long va = *(const long *)((const char *)p + a->offset);
+        long vb = *(const long *)((const char *)p + b->offset);
+        char params[RL_STATUS_PARAMS_CAP];
+        snprintf(params, sizeof params, "%s %s", a->path, b->path);
+        RL_CHECK_PARAM(va <= vb, st, params, "%s = %ld exceeds %s = %ld; valid: %s <= %s", a->path,
+                       va, b->path, vb, a->path, b->path);
+    }
+    return RL_OK;
 }
 
 void rl_params_format(const rl_params *p, const rl_key *key, char *buf, size_t cap)

@@ -12,6 +12,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---- resolving parameters ---- */
@@ -30,29 +31,35 @@ rl_code rl_ng_resolve(const rl_params *p, const rl_ng_period *per, int n_per, co
     int total = 0;
     assert(n_per >= 1 && n_per <= RL_NG_PERIODS_MAX && n_coh <= RL_REALS_MAX);
     memset(out, 0, sizeof *out);
-    /* The table's ranges, repeated for callers that fill rl_params by hand. */
-    RL_CHECK(isfinite(dt) && dt > 0, st, RL_EINPUT, "task.dt = %g ms; valid: a step > 0 ms", dt);
-    RL_CHECK(isfinite(p->task.sigma) && p->task.sigma >= 0, st, RL_EINPUT,
-             "task.sigma = %g; valid: a noise level >= 0", p->task.sigma);
+    /* task.dt > 0 and task.sigma >= 0: the table's ranges (rl_task_shape_of and
+       rl_task_create run rl_params_check first). */
+    assert(isfinite(dt) && dt > 0 && isfinite(p->task.sigma) && p->task.sigma >= 0);
     for (int i = 0; i < n_per; i++) {
         double ms = per[i].given_ms == -1 ? per[i].paper_ms : per[i].given_ms;
-        RL_CHECK(isfinite(ms) && ms >= 0, st, RL_EINPUT,
-                 "task.%s = %g ms is not a period length; valid: -1 (the paper's %g ms) or a "
-                 "length >= 0 ms",
-                 per[i].key, per[i].given_ms, per[i].paper_ms);
+        char about[RL_STATUS_PARAMS_CAP];
+        snprintf(about, sizeof about, "task.%s", per[i].key);
+        RL_CHECK_PARAM(isfinite(ms) && ms >= 0, st, about,
+                       "task.%s = %g ms is not a period length; valid: -1 (the paper's %g ms) or a "
+                       "length >= 0 ms",
+                       per[i].key, per[i].given_ms, per[i].paper_ms);
         double len = period_steps(ms, dt);
-        RL_CHECK(len <= (double)(RL_NG_STEPS_MAX - total), st, RL_EINPUT,
-                 "task %s: the trial is longer than %d steps at task.dt = %g ms (task.%s = %g ms); "
-                 "valid: shorter periods or a larger task.dt",
-                 p->task.name, RL_NG_STEPS_MAX, dt, per[i].key, ms);
+        snprintf(about, sizeof about, "task.dt task.%s", per[i].key);
+        RL_CHECK_PARAM(
+            len <= (double)(RL_NG_STEPS_MAX - total), st, about,
+            "task %s: the trial is longer than %d steps at task.dt = %g ms (task.%s = %g ms); "
+            "valid: shorter periods or a larger task.dt",
+            p->task.name, RL_NG_STEPS_MAX, dt, per[i].key, ms);
         out->span[i] = (rl_ng_span){total, (int)len};
         total += (int)len;
     }
     const rl_ng_period *dec = &per[n_per - 1];
-    RL_CHECK(out->span[n_per - 1].len >= 1, st, RL_EINPUT,
-             "task.%s = %g ms is shorter than one step (task.dt = %g ms), so no step carries the "
-             "answer; valid: task.%s >= %g",
-             dec->key, dec->given_ms == -1 ? dec->paper_ms : dec->given_ms, dt, dec->key, dt);
+    char about[RL_STATUS_PARAMS_CAP];
+    snprintf(about, sizeof about, "task.%s task.dt", dec->key);
+    RL_CHECK_PARAM(
+        out->span[n_per - 1].len >= 1, st, about,
+        "task.%s = %g ms is shorter than one step (task.dt = %g ms), so no step carries the "
+        "answer; valid: task.%s >= %g",
+        dec->key, dec->given_ms == -1 ? dec->paper_ms : dec->given_ms, dt, dec->key, dt);
     out->n_periods = n_per;
     out->steps = total;
     out->n_in = n_in;

@@ -5,6 +5,7 @@
 
 int rl_test_failures = 0;
 int rl_test_count = 0;
+static int skipped_parts = 0;
 
 void rl_test_report(int ok, const char *file, int line, const char *fmt, ...)
 {
@@ -22,8 +23,28 @@ void rl_test_report(int ok, const char *file, int line, const char *fmt, ...)
 
 int rl_test_done(void)
 {
-    printf("%d checks, %d failed\n", rl_test_count, rl_test_failures);
-    return rl_test_failures ? 1 : 0;
+    printf("%d checks, %d failed", rl_test_count, rl_test_failures);
+    if (skipped_parts) printf(", %d part(s) skipped", skipped_parts);
+    printf("\n");
+    if (rl_test_failures) return 1;
+    if (rl_test_count == 0) {
+        printf("FAIL: no check ran, so this test proved nothing\n");
+        return 1;
+    }
+    if (skipped_parts) {
+        printf("SKIP: every check that ran passed, but %d part(s) could not run here (SKIP "
+               "lines above)\n",
+               skipped_parts);
+        return 77;
+    }
+    return 0;
+}
+
+void rl_test_skip_part(const char *why)
+{
+    skipped_parts++;
+    printf("SKIP: %s\n", why);
+    fflush(stdout);
 }
 
 int rl_test_skip(const char *why)

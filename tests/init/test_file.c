@@ -321,7 +321,8 @@ static void test_v1(void)
 {
     const char *v1 = "/work/shared/data/v1dd_l23_l4_198.npy";
     if (access(v1, R_OK) != 0) {
-        printf("skip: the V1 connectome %s is absent (tests that use it are skipped)\n", v1);
+        rl_test_skip_part("the V1 connectome /work/shared/data/v1dd_l23_l4_198.npy is absent "
+                          "(its loading checks)");
         return;
     }
     enum { V = 198 };

@@ -148,7 +148,8 @@ static void test_refusals(void)
     p.init.rank = N + 1;
     rl_status st = RL_STATUS_INIT;
     RL_TEST(rl_init_check(&p, &st) == RL_EINPUT && strstr(st.msg, "init.rank = 9") &&
-                strstr(st.msg, "model.hidden = 8") && strstr(st.msg, "1..8"),
+                strstr(st.msg, "model.hidden = 8") &&
+                strstr(st.msg, "valid: init.rank <= model.hidden"),
             "file with init.rank = N + 1 is refused: \"%s\"", st.msg);
     double w[N * N];
     rl_status st2 = RL_STATUS_INIT;

@@ -207,8 +207,10 @@ static void test_check(void)
     rl_params p = params_for("svd", N, 3);
     p.init.rank = N + 1;
     rl_status st = RL_STATUS_INIT;
-    RL_TEST(rl_init_check(&p, &st) == RL_EINPUT && strstr(st.msg, "valid: 0 (full rank) or 1..300"),
-            "rank 301 > hidden 300 is refused with the valid range: \"%s\"", st.msg);
+    RL_TEST(
+        rl_init_check(&p, &st) == RL_EINPUT && strstr(st.msg, "valid: init.rank <= model.hidden") &&
+            strcmp(st.params, "init.rank model.hidden") == 0,
+        "rank 301 > hidden 300 is refused by the table's limit, about init.rank: \"%s\"", st.msg);
 }
 
 int main(void)

@@ -1,8 +1,9 @@
 /*
 ** test_values.c: the spec module's small parts, through its internal header
 ** (module: spec) — edit distance and suggestions, message text cleaning,
-** the PATH file check, and the canonical text of reals (shortest, plain
-** where short, and one text per double: a property test on 20000 doubles).
+** the PATH file check, the canonical text of reals (shortest, plain where
+** short, and one text per double: a property test on 20000 doubles), and
+** rl_params_check: the table's ranges, choices and limits on a whole rl_params.
 */
 #include "rltest.h"
 #include "spec_int.h"
@@ -113,11 +114,48 @@ static void test_real_text(void)
     RL_TEST(unique == n, "and each differs in text from its neighbouring double (%d)", unique);
 }
 
+/* rl_params_check on values set by hand, as a caller that bypasses rl_params_set would. */
+static void test_params_check(void)
+{
+    rl_params p;
+    rl_params_defaults(&p);
+    rl_status st = RL_STATUS_INIT;
+    RL_TEST(rl_params_check(&p, &st) == RL_OK, "the defaults pass rl_params_check");
+    p.model.hidden = 0;
+    RL_TEST(rl_params_check(&p, &st) == RL_EINPUT &&
+                strstr(st.msg, "model.hidden = 0 is out of range") &&
+                strcmp(st.params, "model.hidden") == 0,
+            "model.hidden 0: the table's range message, about model.hidden: \"%s\"", st.msg);
+    rl_params_defaults(&p);
+    rl_status_clear(&st);
+    strcpy(p.init.norm, "l2");
+    RL_TEST(rl_params_check(&p, &st) == RL_EINPUT &&
+                strstr(st.msg, "init.norm = 'l2' is not known; valid: frobenius|spectral|none") &&
+                strcmp(st.params, "init.norm") == 0,
+            "init.norm l2: the table's choices, about init.norm: \"%s\"", st.msg);
+    rl_params_defaults(&p);
+    rl_status_clear(&st);
+    p.init.rank = p.model.hidden + 1;
+    RL_TEST(rl_params_check(&p, &st) == RL_EINPUT &&
+                strstr(st.msg, "valid: init.rank <= model.hidden") &&
+                strcmp(st.params, "init.rank model.hidden") == 0,
+            "init.rank above model.hidden: the limit, about both paths: \"%s\"", st.msg);
+    size_t n;
+    const rl_params_limit *lim = rl_params_limits(&n);
+    bool ints = n >= 2;
+    for (size_t i = 0; i < n; i++) {
+        const rl_key *a = rl_params_find(lim[i].small), *b = rl_params_find(lim[i].big);
+        ints = ints && a && b && a->type == RL_KEY_INT && b->type == RL_KEY_INT;
+    }
+    RL_TEST(ints, "every one of the %zu limits names two integer keys of the table", n);
+}
+
 int main(void)
 {
     test_distance();
     test_messages();
     test_files();
     test_real_text();
+    test_params_check();
     return rl_test_done();
 }

@@ -121,7 +121,8 @@ static void test_xarray(const char *script, const char *nc)
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s'", script, nc);
     int rc = access("/usr/bin/python3", X_OK) == 0 ? system(cmd) : -1;
     if (rc == -1 || (WIFEXITED(rc) && WEXITSTATUS(rc) == 77)) {
-        printf("skip: xarray checks (/usr/bin/python3 with xarray not found)\n");
+        rl_test_skip_part("xarray checks of the cube: /usr/bin/python3 with xarray not found "
+                          "(apt-get install python3-xarray python3-netcdf4)");
         return;
     }
     RL_TEST(WIFEXITED(rc) && WEXITSTATUS(rc) == 0,

@@ -101,6 +101,7 @@ static rl_params smnist(const char *images, const char *labels)
     tt_set(&p, "task.labels", labels);
     tt_set(&p, "task.train_size", "2");
     tt_set(&p, "probe.trials", "1");
+    tt_set(&p, "probe.kernel_trials", "1"); /* the table's limit: kernel_trials <= trials */
     return p;
 }
 
@@ -194,6 +195,7 @@ static void check_broken(void)
     expect(&p, "task.train_size = 3 leaves no validation images", "no validation split");
     p = smnist(good, lab);
     tt_set(&p, "probe.trials", "2");
+    tt_set(&p, "probe.kernel_trials", "1");
     expect(&p, "probe.trials = 2 exceeds the 1 validation images", "probe larger than validation");
 
     /* A gzip stream damaged in the middle: zlib reports it (or the data come up short). */

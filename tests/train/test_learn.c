@@ -60,8 +60,8 @@ int main(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (strcmp(cases[i].task, "smnist") == 0 &&
             access("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", R_OK) != 0) {
-            printf("SKIP: smnist: Fashion-MNIST not installed (apt-get install "
-                   "dataset-fashion-mnist)\n");
+            rl_test_skip_part("smnist: Fashion-MNIST not installed (apt-get install "
+                              "dataset-fashion-mnist)");
             continue;
         }
         learn(&cases[i]);
