@@ -81,7 +81,8 @@ verdict() {
 }
 
 echo "== richlazy benchmark $(date -u '+%Y-%m-%d %H:%M:%S UTC'), commit $(git -C "$src" describe --always --dirty 2>/dev/null || echo unknown)"
-echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, $(lscpu | sed -n 's/^L2 cache: *//p') L2"
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p') (family $(lscpu | sed -n 's/^CPU family: *//p')," \
+     "model $(lscpu | sed -n 's/^Model: *//p')), $(nproc --all) CPUs, $(lscpu | sed -n 's/^L2 cache: *//p') L2"
 echo "python3-torch: $([ "$have_torch" = 1 ] && "$py" -c 'import torch; print(torch.__version__)' || echo 'not installed (ratios n/a)')"
 max() { awk -v a="$1" -v b="$2" 'BEGIN {print (b + 0 > a + 0) ? b : a}'; }
 rows=()     # "core config it/s GFLOP/s PyTorch/s ratio" per core and configuration
