@@ -92,8 +92,14 @@ typedef struct tile_args {
 
 /* Where a tile's operands are: op(A) = A in place (rows lda apart), op(A) = A^T in place
 ** (a tile's rows adjacent, terms lda apart), or both packed (A as A^T with lda = MR, B panel
-** rows of NR floats zero-padded past n, so even the last vector loads unmasked). */
-enum { TILE_A, TILE_AT, TILE_PACKED, TILE_MODES };
+** rows of NR floats zero-padded past n, so even the last vector loads unmasked). The _FULL
+** modes are TILE_A and TILE_AT for panels whose last vector is whole: no mask anywhere (a
+** masked load costs a mask-register write per term, on a port the FMAs need: +2-3% on Zen 4). */
+enum { TILE_A, TILE_AT, TILE_PACKED, TILE_A_FULL, TILE_AT_FULL, TILE_MODES };
+
+/* Rows of the tall one-vector tile (a panel of n % NR <= 16 columns): 24 accumulators, as the
+** MR x NV tile has, instead of 8 (an 8 x 16 tile needs as many broadcasts as FMAs). */
+enum { MR_TALL = 24 };
 
 /*
 ** C[mr x 16nv] (+)= alpha op(A)[mr x kc] B[kc x 16nv]; a points at op(A)'s
@@ -105,8 +111,9 @@ static inline __attribute__((always_inline)) AVX512 void tile(const int mr, cons
                                                               const float *a, const float *b,
                                                               float *c)
 {
-    __m512 acc[MR][NV];
-#pragma GCC unroll 8
+    __m512 acc[MR_TALL][NV];
+    const bool full = mode == TILE_A_FULL || mode == TILE_AT_FULL;
+#pragma GCC unroll 24
     for (int r = 0; r < mr; r++)
 #pragma GCC unroll 4
         for (int v = 0; v < nv; v++) {
@@ -114,15 +121,19 @@ static inline __attribute__((always_inline)) AVX512 void tile(const int mr, cons
             /* C is needed only after kc terms: fetch it meanwhile (large C lives in L3). */
             _mm_prefetch((const char *)(c + r * t->ldc + 16 * v), _MM_HINT_T0);
         }
-    const bool trans = mode != TILE_A, padded = mode == TILE_PACKED;
+    const bool trans = mode != TILE_A && mode != TILE_A_FULL;
+    const bool padded = mode == TILE_PACKED || full;
     const size_t a_row = trans ? 1 : t->lda, a_step = trans ? t->lda : 1;
     for (int p = 0; p < t->kc; p++) {
         __m512 bv[NV];
 #pragma GCC unroll 4
-        for (int v = 0; v < nv; v++)
+        for (int v = 0; v < nv; v++) {
             bv[v] = v + 1 < nv || padded ? _mm512_loadu_ps(b + 16 * v)
                                          : _mm512_maskz_loadu_ps(t->tail, b + 16 * v);
-#pragma GCC unroll 8
+            __asm__("" : "+v"(bv[v])); /* one load per vector: unmasked, GCC would fold it into
+                                       ** every FMA that uses it (3 x 48 tiles: -14%) */
+        }
+#pragma GCC unroll 24
         for (int r = 0; r < mr; r++) {
             __m512 ar = _mm512_set1_ps(a[r * a_row]);
 #pragma GCC unroll 4
@@ -133,11 +144,22 @@ static inline __attribute__((always_inline)) AVX512 void tile(const int mr, cons
         b += t->ldb;
     }
     const __m512 alpha = _mm512_set1_ps(t->alpha), beta = _mm512_set1_ps(t->beta);
-#pragma GCC unroll 8
+#pragma GCC unroll 24
     for (int r = 0; r < mr; r++) {
 #pragma GCC unroll 4
         for (int v = 0; v < nv; v++) {
             float *cp = c + r * t->ldc + 16 * v;
+            if (full) { /* the same operations as below, unmasked */
+                __m512 x;
+                if (t->beta == 0.0f)
+                    x = _mm512_mul_ps(alpha, acc[r][v]);
+                else if (t->beta == 1.0f)
+                    x = _mm512_fmadd_ps(alpha, acc[r][v], _mm512_loadu_ps(cp));
+                else
+                    x = _mm512_fmadd_ps(alpha, acc[r][v], _mm512_mul_ps(beta, _mm512_loadu_ps(cp)));
+                _mm512_storeu_ps(cp, x);
+                continue;
+            }
             __mmask16 mask = v + 1 < nv ? (__mmask16)0xFFFF : t->tail;
             __m512 x;
             if (t->beta == 0.0f) /* BLAS: C is not read, so NaN there does not leak in */
@@ -154,7 +176,8 @@ static inline __attribute__((always_inline)) AVX512 void tile(const int mr, cons
 
 typedef void (*tile_fn)(const tile_args *t, const float *a, const float *b, float *c);
 
-/* One instantiation per (mode, rows 1..MR, vectors 1..NV): 3 x 8 x 3 functions. */
+/* One instantiation per (mode, rows 1..MR, vectors 1..NV): 5 x 8 x 3 functions, and the tall
+** one-vector tiles of the in-place modes. */
 #define TILE_FN(tr, mr, nv)                                                                        \
     static AVX512 void tile_##tr##_##mr##_##nv(const tile_args *t, const float *a, const float *b, \
                                                float *c)                                           \
@@ -169,6 +192,12 @@ typedef void (*tile_fn)(const tile_args *t, const float *a, const float *b, floa
 TILE_OP(0)
 TILE_OP(1)
 TILE_OP(2)
+TILE_OP(3)
+TILE_OP(4)
+TILE_FN(0, 24, 1)
+TILE_FN(1, 24, 1)
+TILE_FN(3, 24, 1)
+TILE_FN(4, 24, 1)
 
 #define TILE_REF(tr, mr)                                                                           \
     {                                                                                              \
@@ -179,7 +208,11 @@ TILE_OP(2)
         TILE_REF(tr, 1), TILE_REF(tr, 2), TILE_REF(tr, 3), TILE_REF(tr, 4), TILE_REF(tr, 5),       \
             TILE_REF(tr, 6), TILE_REF(tr, 7), TILE_REF(tr, 8)                                      \
     }
-static const tile_fn tiles[TILE_MODES][MR][NV] = {TILE_TABLE(0), TILE_TABLE(1), TILE_TABLE(2)};
+static const tile_fn tiles[TILE_MODES][MR][NV] = {TILE_TABLE(0), TILE_TABLE(1), TILE_TABLE(2),
+                                                  TILE_TABLE(3), TILE_TABLE(4)};
+/* Tall tiles per mode (NULL: packed op(A) comes in MR-row micro-panels, so no tall tile). */
+static const tile_fn tall_tiles[TILE_MODES] = {tile_0_24_1, tile_1_24_1, NULL, tile_3_24_1,
+                                               tile_4_24_1};
 
 /* dst[p * ldd + r] = a[r * lda + p] for 8 rows x 8 terms: the standard unpack / shuffle /
 ** lane-permute transpose of eight ymm rows. */
@@ -289,6 +322,32 @@ static void ahead_share(const ahead *h, int q)
 }
 
 /*
+** Long k, operands beyond L2 (sMNIST dW_h: 300 x 300 x 5400, 13 MB): a k block's rows of op(A)
+** and B are read once, in order, before its tiles run. The tiles' own order (a column of 8
+** floats per row of A^T, 48 of B, rows 1.2 KB apart) left the hardware prefetchers behind, and
+** software prefetches of the next block (to L1 or L2, spread over the tiles or per panel, with
+** or without 2 MB pages) changed nothing on Zen 4; this sequential pass streams at the memory's
+** rate and the tiles then find the block in L2 (dW_h 91 -> 98 GFLOP/s). Only loads, no stores:
+** the bits cannot change.
+*/
+enum {
+    TOUCH_MIN_BYTES = 2 << 20, /* op(A) + B of the whole product, bytes: above L2 (1-2 MiB) */
+    TOUCH_MIN_MN = 128,        /* m and n: below, few tiles share a block and the extra pass cost
+                               ** more than it saved (dW_x 28 x 300 x 5600: -7%) */
+};
+
+/* One load per 64 bytes of rows r = 0..rows-1 (ld floats apart, `floats` long), kept by an
+** empty asm (no dependency between the loads). */
+static AVX512 void touch_rows(const float *base, size_t ld, int rows, int floats)
+{
+    for (int r = 0; r < rows; r++)
+        for (int f = 0; f < floats; f += 16) {
+            __m128 v = _mm_load_ss(base + (size_t)r * ld + f);
+            __asm__ volatile("" ::"x"(v));
+        }
+}
+
+/*
 ** One k block of one column panel: every row tile of C (m rows) against the panel bp. The tile
 ** of rows i0.. reads op(A) at a + (i0 / MR) a_tile. While the tiles run, `panel` (the next B
 ** panel, spread over this panel's tiles) and `block` (the next k block's op(A), spread over
@@ -298,8 +357,16 @@ static AVX512 void panel_tiles(const tile_args *t, int mode, int m, const float 
                                const float *bp, float *c, const ahead *panel, const ahead *block,
                                int q0)
 {
-    int tiles_m = (m + MR - 1) / MR;
-    for (int it = 0; it < tiles_m; it++) {
+    int tiles_m = (m + MR - 1) / MR, it = 0;
+    if (t->nv == 1 && tall_tiles[mode]) /* MR_TALL rows at once, one share of each ahead per MR */
+        for (; (it + MR_TALL / MR) * MR <= m; it += MR_TALL / MR) {
+            for (int q = it; q < it + MR_TALL / MR; q++) {
+                ahead_share(panel, q);
+                ahead_share(block, q0 + q);
+            }
+            tall_tiles[mode](t, a + it * a_tile, bp, c + (size_t)it * MR * t->ldc);
+        }
+    for (; it < tiles_m; it++) {
         int i0 = it * MR, mr = m - i0 < MR ? m - i0 : MR;
         ahead_share(panel, it);
         ahead_share(block, q0 + it);
@@ -339,12 +406,153 @@ static ahead block_ahead(bool trans_a, int m, const float *a, int lda, int p1, i
                    : (ahead){a + p1, (size_t)lda, m, kc1, tiles};
 }
 
+/*
+** Small k (1..SMALL_K terms: the readout's dL/dr, K = n_out, and the input drive, K = n_in):
+** one pass over C's rows, R rows at a time, with op(A)'s R x k scalars broadcast once into
+** registers and B (k rows, in L1) streamed 16 columns at a time. The tile above spends most of
+** such a product on its prologue, C's prefetch and epilogue per 8 x 48 tile (224 x 300 x 3: 0.73x
+** OpenBLAS). Bits: the tile's exactly (acc from 0, one FMA per term in order, the same epilogue
+** for beta 0, 1, other), so which path a product takes never shows in C.
+*/
+enum { SMALL_K = 12 };
+
+/* Rows R and vectors V per pass for k terms: R k broadcasts + R V accumulators + V B vectors
+** <= 30 registers, and R V >= 4 independent sums (an FMA's latency is 4 of its issue slots). */
+#define SMALL_R(k) ((k) == 1 ? 8 : (k) == 2 ? 6 : (k) == 3 ? 5 : (k) <= 5 ? 4 : (k) <= 7 ? 3 : 2)
+
+/* One output vector per row: acc from 0, the k terms in order, then the tile's epilogue. */
+static inline __attribute__((always_inline)) AVX512 __m512 small_out(__m512 acc, __m512 va,
+                                                                     __m512 vb, float beta,
+                                                                     __mmask16 mask, float *cp)
+{
+    if (beta == 0.0f) return _mm512_mul_ps(va, acc); /* C not read, as in tile() */
+    __m512 old = mask == 0xFFFF ? _mm512_loadu_ps(cp) : _mm512_maskz_loadu_ps(mask, cp);
+    if (beta == 1.0f) return _mm512_fmadd_ps(va, acc, old);
+    return _mm512_fmadd_ps(va, acc, _mm512_mul_ps(vb, old));
+}
+
+static inline __attribute__((always_inline)) AVX512 void
+small_rows(const int k, const int rows, const int nv, const bool trans, int n, float alpha,
+           const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
+           size_t ldc)
+{
+    __m512 av[8][SMALL_K], acc[8][4];
+#pragma GCC unroll 8
+    for (int r = 0; r < rows; r++)
+#pragma GCC unroll 12
+        for (int p = 0; p < k; p++)
+            av[r][p] = _mm512_set1_ps(trans ? a[(size_t)p * lda + r] : a[(size_t)r * lda + p]);
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    int j = 0;
+    for (; j + 16 * nv <= n; j += 16 * nv) { /* nv whole vectors, unmasked */
+#pragma GCC unroll 8
+        for (int r = 0; r < rows; r++)
+#pragma GCC unroll 4
+            for (int v = 0; v < nv; v++)
+                acc[r][v] = _mm512_setzero_ps();
+#pragma GCC unroll 12
+        for (int p = 0; p < k; p++) {
+            __m512 bv[4];
+#pragma GCC unroll 4
+            for (int v = 0; v < nv; v++) {
+                bv[v] = _mm512_loadu_ps(b + (size_t)p * ldb + j + 16 * v);
+                __asm__("" : "+v"(bv[v])); /* one load per vector, not one per FMA using it */
+            }
+#pragma GCC unroll 8
+            for (int r = 0; r < rows; r++)
+#pragma GCC unroll 4
+                for (int v = 0; v < nv; v++)
+                    acc[r][v] = _mm512_fmadd_ps(av[r][p], bv[v], acc[r][v]);
+        }
+#pragma GCC unroll 8
+        for (int r = 0; r < rows; r++)
+#pragma GCC unroll 4
+            for (int v = 0; v < nv; v++) {
+                float *cp = c + (size_t)r * ldc + j + 16 * v;
+                _mm512_storeu_ps(cp, small_out(acc[r][v], va, vb, beta, 0xFFFF, cp));
+            }
+    }
+    for (; j < n; j += 16) { /* the rest, a vector at a time, the last one masked */
+        __mmask16 mask = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)(0xFFFFu >> (16 - (n - j)));
+#pragma GCC unroll 8
+        for (int r = 0; r < rows; r++)
+            acc[r][0] = _mm512_setzero_ps();
+#pragma GCC unroll 12
+        for (int p = 0; p < k; p++) {
+            __m512 bv = _mm512_maskz_loadu_ps(mask, b + (size_t)p * ldb + j);
+            __asm__("" : "+v"(bv));
+#pragma GCC unroll 8
+            for (int r = 0; r < rows; r++)
+                acc[r][0] = _mm512_fmadd_ps(av[r][p], bv, acc[r][0]);
+        }
+#pragma GCC unroll 8
+        for (int r = 0; r < rows; r++) {
+            float *cp = c + (size_t)r * ldc + j;
+            _mm512_mask_storeu_ps(cp, mask, small_out(acc[r][0], va, vb, beta, mask, cp));
+        }
+    }
+}
+
+typedef void (*small_fn)(int n, float alpha, const float *a, size_t lda, const float *b,
+                         size_t ldb, float beta, float *c, size_t ldc);
+
+/* Per (op(A) transposed, k): R rows with V vectors per pass, and one row (same V) for the rest. */
+#define SMALL_FN(tr, k, rows, nv)                                                                  \
+    static AVX512 void small_##tr##_##k##_##rows(int n, float alpha, const float *a, size_t lda,  \
+                                                 const float *b, size_t ldb, float beta, float *c, \
+                                                 size_t ldc)                                       \
+    {                                                                                              \
+        small_rows(k, rows, nv, tr, n, alpha, a, lda, b, ldb, beta, c, ldc);                       \
+    }
+#define SMALL_K_FNS(tr, k, r, nv) SMALL_FN(tr, k, 1, nv) SMALL_FN(tr, k, r, nv)
+#define SMALL_TR_FNS(tr) \
+    SMALL_K_FNS(tr, 1, 8, 2) \
+    SMALL_K_FNS(tr, 2, 6, 2) \
+    SMALL_K_FNS(tr, 3, 5, 2) \
+    SMALL_K_FNS(tr, 4, 4, 2) \
+    SMALL_K_FNS(tr, 5, 4, 2) \
+    SMALL_K_FNS(tr, 6, 3, 3) \
+    SMALL_K_FNS(tr, 7, 3, 2) \
+    SMALL_K_FNS(tr, 8, 2, 4) \
+    SMALL_K_FNS(tr, 9, 2, 4) \
+    SMALL_K_FNS(tr, 10, 2, 3) \
+    SMALL_K_FNS(tr, 11, 2, 2) \
+    SMALL_K_FNS(tr, 12, 2, 2)
+SMALL_TR_FNS(0)
+SMALL_TR_FNS(1)
+/* [op(A) transposed][k - 1]: {one row, SMALL_R(k) rows} */
+static const small_fn small_fns[2][SMALL_K][2] = {
+    {{small_0_1_1, small_0_1_8}, {small_0_2_1, small_0_2_6}, {small_0_3_1, small_0_3_5}, {small_0_4_1, small_0_4_4}, {small_0_5_1, small_0_5_4}, {small_0_6_1, small_0_6_3}, {small_0_7_1, small_0_7_3}, {small_0_8_1, small_0_8_2}, {small_0_9_1, small_0_9_2}, {small_0_10_1, small_0_10_2}, {small_0_11_1, small_0_11_2}, {small_0_12_1, small_0_12_2}},
+    {{small_1_1_1, small_1_1_8}, {small_1_2_1, small_1_2_6}, {small_1_3_1, small_1_3_5}, {small_1_4_1, small_1_4_4}, {small_1_5_1, small_1_5_4}, {small_1_6_1, small_1_6_3}, {small_1_7_1, small_1_7_3}, {small_1_8_1, small_1_8_2}, {small_1_9_1, small_1_9_2}, {small_1_10_1, small_1_10_2}, {small_1_11_1, small_1_11_2}, {small_1_12_1, small_1_12_2}},
+};
+
+/* The small-k product: full passes of SMALL_R(k) rows, then one row at a time. */
+static AVX512 void gemm_small_k(bool trans_a, int m, int n, int k, float alpha, const float *a,
+                                int lda, const float *b, int ldb, float beta, float *c, int ldc)
+{
+    const int rows = SMALL_R(k);
+    const small_fn *fn = small_fns[trans_a][k - 1];
+    int i = 0;
+    for (; i + rows <= m; i += rows)
+        fn[1](n, alpha, trans_a ? a + i : a + (size_t)i * lda, (size_t)lda, b, (size_t)ldb, beta,
+              c + (size_t)i * ldc, (size_t)ldc);
+    for (; i < m; i++)
+        fn[0](n, alpha, trans_a ? a + i : a + (size_t)i * lda, (size_t)lda, b, (size_t)ldb, beta,
+              c + (size_t)i * ldc, (size_t)ldc);
+}
+
 static AVX512 void gemm_avx512(bool trans_a, int m, int n, int k, float alpha, const float *a,
                                int lda, const float *b, int ldb, const float *panels, float beta,
                                float *c, int ldc, float *work)
 {
+    if (k >= 1 && k <= SMALL_K) {
+        gemm_small_k(trans_a, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
     const bool packed = work && n >= PACK_A_MIN_N;
     const int mode = packed ? TILE_PACKED : trans_a ? TILE_AT : TILE_A;
+    const bool touch = !packed && k > RL_GEMM_KC && m >= TOUCH_MIN_MN && n >= TOUCH_MIN_MN &&
+                       ((size_t)m + (size_t)n) * (size_t)k * sizeof *a > TOUCH_MIN_BYTES;
     const int panels_n = (n + NR - 1) / NR, tiles_m = (m + MR - 1) / MR;
     float *bpack = work, *apack = packed ? work + (size_t)RL_GEMM_KC * NR : NULL;
     tile_args t = {0,     0,   packed ? MR : (size_t)lda, packed ? NR : (size_t)ldb, (size_t)ldc, 0,
@@ -358,6 +566,13 @@ static AVX512 void gemm_avx512(bool trans_a, int m, int n, int k, float alpha, c
         const float *ap = packed ? apack : trans_a ? a + (size_t)p0 * lda : a + p0;
         ahead block = packed ? block_ahead(trans_a, m, a, lda, p1, kc1, panels_n * tiles_m)
                              : (ahead){NULL, 0, 0, 0, 1};
+        if (touch) {
+            if (trans_a)
+                touch_rows(a + (size_t)p0 * lda, (size_t)lda, t.kc, m);
+            else
+                touch_rows(a + p0, (size_t)lda, m, t.kc);
+            touch_rows(b + (size_t)p0 * ldb, (size_t)ldb, t.kc, n);
+        }
         if (packed) pack_a(trans_a, a, (size_t)lda, m, p0, t.kc, apack);
         for (int jp = 0; jp < panels_n; jp++) {
             int j0 = jp * NR, cols = n - j0 < NR ? n - j0 : NR;
@@ -380,7 +595,9 @@ static AVX512 void gemm_avx512(bool trans_a, int m, int n, int k, float alpha, c
                     next =
                         (ahead){bp_at(b, ldb, p1, 0), (size_t)ldb, kc1, n < NR ? n : NR, tiles_m};
             }
-            panel_tiles(&t, mode, m, ap, a_tile, bp, c + j0, &next, &block, jp * tiles_m);
+            /* in place, a whole last vector: the unmasked tiles */
+            int pmode = t.tail == 0xFFFF && !packed ? mode + (TILE_A_FULL - TILE_A) : mode;
+            panel_tiles(&t, pmode, m, ap, a_tile, bp, c + j0, &next, &block, jp * tiles_m);
         }
     }
 }

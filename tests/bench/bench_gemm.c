@@ -6,6 +6,8 @@
 ** in thread CPU time, so a busy neighbour on the shared machine (which takes the
 ** core away, not only cache) hits both alike and less; the ratio is the result.
 ** bench_gemm [--seconds S] [--reps R] [trans m n k]: the default list, or one shape.
+** Each line ends "| x<OpenBLAS time / own time>" and "SLOWER" where that is below 1.00
+** (run_bench.sh collects those lines).
 */
 #include "gemm.h"
 #include "richlazy/core.h"
@@ -81,9 +83,10 @@ static int bench_shape(const shape *s, int reps, double seconds, rl_gemm_kernel 
     }
     double fl = 2.0 * s->m * s->n * (double)s->k;
     printf("%-28s %c %5d %5d %6d | openblas %9.1f us %6.1f GFLOP/s | %-8s %9.1f us %6.1f GFLOP/s "
-           "| x%.2f\n",
+           "| x%.2f%s\n",
            s->what, s->trans ? 'T' : 'N', s->m, s->n, s->k, 1e6 * t_blas, fl / t_blas * 1e-9,
-           rl_gemm_kernel_name(best), 1e6 * t_own, fl / t_own * 1e-9, t_blas / t_own);
+           rl_gemm_kernel_name(best), 1e6 * t_own, fl / t_own * 1e-9, t_blas / t_own,
+           best != RL_GEMM_BLAS && t_own > t_blas ? " SLOWER" : "");
     rl_free(a);
     rl_free(b);
     rl_free(c);
@@ -99,6 +102,11 @@ int main(int argc, char **argv)
         {0, 200, 300, 300, "sMNIST step"},       {1, 300, 300, 5400, "sMNIST dW_h"},
         {0, 256, 1024, 1024, "large step"},      {1, 1024, 1024, 12544, "large dW_h"},
         {0, 1024, 1024, 1024, "peak 1024^3"},
+        /* the thin per-step products rnn.c runs since d9b8f18 (K or C n_in or n_out wide) */
+        {0, 32, 300, 3, "2af dL/dr, drive (per step)"}, {0, 200, 300, 10, "sMNIST dL/dr (per step)"},
+        {0, 200, 300, 28, "sMNIST drive (per step)"},   {1, 28, 300, 5600, "sMNIST dW_x (x^T g)"},
+        {0, 256, 1024, 10, "large dL/dr (per step)"},   {0, 256, 1024, 32, "large drive (per step)"},
+        {1, 32, 1024, 12800, "large dW_x (x^T g)"},
     };
     double seconds = 0.2;
     int reps = 3;

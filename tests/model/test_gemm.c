@@ -310,6 +310,54 @@ static void test_abt(rl_gemm_kernel kern)
                 rl_gemm_kernel_name(kern));
 }
 
+/* Products with k <= 12 take their own path in the AVX-512 kernel (a pass over C's rows); it
+** must give the bits of the tile path. Appending zero terms (A's extra columns 0, k -> 16, which
+** the tile path takes) adds exact zeros to each sum, so both must agree bit for bit. */
+static void test_small_k(rl_gemm_kernel kern)
+{
+    static const int MS[] = {1, 7, 33}, NS[] = {5, 300, 520};
+    enum { KPAD = 16 };
+    rl_status st = RL_STATUS_INIT;
+    int same = 1, shapes = 0;
+    for (int k = 1; k <= 12; k++)
+        for (int im = 0; im < 3; im++)
+            for (int in = 0; in < 3; in++)
+                for (int trans = 0; trans < 2; trans++, shapes++) {
+                    int m = MS[im], n = NS[in], v = shapes % 4;
+                    uint64_t seed = 900 + shapes;
+                    float *a = random_floats((size_t)m * k, &seed);
+                    float *ap = rl_alloc((size_t)m * KPAD, sizeof *ap, &st); /* zeroed */
+                    float *b = random_floats((size_t)KPAD * n, &seed);
+                    float *c1 = random_floats((size_t)m * n, &seed);
+                    float *c2 = rl_alloc((size_t)m * n, sizeof *c2, &st);
+                    float *work = rl_alloc(rl_gemm_work_floats(m, KPAD), sizeof *work, &st);
+                    if (!a || !ap || !b || !c1 || !c2 || !work) {
+                        RL_TEST(0, "test_gemm: out of memory");
+                        return;
+                    }
+                    for (int i = 0; i < m; i++)
+                        for (int p = 0; p < k; p++) /* A (m x k) or A^T (k x m) */
+                            ap[trans ? (size_t)p * m + i : (size_t)i * KPAD + p] =
+                                a[trans ? (size_t)p * m + i : (size_t)i * k + p];
+                    memcpy(c2, c1, (size_t)m * n * sizeof *c1);
+                    rl_gemm_multiply(kern, trans, m, n, k, ALPHA[v], a, trans ? m : k, b, n,
+                                     BETA[v], c1, n, work);
+                    rl_gemm_multiply(kern, trans, m, n, KPAD, ALPHA[v], ap, trans ? m : KPAD, b, n,
+                                     BETA[v], c2, n, work);
+                    same &= memcmp(c1, c2, (size_t)m * n * sizeof *c1) == 0;
+                    rl_free(a);
+                    rl_free(ap);
+                    rl_free(b);
+                    rl_free(c1);
+                    rl_free(c2);
+                    rl_free(work);
+                }
+    RL_TEST(same,
+            "%s: k = 1..12 (the small-k path) gives the bits of k = %d with zero terms appended "
+            "(the tile path), %d shapes, both op(A)",
+            rl_gemm_kernel_name(kern), KPAD, shapes);
+}
+
 /* avx512f in /proc/cpuinfo's flags, read independently of the library's probe (-1: unknown). */
 static int cpuinfo_has_avx512f(void)
 {
@@ -352,6 +400,7 @@ int main(void)
     for (int i = 0; i < (kernels[1] == RL_GEMM_BLAS ? 1 : 2); i++) {
         test_transpose(kernels[i]);
         test_abt(kernels[i]);
+        if (kernels[i] != RL_GEMM_BLAS) test_small_k(kernels[i]);
         for (int trans = 0; trans < 2; trans++) {
             test_accuracy(kernels[i], trans, work);
             test_bitwise(kernels[i], trans, work);
