@@ -20,20 +20,17 @@
 **     write per term took a port the FMAs need: 8 x 48 tiles +6%);
 **   - compiled for AVX-512F + FMA by function attribute and chosen at run time,
 **     so the library still runs on any x86-64 (elsewhere: cblas_sgemm).
+** Files: this one (dispatch, tiles, packing); gemm_small.c (k <= SMALL_K, which
+** gemm_avx512 hands over); gemm_abt.c (A B^T and the transpose); gemm_int.h
+** (what they share: the AVX-512 switch and attribute, the 8 x 8 transpose).
 */
 #include "gemm.h"
+#include "gemm_int.h"
 
 #include <assert.h>
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define HAVE_AVX512_KERNEL 1
-#include <immintrin.h>
-#else
-#define HAVE_AVX512_KERNEL 0
-#endif
 
 rl_gemm_kernel rl_gemm_best(void)
 {
@@ -78,8 +75,6 @@ static void gemm_blas(bool trans_a, int m, int n, int k, float alpha, const floa
 }
 
 #if HAVE_AVX512_KERNEL
-
-#define AVX512 __attribute__((target("avx512f,fma")))
 
 /* What every tile of one k block shares. */
 typedef struct tile_args {
@@ -130,8 +125,9 @@ static inline __attribute__((always_inline)) AVX512 void tile(const int mr, cons
         for (int v = 0; v < nv; v++) {
             bv[v] = v + 1 < nv || padded ? _mm512_loadu_ps(b + 16 * v)
                                          : _mm512_maskz_loadu_ps(t->tail, b + 16 * v);
-            __asm__("" : "+v"(bv[v])); /* one load per vector: unmasked, GCC would fold it into
-                                       ** every FMA that uses it (3 x 48 tiles: -14%) */
+            /* one load per vector: unmasked, GCC would fold it into every FMA that uses it
+            ** (3 x 48 tiles: -14%) */
+            __asm__("" : "+v"(bv[v]));
         }
 #pragma GCC unroll 24
         for (int r = 0; r < mr; r++) {
@@ -213,29 +209,6 @@ static const tile_fn tiles[TILE_MODES][MR][NV] = {TILE_TABLE(0), TILE_TABLE(1), 
 /* Tall tiles per mode (NULL: packed op(A) comes in MR-row micro-panels, so no tall tile). */
 static const tile_fn tall_tiles[TILE_MODES] = {tile_0_24_1, tile_1_24_1, NULL, tile_3_24_1,
                                                tile_4_24_1};
-
-/* dst[p * ldd + r] = a[r * lda + p] for 8 rows x 8 terms: the standard unpack / shuffle /
-** lane-permute transpose of eight ymm rows. */
-static AVX512 void transpose8_ld(const float *a, size_t lda, float *dst, size_t ldd)
-{
-    __m256 r[8], u[8], v[8];
-    for (int i = 0; i < 8; i++)
-        r[i] = _mm256_loadu_ps(a + i * lda);
-    for (int i = 0; i < 8; i += 2) {
-        u[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-        u[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 8; i += 4) {
-        v[i] = _mm256_shuffle_ps(u[i], u[i + 2], 0x44);
-        v[i + 1] = _mm256_shuffle_ps(u[i], u[i + 2], 0xEE);
-        v[i + 2] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0x44);
-        v[i + 3] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0xEE);
-    }
-    for (int i = 0; i < 4; i++) {
-        _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(v[i], v[i + 4], 0x20));
-        _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(v[i], v[i + 4], 0x31));
-    }
-}
 
 /* One micro-panel of op(A) = A: rows (lda apart, `rows` <= MR of them, the rest of dst
 ** already zero), terms 0..kc-1, as dst[p * MR + r]. Full tiles transpose 8 x 8 blocks
@@ -406,147 +379,12 @@ static ahead block_ahead(bool trans_a, int m, const float *a, int lda, int p1, i
                    : (ahead){a + p1, (size_t)lda, m, kc1, tiles};
 }
 
-/*
-** Small k (1..SMALL_K terms: the readout's dL/dr, K = n_out, and the input drive, K = n_in):
-** one pass over C's rows, R rows at a time, with op(A)'s R x k scalars broadcast once into
-** registers and B (k rows, in L1) streamed 16 columns at a time. The tile above spends most of
-** such a product on its prologue, C's prefetch and epilogue per 8 x 48 tile (224 x 300 x 3: 0.73x
-** OpenBLAS). Bits: the tile's exactly (acc from 0, one FMA per term in order, the same epilogue
-** for beta 0, 1, other), so which path a product takes never shows in C.
-*/
-enum { SMALL_K = 12 };
-
-/* Rows R and vectors V per pass for k terms: R k broadcasts + R V accumulators + V B vectors
-** <= 30 registers, and R V >= 4 independent sums (an FMA's latency is 4 of its issue slots). */
-#define SMALL_R(k) ((k) == 1 ? 8 : (k) == 2 ? 6 : (k) == 3 ? 5 : (k) <= 5 ? 4 : (k) <= 7 ? 3 : 2)
-
-/* One output vector per row: acc from 0, the k terms in order, then the tile's epilogue. */
-static inline __attribute__((always_inline)) AVX512 __m512 small_out(__m512 acc, __m512 va,
-                                                                     __m512 vb, float beta,
-                                                                     __mmask16 mask, float *cp)
-{
-    if (beta == 0.0f) return _mm512_mul_ps(va, acc); /* C not read, as in tile() */
-    __m512 old = mask == 0xFFFF ? _mm512_loadu_ps(cp) : _mm512_maskz_loadu_ps(mask, cp);
-    if (beta == 1.0f) return _mm512_fmadd_ps(va, acc, old);
-    return _mm512_fmadd_ps(va, acc, _mm512_mul_ps(vb, old));
-}
-
-static inline __attribute__((always_inline)) AVX512 void
-small_rows(const int k, const int rows, const int nv, const bool trans, int n, float alpha,
-           const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
-           size_t ldc)
-{
-    __m512 av[8][SMALL_K], acc[8][4];
-#pragma GCC unroll 8
-    for (int r = 0; r < rows; r++)
-#pragma GCC unroll 12
-        for (int p = 0; p < k; p++)
-            av[r][p] = _mm512_set1_ps(trans ? a[(size_t)p * lda + r] : a[(size_t)r * lda + p]);
-    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-    int j = 0;
-    for (; j + 16 * nv <= n; j += 16 * nv) { /* nv whole vectors, unmasked */
-#pragma GCC unroll 8
-        for (int r = 0; r < rows; r++)
-#pragma GCC unroll 4
-            for (int v = 0; v < nv; v++)
-                acc[r][v] = _mm512_setzero_ps();
-#pragma GCC unroll 12
-        for (int p = 0; p < k; p++) {
-            __m512 bv[4];
-#pragma GCC unroll 4
-            for (int v = 0; v < nv; v++) {
-                bv[v] = _mm512_loadu_ps(b + (size_t)p * ldb + j + 16 * v);
-                __asm__("" : "+v"(bv[v])); /* one load per vector, not one per FMA using it */
-            }
-#pragma GCC unroll 8
-            for (int r = 0; r < rows; r++)
-#pragma GCC unroll 4
-                for (int v = 0; v < nv; v++)
-                    acc[r][v] = _mm512_fmadd_ps(av[r][p], bv[v], acc[r][v]);
-        }
-#pragma GCC unroll 8
-        for (int r = 0; r < rows; r++)
-#pragma GCC unroll 4
-            for (int v = 0; v < nv; v++) {
-                float *cp = c + (size_t)r * ldc + j + 16 * v;
-                _mm512_storeu_ps(cp, small_out(acc[r][v], va, vb, beta, 0xFFFF, cp));
-            }
-    }
-    for (; j < n; j += 16) { /* the rest, a vector at a time, the last one masked */
-        __mmask16 mask = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)(0xFFFFu >> (16 - (n - j)));
-#pragma GCC unroll 8
-        for (int r = 0; r < rows; r++)
-            acc[r][0] = _mm512_setzero_ps();
-#pragma GCC unroll 12
-        for (int p = 0; p < k; p++) {
-            __m512 bv = _mm512_maskz_loadu_ps(mask, b + (size_t)p * ldb + j);
-            __asm__("" : "+v"(bv));
-#pragma GCC unroll 8
-            for (int r = 0; r < rows; r++)
-                acc[r][0] = _mm512_fmadd_ps(av[r][p], bv, acc[r][0]);
-        }
-#pragma GCC unroll 8
-        for (int r = 0; r < rows; r++) {
-            float *cp = c + (size_t)r * ldc + j;
-            _mm512_mask_storeu_ps(cp, mask, small_out(acc[r][0], va, vb, beta, mask, cp));
-        }
-    }
-}
-
-typedef void (*small_fn)(int n, float alpha, const float *a, size_t lda, const float *b,
-                         size_t ldb, float beta, float *c, size_t ldc);
-
-/* Per (op(A) transposed, k): R rows with V vectors per pass, and one row (same V) for the rest. */
-#define SMALL_FN(tr, k, rows, nv)                                                                  \
-    static AVX512 void small_##tr##_##k##_##rows(int n, float alpha, const float *a, size_t lda,  \
-                                                 const float *b, size_t ldb, float beta, float *c, \
-                                                 size_t ldc)                                       \
-    {                                                                                              \
-        small_rows(k, rows, nv, tr, n, alpha, a, lda, b, ldb, beta, c, ldc);                       \
-    }
-#define SMALL_K_FNS(tr, k, r, nv) SMALL_FN(tr, k, 1, nv) SMALL_FN(tr, k, r, nv)
-#define SMALL_TR_FNS(tr) \
-    SMALL_K_FNS(tr, 1, 8, 2) \
-    SMALL_K_FNS(tr, 2, 6, 2) \
-    SMALL_K_FNS(tr, 3, 5, 2) \
-    SMALL_K_FNS(tr, 4, 4, 2) \
-    SMALL_K_FNS(tr, 5, 4, 2) \
-    SMALL_K_FNS(tr, 6, 3, 3) \
-    SMALL_K_FNS(tr, 7, 3, 2) \
-    SMALL_K_FNS(tr, 8, 2, 4) \
-    SMALL_K_FNS(tr, 9, 2, 4) \
-    SMALL_K_FNS(tr, 10, 2, 3) \
-    SMALL_K_FNS(tr, 11, 2, 2) \
-    SMALL_K_FNS(tr, 12, 2, 2)
-SMALL_TR_FNS(0)
-SMALL_TR_FNS(1)
-/* [op(A) transposed][k - 1]: {one row, SMALL_R(k) rows} */
-static const small_fn small_fns[2][SMALL_K][2] = {
-    {{small_0_1_1, small_0_1_8}, {small_0_2_1, small_0_2_6}, {small_0_3_1, small_0_3_5}, {small_0_4_1, small_0_4_4}, {small_0_5_1, small_0_5_4}, {small_0_6_1, small_0_6_3}, {small_0_7_1, small_0_7_3}, {small_0_8_1, small_0_8_2}, {small_0_9_1, small_0_9_2}, {small_0_10_1, small_0_10_2}, {small_0_11_1, small_0_11_2}, {small_0_12_1, small_0_12_2}},
-    {{small_1_1_1, small_1_1_8}, {small_1_2_1, small_1_2_6}, {small_1_3_1, small_1_3_5}, {small_1_4_1, small_1_4_4}, {small_1_5_1, small_1_5_4}, {small_1_6_1, small_1_6_3}, {small_1_7_1, small_1_7_3}, {small_1_8_1, small_1_8_2}, {small_1_9_1, small_1_9_2}, {small_1_10_1, small_1_10_2}, {small_1_11_1, small_1_11_2}, {small_1_12_1, small_1_12_2}},
-};
-
-/* The small-k product: full passes of SMALL_R(k) rows, then one row at a time. */
-static AVX512 void gemm_small_k(bool trans_a, int m, int n, int k, float alpha, const float *a,
-                                int lda, const float *b, int ldb, float beta, float *c, int ldc)
-{
-    const int rows = SMALL_R(k);
-    const small_fn *fn = small_fns[trans_a][k - 1];
-    int i = 0;
-    for (; i + rows <= m; i += rows)
-        fn[1](n, alpha, trans_a ? a + i : a + (size_t)i * lda, (size_t)lda, b, (size_t)ldb, beta,
-              c + (size_t)i * ldc, (size_t)ldc);
-    for (; i < m; i++)
-        fn[0](n, alpha, trans_a ? a + i : a + (size_t)i * lda, (size_t)lda, b, (size_t)ldb, beta,
-              c + (size_t)i * ldc, (size_t)ldc);
-}
-
 static AVX512 void gemm_avx512(bool trans_a, int m, int n, int k, float alpha, const float *a,
                                int lda, const float *b, int ldb, const float *panels, float beta,
                                float *c, int ldc, float *work)
 {
     if (k >= 1 && k <= SMALL_K) {
-        gemm_small_k(trans_a, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        rl_gemm_small_k(trans_a, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
     const bool packed = work && n >= PACK_A_MIN_N;
@@ -634,118 +472,6 @@ void rl_gemm_pack_panels(rl_gemm_kernel kernel, int k, int n, const float *b, in
     (void)ldb;
     (void)panels;
 #endif
-}
-
-#if HAVE_AVX512_KERNEL
-/* Columns of C one pass of abt_rows accumulates: 2 rows x ABT_NC zmm sums stay in registers. */
-enum { ABT_NC = 12 };
-
-/* Eq. 2's dot products for `rows` (1 or 2) rows of A and columns j0..j0+nc-1 of C: each sum 16
-** lanes wide over k in order, then _mm512_reduce_add_ps, the same sequence for every element
-** whatever rows and nc are. */
-static inline __attribute__((always_inline)) AVX512 void
-abt_rows(const int rows, int nc, int k, float alpha, const float *a, size_t lda, const float *b,
-         size_t ldb, float beta, float *c, size_t ldc)
-{
-    /* Fully unrolled over ABT_NC (columns past nc skipped), so acc stays in registers. */
-    __m512 acc[2][ABT_NC];
-#pragma GCC unroll 2
-    for (int r = 0; r < rows; r++)
-#pragma GCC unroll 12
-        for (int j = 0; j < ABT_NC; j++)
-            acc[r][j] = _mm512_setzero_ps();
-    for (int p = 0; p < k; p += 16) {
-        __mmask16 mask = k - p >= 16 ? (__mmask16)0xFFFF : (__mmask16)(0xFFFFu >> (16 - (k - p)));
-        __m512 av[2];
-#pragma GCC unroll 2
-        for (int r = 0; r < rows; r++)
-            av[r] = _mm512_maskz_loadu_ps(mask, a + r * lda + p);
-#pragma GCC unroll 12
-        for (int j = 0; j < ABT_NC; j++) {
-            if (j >= nc) break;
-            __m512 bv = _mm512_maskz_loadu_ps(mask, b + j * ldb + p);
-#pragma GCC unroll 2
-            for (int r = 0; r < rows; r++)
-                acc[r][j] = _mm512_fmadd_ps(av[r], bv, acc[r][j]);
-        }
-    }
-#pragma GCC unroll 2
-    for (int r = 0; r < rows; r++)
-#pragma GCC unroll 12
-        for (int j = 0; j < ABT_NC; j++) {
-            if (j >= nc) break;
-            float sum = alpha * _mm512_reduce_add_ps(acc[r][j]), *cp = c + r * ldc + j;
-            *cp = beta == 0.0f ? sum : sum + beta * *cp;
-        }
-}
-
-static AVX512 void abt_avx512(int m, int n, int k, float alpha, const float *a, int lda,
-                              const float *b, int ldb, float beta, float *c, int ldc)
-{
-    for (int j0 = 0; j0 < n; j0 += ABT_NC) {
-        int nc = n - j0 < ABT_NC ? n - j0 : ABT_NC;
-        const float *bj = b + (size_t)j0 * ldb;
-        int i = 0;
-        for (; i + 2 <= m; i += 2)
-            abt_rows(2, nc, k, alpha, a + (size_t)i * lda, (size_t)lda, bj, (size_t)ldb, beta,
-                     c + (size_t)i * ldc + j0, (size_t)ldc);
-        if (i < m)
-            abt_rows(1, nc, k, alpha, a + (size_t)i * lda, (size_t)lda, bj, (size_t)ldb, beta,
-                     c + (size_t)i * ldc + j0, (size_t)ldc);
-    }
-}
-#endif
-
-void rl_gemm_multiply_abt(rl_gemm_kernel kernel, int m, int n, int k, float alpha, const float *a,
-                          int lda, const float *b, int ldb, float beta, float *c, int ldc)
-{
-    assert(m >= 0 && n >= 0 && k >= 0 && lda >= k && ldb >= k && ldc >= n);
-    if (m <= 0 || n <= 0) return;
-#if HAVE_AVX512_KERNEL
-    if (kernel == RL_GEMM_AVX512) {
-        abt_avx512(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        return;
-    }
-#endif
-    (void)kernel;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                ldc);
-}
-
-/* dst (cols x rows, ld ldd) = a^T (a: rows x cols, ld lda): 8 x 8 blocks in registers. */
-#if HAVE_AVX512_KERNEL
-static AVX512 void transpose_avx512(int rows, int cols, const float *a, int lda, float *dst,
-                                    int ldd)
-{
-    int i = 0;
-    for (; i + 8 <= rows; i += 8) {
-        int j = 0;
-        for (; j + 8 <= cols; j += 8)
-            transpose8_ld(a + (size_t)i * lda + j, (size_t)lda, dst + (size_t)j * ldd + i,
-                          (size_t)ldd);
-        for (; j < cols; j++)
-            for (int r = i; r < i + 8; r++)
-                dst[(size_t)j * ldd + r] = a[(size_t)r * lda + j];
-    }
-    for (; i < rows; i++)
-        for (int j = 0; j < cols; j++)
-            dst[(size_t)j * ldd + i] = a[(size_t)i * lda + j];
-}
-#endif
-
-void rl_gemm_transpose(rl_gemm_kernel kernel, int rows, int cols, const float *a, int lda,
-                       float *dst, int ldd)
-{
-    assert(rows >= 0 && cols >= 0 && lda >= cols && ldd >= rows);
-    if (rows <= 0 || cols <= 0) return;
-#if HAVE_AVX512_KERNEL
-    if (kernel == RL_GEMM_AVX512) {
-        transpose_avx512(rows, cols, a, lda, dst, ldd);
-        return;
-    }
-#endif
-    (void)kernel;
-    cblas_somatcopy(CblasRowMajor, CblasTrans, rows, cols, 1.0f, a, lda, dst, ldd);
 }
 
 void rl_gemm_multiply_panels(rl_gemm_kernel kernel, bool trans_a, int m, int n, int k, float alpha,
