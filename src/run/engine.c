@@ -78,13 +78,13 @@ rl_code rl_run_wait(MPI_Request *req, rl_status *st)
 }
 
 /*
-** Items that continue from a checkpoint: real training of an RNN. linear2 items
-** (seconds each) do not checkpoint, and other runners (the fake one) write none,
-** so a stop must give them the grace period instead.
+** Items that continue from a checkpoint: real training by a runner that saves
+** one (train.h). linear2 items (seconds each) do not, and other item functions
+** (the fake one) write none, so a stop must give them the grace period instead.
 */
 static bool checkpointable(const run_ctx *rc, const rl_params *p)
 {
-    return rc->checkpoints && rc->runner == rl_train_item && strcmp(p->model.kind, "linear2") != 0;
+    return rc->checkpoints && rc->runner == rl_train_item && rl_train_checkpoints(p);
 }
 
 void rl_run_item_job(const run_ctx *rc, const rl_item *it, int worker, trainer_job *job)
