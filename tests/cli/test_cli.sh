@@ -17,6 +17,9 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cd "$src"
 
 check "richlazy --help exits 0" "$rl" --help
+# The engine's test stand-in (src/run/fake.c) is only in the test program richlazy-test.
+check "the richlazy users run carries no fake-item code (nm, strings)" bash -c \
+  "! nm '$rl' 2>/dev/null | grep -q rl_run_fake_item && ! strings '$rl' | grep -q 'fake runner'"
 check "richlazy --version names the git commit" bash -c "'$rl' --version | grep -q 'git '"
 check "no subcommand exits 2" status_is 2 "$rl"
 check "an unknown subcommand exits 2" status_is 2 "$rl" frobnicate
