@@ -15,6 +15,7 @@ typedef enum rl_item_status {
     RL_ITEM_DIVERGED = 2, /* an outcome, never retried */
     RL_ITEM_FAILED = 3,   /* the training returned an error (message kept) */
 } rl_item_status;
+#define RL_ITEM_NSTATUS 4 /* the statuses above: the length of a count per status */
 
 #define RL_M(name, units, long_name) RL_MEASURE_##name,
 typedef enum rl_measure {

@@ -121,15 +121,18 @@ double rl_run_rates_item_seconds(const rl_run_rates *r, const rl_params *p);
 double rl_run_rates_probe_seconds(const rl_run_rates *r); /* CPU time the probes took */
 int rl_run_rates_shapes(const rl_run_rates *r);           /* shapes probed */
 
+#ifdef RL_TEST_HOOKS
 /*
 ** A cheap deterministic stand-in for rl_train_item, for the engine's own tests
-** and benchmark (RICHLAZY_FAKE_RUNNER=1). Sleeps train.iterations microseconds
+** and benchmark (RICHLAZY_FAKE_RUNNER=1 in the test program richlazy-test only;
+** src/run/fake.c is in no library). Sleeps train.iterations microseconds
 ** (honouring opts->stop); measures are a hash of every parameter, so they are
 ** bitwise reproducible. init.gain selects an outcome: < 100 done, [100, 500)
 ** diverged, [500, 900) an error, >= 900 kills its own process (a crash).
 */
 rl_code rl_run_fake_item(const rl_params *p, uint64_t sweep_seed, const rl_train_opts *opts,
                          rl_result *out, rl_status *st);
+#endif /* RL_TEST_HOOKS */
 
 /* Any rank. Counts SIGTERM, SIGINT and SIGUSR1 from now on (rl_run_sweep calls it). */
 rl_code rl_run_signals_install(rl_status *st);

@@ -10,6 +10,8 @@
 ** mask at the last step only), pattern (frozen input and target, MSE). Their
 ** parameters and defaults: params_task.def; a task ignores keys it does not use.
 ** Registry: task.c lists every task; a new task is one file plus one line there.
+** Also here: the teacher task of the two-layer linear network (teacher.c), which
+** gives plain arrays (samples, targets) rather than batches.
 */
 #ifndef RICHLAZY_TASK_H
 #define RICHLAZY_TASK_H
@@ -58,5 +60,24 @@ rl_code rl_task_fill_train(rl_task *t, uint64_t sweep_seed, long iter, rl_batch 
 /* Fills b with the fixed probe set of b->batch trials (stream "task.probe"; sMNIST:
    the first b->batch validation images; pattern: its frozen trial). */
 rl_code rl_task_fill_probe(rl_task *t, uint64_t sweep_seed, rl_batch *b, rl_status *st);
+
+/* ---- teacher.c: the teacher task of the two-layer linear network (linear2.h) ---- */
+
+/* A fixed whitened sample and its teacher (streams and equations: teacher.c). */
+typedef struct rl_task_teacher {
+    int d, m;
+    double *x; /* d x m, row-major: column i is sample x_i; X X^T = m I */
+    double *y; /* m targets y_i = b^T x_i */
+    double *b; /* d: the effective teacher F^T beta (what y sees in input space) */
+    double *f; /* d x d feature map F */
+    double *v; /* d x d: F's right singular vectors as rows, the kappa ones first */
+} rl_task_teacher;
+
+/* Data-free: RL_EINPUT naming linear.m unless linear.m >= linear.d (whitening needs it). */
+rl_code rl_task_teacher_check(const rl_params *p, rl_status *st);
+/* Draws the teacher and the whitened inputs for p->linear; fails as the check does. */
+rl_code rl_task_teacher_create(const rl_params *p, uint64_t sweep_seed, rl_task_teacher **out,
+                               rl_status *st);
+void rl_task_teacher_destroy(rl_task_teacher **t); /* safe on NULL; sets *t = NULL */
 
 #endif /* RICHLAZY_TASK_H */

@@ -1,7 +1,8 @@
 /*
 ** train.h: one item end to end — task, initial weights, training, measures
 ** (module: run). The sweep engine calls rl_train_item for every item; the
-** `richlazy train` subcommand calls it for one.
+** `richlazy train` subcommand calls it for one. Both entry points dispatch on
+** model.kind through the runner table (src/run/runner.h): rnn and linear2.
 */
 #ifndef RICHLAZY_TRAIN_H
 #define RICHLAZY_TRAIN_H
@@ -39,9 +40,14 @@ rl_code rl_train_item(const rl_params *p, uint64_t sweep_seed, const rl_train_op
 
 /*
 ** Checks an item's parameters beyond the spec's table (structure parameters,
-** task shape, curve length) without building anything: `plan` and `run` call it
-** for every item before anything runs.
+** task shape, curve length; linear2's rank, init and sample count) without
+** building anything: `plan` and `run` call it for every item before anything
+** runs, and rl_train_item before it trains. A message names the parameter it
+** refuses (rl_spec_check_items turns that into FILE:LINE:COLUMN).
 */
 rl_code rl_train_check(const rl_params *p, rl_status *st);
+
+/* Whether rl_train_item honours opts->checkpoint_path for this item's model.kind. */
+bool rl_train_checkpoints(const rl_params *p);
 
 #endif /* RICHLAZY_TRAIN_H */

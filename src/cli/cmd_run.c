@@ -6,8 +6,8 @@
 ** line on a terminal (also through mpirun: stderr_reaches_terminal) or a line
 ** with the time every --progress-every seconds otherwise (SLURM logs), one-line
 ** notes, the final summary and errors ("richlazy: ...").
-** RICHLAZY_FAKE_RUNNER=1 swaps training for rl_run_fake_item (engine tests,
-** overhead benchmark).
+** In the test program richlazy-test only (RL_TEST_HOOKS), RICHLAZY_FAKE_RUNNER=1
+** swaps training for rl_run_fake_item (engine tests, overhead benchmark).
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -314,8 +314,10 @@ static int run(int argc, char **argv, int rank, bool *abort_needed)
     printer pr = {rank == 0 && stderr_reaches_terminal(), false};
     int bad = parse(argc, argv, &a, rank == 0);
     if (bad) return bad < 0 ? 0 : bad;
+#ifdef RL_TEST_HOOKS
     if (getenv("RICHLAZY_FAKE_RUNNER") && strcmp(getenv("RICHLAZY_FAKE_RUNNER"), "1") == 0)
         a.o.runner = rl_run_fake_item;
+#endif /* RL_TEST_HOOKS */
     if (rank == 0) {
         a.o.progress = on_progress;
         a.o.note = on_note;

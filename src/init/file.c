@@ -1,10 +1,11 @@
 /*
 ** file.c: the kind file — a connectome the user brings (module: init): format
-** dispatch, the CSV and netCDF readers, and the checks every reader shares
-** (the .npy reader is npy.c).
+** dispatch, the CSV and netCDF readers, and the finiteness check (the .npy reader
+** is npy.c; what every reader shares, the shape check and reading a whole file,
+** is fileio.c below both).
 ** Why: biological matrices arrive in whatever a lab saves (numpy, a spreadsheet,
 ** a netCDF cube). Each reader only yields an n x n matrix in the file's own
-** orientation; shape, finiteness and orientation are decided here once, so the
+** orientation; shape (fileio.c), finiteness and orientation are decided once, so the
 ** messages are the same for every format. Every failure is RL_EINPUT and names
 ** the file (the user can fix it). Orientation: W = M (rows = post-synaptic) or,
 ** with init.transpose, W = M^T (a pre -> post matrix such as the V1 file).
@@ -16,14 +17,12 @@
 */
 #include "internal.h"
 
-#include <errno.h>
 #include <math.h>
 #include <netcdf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 /* ---- format ---- */
 
@@ -52,41 +51,6 @@ rl_code rl_init_check_file(const rl_params *p, rl_status *st)
                    "ending in .npy, .csv or .nc, or init.file_format: npy, csv or nc",
                    p->init.file, p->init.file_format);
     return RL_OK; /* init.rank <= model.hidden: rl_params_check */
-}
-
-/* ---- shared by the readers ---- */
-
-rl_code rl_init_file_shape(const char *path, size_t rows, size_t cols, int n, rl_status *st)
-{
-    RL_CHECK(rows == (size_t)n && cols == (size_t)n, st, RL_EINPUT,
-             "init.file '%s' holds a %zu x %zu matrix, but model.hidden = %d needs %d x %d "
-             "(rows x columns)",
-             path, rows, cols, n, n, n);
-    return RL_OK;
-}
-
-rl_code rl_init_slurp(const char *path, unsigned char **buf, size_t *len, rl_status *st)
-{
-    *buf = NULL;
-    FILE *f = fopen(path, "rb");
-    RL_CHECK(f, st, RL_EINPUT, "init.file '%s': cannot open: %s", path, strerror(errno));
-    rl_code rc = RL_OK;
-    struct stat sb;
-    size_t size = 0;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        rc = rl_status_fail(st, RL_EINPUT, __FILE__, __LINE__,
-                            "init.file '%s' is not a regular file; valid: a matrix file", path);
-    } else if ((*buf = rl_alloc((size = (size_t)sb.st_size) + 1, 1, st)) == NULL) {
-        rc = st->code;
-    } else if (fread(*buf, 1, size, f) != size) {
-        rc = rl_status_fail(st, RL_EINPUT, __FILE__, __LINE__,
-                            "init.file '%s': read failed before its %zu bytes", path, size);
-        rl_free(*buf);
-        *buf = NULL;
-    }
-    fclose(f);
-    *len = rc == RL_OK ? size : 0;
-    return rc;
 }
 
 static rl_code check_finite(const char *path, const double *m, int n, rl_status *st)

@@ -95,16 +95,3 @@ void rl_init_output(const rl_params *p, uint64_t sweep_seed, int n_out, float *w
     int n = (int)p->model.hidden;
     fill_linear(p, sweep_seed, "init.w_out", (size_t)n_out * (size_t)n, n, w_out);
 }
-
-/* ---- shared helpers ---- */
-
-void rl_init_pick_subset(rl_rng *r, int n, int k, uint8_t *mask)
-{
-    assert(n >= 0 && k >= 0 && k <= n); /* "exactly k of n": the kinds' checks keep 1 <= k < n */
-    int chosen = 0;
-    for (int i = 0; i < n; i++) {
-        /* Algorithm S: select item i with probability (k - chosen) / (n - i), exactly. */
-        mask[i] = rl_rng_below(r, (uint32_t)(n - i)) < (uint32_t)(k - chosen);
-        chosen += mask[i];
-    }
-}

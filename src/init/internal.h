@@ -54,7 +54,7 @@ rl_code rl_init_check_chain(const rl_params *p, rl_status *st);
 rl_code rl_init_gen_chain(const rl_params *p, uint64_t sweep_seed, const double *z, double *w,
                           rl_status *st);
 
-/* ---- file.c (format dispatch, csv, netCDF) and npy.c ---- */
+/* ---- file.c (format dispatch, csv, netCDF), npy.c, and fileio.c (what both share) ---- */
 rl_code rl_init_check_file(const rl_params *p, rl_status *st);
 rl_code rl_init_gen_file(const rl_params *p, uint64_t sweep_seed, const double *z, double *w,
                          rl_status *st);
@@ -79,7 +79,7 @@ rl_code rl_init_radius(const double *w, int n, double *radius, rl_status *st);
 /* Full SVD, row-major: w = u diag(s) vt, u and vt n x n, s descending. */
 rl_code rl_init_svd(const double *w, int n, double *u, double *s, double *vt, rl_status *st);
 
-/* ---- init.c: shared helpers ---- */
+/* ---- subset.c ---- */
 /*
 ** Marks exactly k of n items (mask[i] = 1), every k-subset equally likely:
 ** Knuth's selection sampling (TAOCP vol. 2, 3.4.2, Algorithm S), one draw per item,

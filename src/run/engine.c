@@ -1,38 +1,20 @@
 /*
-** engine.c: rl_run_sweep — the collective entry point, the start-up decisions
-** every rank must agree on, and the polling helpers (module: run).
-** Why polling: Open MPI's blocking receive spins a core (toolchain.md: 2.99 s of
-** CPU for a 3 s wait). Every wait here is MPI_Test/MPI_Iprobe plus a sleep that
-** starts at POLL_MIN after activity (low latency under load) and doubles up to
-** a cap tied to the items' duration (run_int.h), so rank 0 can share a core
-** with training and trivial items still flow.
-** Also here: the checkpoint directory OUT.nc.ckpt (run.h). Its path is decided
-** by rank 0 and broadcast as an absolute path, because workers may start in
-** another directory or on another node; a rank that cannot write there would
-** fail every item it trains, so that is found out together before any item runs.
+** engine.c: rl_run_sweep — the collective entry point and the start-up decisions
+** every rank must agree on (who trains, numerics, hosts, the checkpoint directory),
+** then rank 0 coordinates (coord.c) and the others work (worker.c) (module: run).
+** Why only this: it calls down into the coordinator, the workers and the helpers
+** they share (poll.c: polling; ckptdir.c: the checkpoint directory and each item's
+** job), and nothing calls back up into it, so every arrow of the engine points down.
 */
 #include "run_int.h"
 
-#include "checkpoint.h"
 #include "richlazy/model.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-
-#define CKPT_SUFFIX ".ckpt"     /* OUT.nc.ckpt/<id>.ckpt */
-#define CKPT_TMP    ".ckpt.tmp" /* what a kill during a save leaves (checkpoint.c writes PATH.tmp) */
-#define INIT_SUFFIX ".init"     /* OUT.nc.ckpt/<id>.init: the initial measures (initial.c) */
-#define INIT_TMP    ".init.tmp"
-/* Longest directory path + 1 that leaves room for "/<id>.ckpt.tmp" within RL_PATH_MAX. */
-#define CKPT_DIR_MAX (RL_PATH_MAX - RL_ID_LEN - sizeof CKPT_TMP)
 
 void rl_run_opts_default(rl_run_opts *o)
 {
@@ -43,211 +25,6 @@ void rl_run_opts_default(rl_run_opts *o)
     o->snapshot_every = 10;
     o->checkpoint_every = 60;
     o->coordinator_trains = -1;
-}
-
-void rl_run_sleep(double seconds)
-{
-    if (seconds <= 0) return;
-    struct timespec ts = {(time_t)seconds, (long)((seconds - floor(seconds)) * 1e9)};
-    nanosleep(&ts, NULL);
-}
-
-double rl_run_poll_cap(double item_seconds)
-{
-    if (item_seconds <= 0) return POLL_MAX;
-    double cap = item_seconds / 20;
-    return cap < POLL_CAP_MIN ? POLL_CAP_MIN : cap > POLL_MAX ? POLL_MAX : cap;
-}
-
-double rl_run_backoff(double current, bool active, double cap)
-{
-    if (active) return POLL_MIN;
-    return current * 2 > cap ? cap : current * 2;
-}
-
-rl_code rl_run_wait(MPI_Request *req, rl_status *st)
-{
-    double pause = POLL_MIN;
-    for (;;) {
-        int done = 0;
-        RL_MPI(st, MPI_Test(req, &done, MPI_STATUS_IGNORE));
-        if (done) return RL_OK;
-        rl_run_sleep(pause);
-        pause = rl_run_backoff(pause, false, POLL_MAX);
-    }
-}
-
-/*
-** Items that continue from a checkpoint: real training of an RNN. linear2 items
-** (seconds each) do not checkpoint, and other runners (the fake one) write none,
-** so a stop must give them the grace period instead.
-*/
-static bool checkpointable(const run_ctx *rc, const rl_params *p)
-{
-    return rc->checkpoints && rc->runner == rl_train_item && strcmp(p->model.kind, "linear2") != 0;
-}
-
-void rl_run_item_job(const run_ctx *rc, const rl_item *it, int worker, trainer_job *job)
-{
-    const rl_run_opts *o = rc->o;
-    memset(job, 0, sizeof *job);
-    job->params = &it->params;
-    job->item = it->index;
-    job->worker = worker;
-    if (!checkpointable(rc, &it->params) || !rl_run_ckpt_path(rc, it->id, job->checkpoint_path))
-        return; /* the length was checked at start-up, so only the first test decides */
-    job->opts.checkpoint_path = job->checkpoint_path;
-    /* train.h reads 0 seconds as 60: "by iterations only" is an interval never reached */
-    job->opts.checkpoint_seconds = o->checkpoint_every > 0 ? o->checkpoint_every : HUGE_VAL;
-    job->opts.checkpoint_iters = o->checkpoint_iters;
-}
-
-/* ---- the checkpoint directory ---- */
-
-bool rl_run_ckpt_path(const run_ctx *rc, const char *id, char *buf)
-{
-    return rl_snprintf(buf, RL_PATH_MAX, "%s/%s" CKPT_SUFFIX, rc->ckpt_dir, id);
-}
-
-/* Creates dir (or accepts an existing directory) and makes its path absolute; false with why. */
-static bool make_dir(char *dir, bool *created, char *why, size_t cap)
-{
-    struct stat sb;
-    *created = mkdir(dir, 0777) == 0;
-    if (!*created && errno != EEXIST) {
-        rl_snprintf(why, cap, "%s", strerror(errno));
-        return false;
-    }
-    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        rl_snprintf(why, cap, "it exists and is not a directory");
-        return false;
-    }
-    char cwd[RL_PATH_MAX], abs[RL_PATH_MAX];
-    if (dir[0] == '/') return true;
-    if (!getcwd(cwd, sizeof cwd) || !rl_snprintf(abs, CKPT_DIR_MAX, "%s/%s", cwd, dir)) {
-        rl_snprintf(why, cap, "its absolute path is longer than %zu bytes", CKPT_DIR_MAX - 1);
-        return false;
-    }
-    memcpy(dir, abs, sizeof abs);
-    return true;
-}
-
-/*
-** Collective. Rank 0 creates OUT.nc.ckpt and broadcasts its absolute path; then
-** every rank must be able to write there, or none starts (the message names the
-** first rank that cannot). With checkpoints off the path stays as given: rank 0
-** still removes checkpoints that earlier runs left, as their items finish.
-*/
-static rl_code prepare_checkpoints(run_ctx *rc, rl_status *st)
-{
-    const rl_run_opts *o = rc->o;
-    char why[256] = "";
-    int ok = rc->rank != 0 || rl_store_check_output(o->out_path, st) == RL_OK;
-    RL_MPI(st, MPI_Bcast(&ok, 1, MPI_INT, 0, rc->comm)); /* before the directory is made */
-    if (!ok)
-        return rc->rank == 0 ? st->code
-                             : rl_status_fail(st, RL_EINPUT, __FILE__, __LINE__,
-                                              "the output path: see rank 0");
-    RL_CHECK(rl_snprintf(rc->ckpt_dir, CKPT_DIR_MAX, "%s.ckpt", o->out_path), st, RL_EINPUT,
-             "output path too long to name its checkpoint files; valid: under %zu bytes",
-             CKPT_DIR_MAX - sizeof ".ckpt");
-    rc->checkpoints = o->checkpoint_every > 0 || o->checkpoint_iters > 0;
-    if (!rc->checkpoints) return RL_OK;
-    if (rc->rank == 0) ok = make_dir(rc->ckpt_dir, &rc->ckpt_created, why, sizeof why);
-    RL_MPI(st, MPI_Bcast(&ok, 1, MPI_INT, 0, rc->comm));
-    RL_MPI(st, MPI_Bcast(rc->ckpt_dir, RL_PATH_MAX, MPI_CHAR, 0, rc->comm));
-    RL_CHECK(ok, st, RL_EIO,
-             "cannot create the checkpoint directory %s: %s (or run with --checkpoint-every 0)",
-             rc->ckpt_dir, rc->rank == 0 ? why : "see rank 0");
-    int mine = access(rc->ckpt_dir, W_OK | X_OK) == 0 ? rc->size : rc->rank, first = 0;
-    RL_MPI(st, MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, rc->comm));
-    RL_CHECK(first == rc->size, st, RL_EIO,
-             "rank %d cannot write to the checkpoint directory %s: put OUT.nc on a file system "
-             "every node shares, or run with --checkpoint-every 0",
-             first, rc->ckpt_dir);
-    return RL_OK;
-}
-
-static int compare_ids(const void *a, const void *b)
-{
-    return strcmp(a, b);
-}
-
-/* True if name is "<id>" + suffix (an id is RL_ID_LEN - 1 characters). */
-static bool named(const char *name, const char *suffix)
-{
-    size_t len = strlen(name), k = strlen(suffix);
-    return len == RL_ID_LEN - 1 + k && strcmp(name + RL_ID_LEN - 1, suffix) == 0;
-}
-
-/*
-** The ids of dir's "<id>.ckpt" files and of its "<id>.init" files (initial measures,
-** checkpoint.h), each list sorted; what a kill during a save leaves ("*.tmp") is removed.
-*/
-static rl_code list_checkpoints(DIR *d, const char *dir, char (**ids)[RL_ID_LEN], size_t *n,
-                                char (**inits)[RL_ID_LEN], size_t *n_init, rl_status *st)
-{
-    struct dirent *e;
-    size_t cap = 0;
-    *n = *n_init = 0;
-    while ((e = readdir(d)))
-        cap++;
-    rewinddir(d);
-    if (!(*ids = rl_alloc(cap + 1, RL_ID_LEN, st))) return st->code;
-    if (!(*inits = rl_alloc(cap + 1, RL_ID_LEN, st))) return st->code;
-    while ((e = readdir(d))) {
-        char(*into)[RL_ID_LEN] = NULL;
-        size_t *count = NULL;
-        if (named(e->d_name, CKPT_SUFFIX)) {
-            into = *ids;
-            count = n;
-        } else if (named(e->d_name, INIT_SUFFIX)) {
-            into = *inits;
-            count = n_init;
-        } else if (named(e->d_name, CKPT_TMP) || named(e->d_name, INIT_TMP)) {
-            char path[RL_PATH_MAX];
-            if (rl_snprintf(path, sizeof path, "%s/%s", dir, e->d_name)) unlink(path);
-        }
-        if (!into || *count >= cap) continue;
-        memcpy(into[*count], e->d_name, RL_ID_LEN - 1);
-        into[(*count)++][RL_ID_LEN - 1] = '\0';
-    }
-    qsort(*ids, *n, RL_ID_LEN, compare_ids);
-    qsort(*inits, *n_init, RL_ID_LEN, compare_ids);
-    return RL_OK;
-}
-
-void rl_run_ckpt_remove(const run_ctx *rc, const char *id)
-{
-    char path[RL_PATH_MAX], init[RL_PATH_MAX];
-    if (!rl_run_ckpt_path(rc, id, path)) return;
-    unlink(path); /* ENOENT: the item never saved one; other errors: tidied next start */
-    if (rl_ckpt_initial_path(path, init, sizeof init)) unlink(init);
-}
-
-rl_code rl_run_ckpt_tidy(const run_ctx *rc, const rl_store *store, const rl_store_layout *lay,
-                         bool *exists, size_t *resumable, rl_status *st)
-{
-    char(*ids)[RL_ID_LEN] = NULL, (*inits)[RL_ID_LEN] = NULL;
-    size_t n = 0, n_init = 0;
-    *resumable = 0;
-    DIR *d = opendir(rc->ckpt_dir);
-    *exists = d != NULL;
-    if (!d) return RL_OK; /* none yet (or unreadable: the first save will say why) */
-    rl_code code = list_checkpoints(d, rc->ckpt_dir, &ids, &n, &inits, &n_init, st);
-    closedir(d);
-    for (size_t i = 0; i < lay->nitems && n + n_init > 0 && !code; i++) {
-        bool ckpt = n && bsearch(lay->ids[i], ids, n, RL_ID_LEN, compare_ids);
-        bool init = n_init && bsearch(lay->ids[i], inits, n_init, RL_ID_LEN, compare_ids);
-        if (!ckpt && !init) continue;
-        if (rl_store_cell(store, i).status == RL_ITEM_PENDING)
-            *resumable += ckpt;
-        else
-            rl_run_ckpt_remove(rc, lay->ids[i]); /* its result is journaled: dead weight */
-    }
-    rl_free(ids);
-    rl_free(inits);
-    return code;
 }
 
 /*
@@ -447,7 +224,7 @@ rl_code rl_run_sweep(const rl_spec *spec, MPI_Comm comm_in, const rl_run_opts *o
     if (!code && (code = gather_hosts(&rc, st)) && rc.size > 1) sum->abort_needed = true;
     bool agreed = false; /* every rank failed the same check: they all stop cleanly */
     if (!code) {
-        code = prepare_checkpoints(&rc, st);
+        code = rl_run_ckpt_prepare(&rc, st);
         agreed = code == RL_EINPUT || code == RL_EIO; /* its checks follow a broadcast */
     }
     if (!code) code = rc.rank == 0 ? rl_run_coordinate(&rc, sum, st) : rl_run_work(&rc, st);

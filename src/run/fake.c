@@ -1,8 +1,9 @@
 /*
 ** fake.c: a deterministic stand-in for rl_train_item (module: run), selected by
-** RICHLAZY_FAKE_RUNNER=1. The engine's tests and its overhead benchmark need
-** items that cost a chosen time, produce reproducible values, and diverge, fail
-** or crash on demand, without the real training's seconds per item.
+** RICHLAZY_FAKE_RUNNER=1 in the test program richlazy-test, the only binary that
+** links this file (src/cli/meson.build). The engine's tests and its overhead
+** benchmark need items that cost a chosen time, produce reproducible values, and
+** diverge, fail or crash on demand, without the real training's seconds per item.
 ** Values: a 64-bit FNV-1a hash of every parameter's canonical text (so they
 ** depend on the item only, never on rank, order or resumption), spread over
 ** the measures and the curves by a SplitMix64 finaliser.

@@ -68,6 +68,8 @@ typedef struct msg_item {
 #define POLL_CAP_MIN 50e-6 /* s */
 #define POLL_MAX     1e-3  /* s */
 
+/* ---- poll.c: waiting without spinning a core ---- */
+
 /* The cap for items that typically take `item_seconds` (unknown: <= 0). */
 double rl_run_poll_cap(double item_seconds);
 
@@ -142,7 +144,7 @@ double rl_run_eta_expected(const rl_run_eta *e, size_t item);
 double rl_run_eta_seconds(const rl_run_eta *e, const rl_run_eta_running *running, size_t n_running,
                           double longest_queued, int ranks);
 
-/* ---- coord.c / worker.c ---- */
+/* ---- what engine.c decides at start-up, for coord.c and worker.c ---- */
 
 /* What rank 0 and the workers agree on at start-up. */
 typedef struct run_ctx {
@@ -160,6 +162,8 @@ typedef struct run_ctx {
     char hosts[512];            /* rank 0: "P ranks on H hosts: NAME (ranks 0-3), ..." */
 } run_ctx;
 
+/* ---- ckptdir.c: the checkpoint directory and each item's job ---- */
+
 /*
 ** The job for item `it` on rank `worker`: the one place where per-item training
 ** options are chosen, on rank 0 and the workers alike. job->opts.checkpoint_path
@@ -168,7 +172,13 @@ typedef struct run_ctx {
 */
 void rl_run_item_job(const run_ctx *rc, const rl_item *it, int worker, trainer_job *job);
 
-/* ---- engine.c: the checkpoint directory ---- */
+/*
+** Collective, at start-up. Rank 0 checks the output path and creates OUT.nc.ckpt
+** (when checkpoints are on) and broadcasts its absolute path; then every rank must be
+** able to write there, or none starts. RL_EINPUT/RL_EIO are decided together (after a
+** broadcast), so every rank returns the same code.
+*/
+rl_code rl_run_ckpt_prepare(run_ctx *rc, rl_status *st);
 
 /* ckpt_dir/<id>.ckpt into buf (RL_PATH_MAX bytes); false if it does not fit. */
 bool rl_run_ckpt_path(const run_ctx *rc, const char *id, char *buf);
@@ -181,6 +191,8 @@ void rl_run_ckpt_remove(const run_ctx *rc, const char *id);
 */
 rl_code rl_run_ckpt_tidy(const run_ctx *rc, const rl_store *store, const rl_store_layout *lay,
                          bool *exists, size_t *resumable, rl_status *st);
+
+/* ---- coord.c and worker.c: called by engine.c only ---- */
 
 /* Rank 0. Runs the sweep; fills sum. */
 rl_code rl_run_coordinate(const run_ctx *rc, rl_run_summary *sum, rl_status *st);

@@ -1,8 +1,9 @@
 /*
-** train.c: one item end to end — task, initial weights, measures before,
-** training, measures after (module: run). The sweep engine and `richlazy train`
-** both call rl_train_item; nothing here knows about MPI or files except the
-** optional dump.
+** train.c: the runner of model.kind rnn — one item end to end: task, initial
+** weights, measures before, training, measures after (module: run; its line in
+** the runner table, runner.c). The sweep engine and `richlazy train` reach it
+** through rl_train_item; nothing here knows about MPI or files except the
+** optional dump and the item's checkpoint.
 **
 ** Shape of one training (paper §2, reference script):
 **   W_h(0) from init (structure, rank, gain), W_x and w uniform +-1/sqrt(fan_in);
@@ -15,17 +16,15 @@
 **   iterations the kernel curves record K(t) against K(0) and the task
 **   (appendix Figs. 14, 15).
 */
-#include "richlazy/train.h"
+#include "runner.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "richlazy/init.h"
-#include "richlazy/linear2.h"
 #include "richlazy/metrics.h"
 #include "richlazy/model.h"
-#include "richlazy/task.h"
 #include "checkpoint.h"
 #include "dump.h"
 
@@ -66,29 +65,11 @@ static void session_destroy(session *s)
     rl_task_destroy(&s->task);
 }
 
-/* Kernel curves are sampled at loss-curve records, so their period must be one of them. */
-static rl_code check_kernel_every(const rl_params *p, rl_status *st)
-{
-    RL_CHECK_PARAM(
-        p->probe.kernel_every % p->train.curve_every == 0, st,
-        "probe.kernel_every train.curve_every",
-        "probe.kernel_every = %ld is not a multiple of train.curve_every = %ld; valid: 0 (off) "
-        "or a multiple such as %ld",
-        p->probe.kernel_every, p->train.curve_every,
-        p->train.curve_every *
-            ((p->probe.kernel_every + p->train.curve_every - 1) / p->train.curve_every));
-    return RL_OK;
-}
-
-/* The stop criterion needs a probe-set loss (rnn) and, for accuracy, class labels. */
+/* The stop criterion needs a probe-set loss and, for accuracy, class labels. */
 static rl_code check_criterion(const rl_params *p, const rl_task_shape *shape, rl_status *st)
 {
-    bool rnn = shape != NULL;
-    RL_CHECK_PARAM(rnn || p->train.stop_loss == 0, st, "train.stop_loss model.kind",
-                   "train.stop_loss = %g is not supported with model.kind = %s; valid: 0 (off)",
-                   p->train.stop_loss, p->model.kind);
     RL_CHECK_PARAM(
-        p->train.stop_accuracy == 0 || (rnn && shape->loss == RL_LOSS_CE), st,
+        p->train.stop_accuracy == 0 || shape->loss == RL_LOSS_CE, st,
         "train.stop_accuracy task.name model.kind train.stop_loss",
         "train.stop_accuracy = %g needs a classification task (task.name %s, model.kind %s); "
         "valid: 0 (off), or train.stop_loss instead",
@@ -96,11 +77,8 @@ static rl_code check_criterion(const rl_params *p, const rl_task_shape *shape, r
     return RL_OK;
 }
 
-rl_code rl_train_check(const rl_params *p, rl_status *st)
+rl_code rl_run_rnn_check(const rl_params *p, rl_status *st)
 {
-    RL_TRY(rl_params_check(p, st)); /* ranges, choices, probe.kernel_trials <= probe.trials */
-    RL_TRY(check_kernel_every(p, st));
-    if (strcmp(p->model.kind, "linear2") == 0) return check_criterion(p, NULL, st);
     rl_task_shape shape;
     RL_TRY(rl_init_check(p, st));
     RL_TRY(rl_task_shape_of(p, &shape, st));
@@ -457,8 +435,7 @@ static rl_code ckpt_continue(const ckpt_policy *cp, rl_ckpt_state *k, rl_status 
 
 static rl_code prepare(session *s, rl_result *out, rl_status *st)
 {
-    const rl_params *p = s->p;
-    RL_TRY(rl_train_check(p, st));
+    const rl_params *p = s->p; /* rl_train_item ran rl_train_check */
     RL_TRY(rl_task_create(p, &s->task, st));
     s->shape = rl_task_get_shape(s->task);
     RL_TRY(build_network(s, out, st));
@@ -472,8 +449,8 @@ static rl_code prepare(session *s, rl_result *out, rl_status *st)
     return s->grad ? RL_OK : st->code;
 }
 
-static rl_code train_rnn(const rl_params *p, uint64_t sweep_seed, const rl_train_opts *opts,
-                         rl_result *out, rl_status *st)
+rl_code rl_run_rnn_item(const rl_params *p, uint64_t sweep_seed, const rl_train_opts *opts,
+                        rl_result *out, rl_status *st)
 {
     session s = {.p = p, .sweep_seed = sweep_seed};
     out->n_curve = 0;
@@ -501,18 +478,5 @@ static rl_code train_rnn(const rl_params *p, uint64_t sweep_seed, const rl_train
         rc = rl_dump_write(opts->dump_path, &dump, st);
     }
     session_destroy(&s);
-    return rc;
-}
-
-rl_code rl_train_item(const rl_params *p, uint64_t sweep_seed, const rl_train_opts *opts,
-                      rl_result *out, rl_status *st)
-{
-    double t0 = rl_now();
-    rl_code rc;
-    if (strcmp(p->model.kind, "linear2") == 0)
-        rc = rl_linear2_run(p, sweep_seed, out, st);
-    else
-        rc = train_rnn(p, sweep_seed, opts, out, st);
-    out->wall_seconds = rl_now() - t0;
     return rc;
 }

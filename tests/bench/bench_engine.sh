@@ -12,9 +12,10 @@
 #   launch s       the whole mpirun, start-up and teardown included
 #   coord ms/item  CPU time of rank 0's coordinating thread per item: what one result
 #                  costs the coordinator (journal, fsync share, dispatch, snapshots)
-# Usage: tests/bench/bench_engine.sh build/src/cli/richlazy 2000
+# Usage: tests/bench/bench_engine.sh build/src/cli/richlazy-test 2000 (the fake items are
+# only in the test program richlazy-test; the installed richlazy ignores RICHLAZY_FAKE_RUNNER)
 set -euo pipefail
-exe=$(readlink -f "${1:-build/src/cli/richlazy}")
+exe=$(readlink -f "${1:-build/src/cli/richlazy-test}")
 items=${2:-2000}
 cores=$(nproc)
 tmp=$(mktemp -d)

@@ -18,6 +18,9 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cd "$src"
 
 check "richlazy --help exits 0" "$rl" --help
+# The engine's test stand-in (src/run/fake.c) is only in the test program richlazy-test.
+check "the richlazy users run carries no fake-item code (nm, strings)" bash -c \
+  "! nm '$rl' 2>/dev/null | grep -q rl_run_fake_item && ! strings '$rl' | grep -q 'fake runner'"
 check "richlazy --version names the git commit" bash -c "'$rl' --version | grep -q 'git '"
 check "no subcommand exits 2" status_is 2 "$rl"
 check "an unknown subcommand exits 2" status_is 2 "$rl" frobnicate
@@ -83,6 +86,14 @@ printf 'name: sa\naxes:\n  task: [2af, pattern]\nparams:\n  model.hidden: 16\n  
 check "plan: stop_accuracy on a regression task exits 2" status_is 2 "$rl" plan "$tmp/bad_stop.yaml"
 check "... pointing at train.stop_accuracy's value (6:26) and naming the item" bash -c \
   "'$rl' plan '$tmp/bad_stop.yaml' 2>&1 | grep -q 'bad_stop.yaml:6:26: item 1 (task=pattern), id '"
+# linear2's own rule (runner table, src/run/linear2.c): a random W1(0) of rank <= min(N, d).
+printf 'name: l2\naxes:\n  linear.rank: [1, 2, 50]\nparams:\n  model.kind: linear2\n  model.hidden: 64\n  linear.d: 20\n' > "$tmp/bad_l2rank.yaml"
+check "plan: linear.rank above min(model.hidden, linear.d) exits 2" status_is 2 "$rl" plan "$tmp/bad_l2rank.yaml"
+check "... with one message pointing at the value 50 (3:23), saying what is valid" bash -c \
+  "m=\$('$rl' plan '$tmp/bad_l2rank.yaml' 2>&1); [ \$(printf '%s\\n' \"\$m\" | wc -l) -eq 1 ] &&
+   printf '%s' \"\$m\" | grep -q 'bad_l2rank.yaml:3:23: item 2 (rank=50), id [0-9a-f]*: linear.rank = 50 exceeds min(model.hidden, linear.d) = 20; valid: 0 (full) to 20'"
+check "... and run refuses it the same way, writing nothing" bash -c \
+  "'$rl' run '$tmp/bad_l2rank.yaml' -o '$tmp/l2.nc' 2>&1 | grep -q 'bad_l2rank.yaml:3:23: ' && ! ls '$tmp'/l2.nc* 2>/dev/null"
 check "a missing spec exits 2" status_is 2 "$rl" plan "$tmp/none.yaml"
 # The output directory is checked before anything else: before the spec, before checkpoints.
 check "run -o missing_dir/x.nc exits 2" status_is 2 "$rl" run sweeps/smoke.yaml -o "$tmp/missing_dir/x.nc"

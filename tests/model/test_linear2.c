@@ -1,6 +1,7 @@
 /*
-** test_linear2.c: the theory's two-layer linear network (src/model/linear2.c)
-** and the paper's claims about it, as tests.
+** test_linear2.c: the theory's two-layer linear network (src/model/linear2.c), its
+** teacher (src/task/teacher.c) and runner (src/run/linear2.c), and the paper's
+** claims about it, as tests.
 ** Why: the linear network is where the paper's theory is exact, so it checks the
 ** measures on known ground: the data are whitened and the features have the
 ** stated spectrum, the gradient matches central differences, the closed-form
@@ -16,6 +17,7 @@
 #include "richlazy/linear2.h"
 #include "richlazy/metrics.h"
 #include "rltest.h"
+#include "runner.h"
 
 #include <lapacke.h>
 #include <string.h>
@@ -34,6 +36,7 @@ static rl_params small_params(const char *init, long rank, long seed)
     rl_params p;
     rl_params_defaults(&p);
     p.seed = seed;
+    snprintf(p.model.kind, sizeof p.model.kind, "linear2");
     p.model.hidden = N;
     p.linear.d = D;
     p.linear.m = M;
@@ -50,8 +53,8 @@ static void check_data(void)
     rl_status st = RL_STATUS_INIT;
     rl_params p = small_params("random", 0, 3);
     p.linear.kappa = 4.0;
-    rl_linear2_data *t = NULL;
-    ok_or_exit(rl_linear2_data_create(&p, 9, &t, &st), &st, "data");
+    rl_task_teacher *t = NULL;
+    ok_or_exit(rl_task_teacher_create(&p, 9, &t, &st), &st, "data");
     double white = 0.0, fit = 0.0, sv = 0.0;
     for (int i = 0; i < D; i++)
         for (int j = 0; j < D; j++) {
@@ -83,12 +86,12 @@ static void check_data(void)
             "error %.1e < 1e-12)",
             sv);
     p.linear.m = D - 1;
-    rl_linear2_data *bad = NULL;
+    rl_task_teacher *bad = NULL;
     rl_status st2 = RL_STATUS_INIT;
-    rl_code rc = rl_linear2_data_create(&p, 9, &bad, &st2);
+    rl_code rc = rl_task_teacher_create(&p, 9, &bad, &st2);
     RL_TEST(rc == RL_EINPUT && bad == NULL && strstr(st2.msg, "linear.m = 7 < linear.d = 8"),
             "m < d is refused with the values named: \"%s\"", st2.msg);
-    rl_linear2_data_destroy(&t);
+    rl_task_teacher_destroy(&t);
 }
 
 static void check_gradient_and_kernel(void)
@@ -96,21 +99,21 @@ static void check_gradient_and_kernel(void)
     rl_status st = RL_STATUS_INIT;
     rl_params p = small_params("random", 0, 4);
     p.linear.sigma = 0.7; /* away from the origin, where every term matters */
-    rl_linear2_data *t = NULL;
+    rl_task_teacher *t = NULL;
     rl_linear2 *net = NULL;
-    ok_or_exit(rl_linear2_data_create(&p, 9, &t, &st), &st, "data");
+    ok_or_exit(rl_task_teacher_create(&p, 9, &t, &st), &st, "data");
     ok_or_exit(rl_linear2_create(D, N, &net, &st), &st, "net");
-    ok_or_exit(rl_linear2_init(&p, 9, t, net, &st), &st, "init");
+    ok_or_exit(rl_run_linear2_init(&p, 9, t, net, &st), &st, "init");
     size_t np = net->n_params;
     double *g = calloc(np, sizeof(double)), *scratch = calloc(M + 2 * D, sizeof(double));
-    rl_linear2_loss(net, t, g, scratch);
+    rl_linear2_loss(net, t->x, t->y, t->m, g, scratch);
     double err = 0.0, gmax = 0.0;
     for (size_t q = 0; q < np; q++) {
         double v = net->theta[q], h = 1e-5;
         net->theta[q] = v + h;
-        double lp = rl_linear2_loss(net, t, NULL, scratch);
+        double lp = rl_linear2_loss(net, t->x, t->y, t->m, NULL, scratch);
         net->theta[q] = v - h;
-        double lm = rl_linear2_loss(net, t, NULL, scratch);
+        double lm = rl_linear2_loss(net, t->x, t->y, t->m, NULL, scratch);
         net->theta[q] = v;
         err = fmax(err, fabs((lp - lm) / (2 * h) - g[q]));
         gmax = fmax(gmax, fabs(g[q]));
@@ -140,7 +143,7 @@ static void check_gradient_and_kernel(void)
     free(g);
     free(scratch);
     rl_linear2_destroy(&net);
-    rl_linear2_data_destroy(&t);
+    rl_task_teacher_destroy(&t);
 }
 
 /* Singular values of W1 (N x D): s[0] >= ... >= s[D-1]. */
@@ -159,12 +162,12 @@ static void check_inits(void)
     rl_status st = RL_STATUS_INIT;
     for (int v = 0; v < 3; v++) {
         rl_params p = small_params(kinds[v], ranks[v], 5);
-        rl_linear2_data *t = NULL;
+        rl_task_teacher *t = NULL;
         rl_linear2 *net = NULL;
         double s[D], w1 = 0.0, w2 = 0.0;
-        ok_or_exit(rl_linear2_data_create(&p, 9, &t, &st), &st, "data");
+        ok_or_exit(rl_task_teacher_create(&p, 9, &t, &st), &st, "data");
         ok_or_exit(rl_linear2_create(D, N, &net, &st), &st, "net");
-        ok_or_exit(rl_linear2_init(&p, 9, t, net, &st), &st, "init");
+        ok_or_exit(rl_run_linear2_init(&p, 9, t, net, &st), &st, "init");
         for (int i = 0; i < N * D; i++)
             w1 += net->w1[i] * net->w1[i];
         for (int i = 0; i < N; i++)
@@ -189,8 +192,35 @@ static void check_inits(void)
                     cos);
         }
         rl_linear2_destroy(&net);
-        rl_linear2_data_destroy(&t);
+        rl_task_teacher_destroy(&t);
     }
+}
+
+/* The runner's data-free check refuses what init would refuse, naming the parameter. */
+static void check_checks(void)
+{
+    rl_params p = small_params("random", D + 1, 5); /* min(N, d) = D */
+    rl_status st = RL_STATUS_INIT;
+    rl_code rc = rl_train_check(&p, &st);
+    RL_TEST(rc == RL_EINPUT && strncmp(st.msg, "linear.rank = 9 exceeds", 23) == 0,
+            "rl_train_check: linear.rank %d > min(model.hidden, linear.d) = %d is refused, "
+            "naming linear.rank first (\"%s\")",
+            D + 1, D, st.msg);
+    p = small_params("random", D, 5);
+    rl_status_clear(&st);
+    RL_TEST(rl_train_check(&p, &st) == RL_OK,
+            "rl_train_check: linear.rank = min(N, d) = %d is fine", D);
+    p = small_params("partial", 0, 5);
+    p.model.hidden = D / 2 - 1;
+    rl_status_clear(&st);
+    RL_TEST(rl_train_check(&p, &st) == RL_EINPUT && strstr(st.msg, "linear.init = partial"),
+            "rl_train_check: a partial init with model.hidden < linear.d/2 is refused (\"%s\")",
+            st.msg);
+    p = small_params("random", 0, 5);
+    p.linear.m = D - 1;
+    rl_status_clear(&st);
+    RL_TEST(rl_train_check(&p, &st) == RL_EINPUT && strstr(st.msg, "linear.m = 7 < linear.d = 8"),
+            "rl_train_check: linear.m < linear.d is refused before any data is drawn");
 }
 
 static rl_result run(const rl_params *p)
@@ -198,7 +228,7 @@ static rl_result run(const rl_params *p)
     rl_status st = RL_STATUS_INIT;
     rl_result r;
     rl_result_clear(&r, 0);
-    ok_or_exit(rl_linear2_run(p, 9, &r, &st), &st, "run");
+    ok_or_exit(rl_train_item(p, 9, NULL, &r, &st), &st, "run");
     return r;
 }
 
@@ -282,6 +312,7 @@ int main(void)
     check_data();
     check_gradient_and_kernel();
     check_inits();
+    check_checks();
     check_run();
     check_theory();
     return rl_test_done();

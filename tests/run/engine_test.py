@@ -22,8 +22,9 @@ real mpirun processes, real signals and real kill -9:
   extend            added axis values extend the cube and keep finished items
   lost              an item whose run kills its process is retried, then failed
   coordinator-cpu   rank 0 burns little CPU while ranks train; with P <= cores it trains
-The fake runner (RICHLAZY_FAKE_RUNNER=1, run.h) sleeps train.iterations us per item
-and derives values from a hash of the parameters; init.gain picks the outcome.
+The fake runner (RICHLAZY_FAKE_RUNNER=1 in the test program richlazy-test, run.h) sleeps
+train.iterations us per item and derives values from a hash of the parameters; init.gain
+picks the outcome.
 Exit 0 = all checks passed, 1 = a check failed, 77 = skipped (no mpirun or xarray).
 """
 import json

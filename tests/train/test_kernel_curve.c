@@ -179,7 +179,6 @@ static void test_linear(void)
     rl_params p;
     rl_params_defaults(&p);
     strcpy(p.model.kind, "linear2");
-    strcpy(p.task.name, "linear-teacher");
     p.model.hidden = 16;
     p.linear.steps = 300;
     p.train.curve_every = 50;
