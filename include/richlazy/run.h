@@ -118,6 +118,8 @@ rl_code rl_run_rates_measure(const rl_spec *spec, const size_t *items, size_t n,
 void rl_run_rates_destroy(rl_run_rates **r); /* safe on NULL */
 /* Expected seconds of one free core for item p (training and measures). */
 double rl_run_rates_item_seconds(const rl_run_rates *r, const rl_params *p);
+/* Its training iterations' part of that (what a diverged or early-stopped item saves). */
+double rl_run_rates_train_seconds(const rl_run_rates *r, const rl_params *p);
 double rl_run_rates_probe_seconds(const rl_run_rates *r); /* CPU time the probes took */
 int rl_run_rates_shapes(const rl_run_rates *r);           /* shapes probed */
 

@@ -51,6 +51,14 @@ static rl_code commit(coord *c, rl_status *st)
 {
     if (!c->uncommitted) return RL_OK;
     RL_TRY(rl_store_commit(c->store, st));
+    if (rl_store_journal_restores(c->store) > c->journal_restores) {
+        c->journal_restores = rl_store_journal_restores(c->store);
+        coord_note(c,
+                   "warning: %s.journal was replaced or removed while this run held it (git "
+                   "checkout or stash, rsync, rm?); this run's journal was written back over it, "
+                   "so no finished item is lost",
+                   c->o->out_path);
+    }
     c->uncommitted = false;
     c->last_commit = now();
     for (size_t k = 0; k < c->njournaled; k++)
@@ -73,7 +81,8 @@ static rl_code on_result(coord *c, int rank, rl_result *r, rl_status *st)
     c->item_seconds = c->item_seconds > 0
                           ? (1 - ITEM_SECONDS_NEW) * c->item_seconds + ITEM_SECONDS_NEW * took
                           : took;
-    if (c->eta) rl_run_eta_finished(c->eta, s->item, took);
+    if (c->eta)
+        rl_run_eta_finished(c->eta, s->item, took, r->measure[RL_MEASURE_iterations_trained]);
     RL_TRY(rl_store_add_result(c->store, r, st));
     c->uncommitted = true;
     c->unsnapped++;

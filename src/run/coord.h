@@ -65,6 +65,7 @@ typedef struct coord {
     size_t *queue, nqueue, head;
     size_t running, finished_now, unsnapped;
     bool uncommitted;
+    int journal_restores; /* rl_store_journal_restores already reported */
     stop_level stop_level;
     char fatal[RL_FATAL_MAX + 32]; /* a rank's file system failed: stop, then exit 1 with it */
     double t0, stop_at, last_progress, last_snapshot, last_commit;

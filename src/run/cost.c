@@ -396,6 +396,11 @@ double rl_run_rates_item_seconds(const rl_run_rates *r, const rl_params *p)
            w.geev_n3 * r->geev + w.gesdd_n3 * r->gesdd + w.svd_n3 * r->svd;
 }
 
+double rl_run_rates_train_seconds(const rl_run_rates *r, const rl_params *p)
+{
+    return work_of(p).train * train_rate(r, p);
+}
+
 /* ---- dispatch order ---- */
 
 typedef struct ranked {

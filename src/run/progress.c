@@ -8,14 +8,21 @@
 ** carries its expected seconds on a free core (cost.c: the work model at the
 ** speed of probes run at start), and the items finished by this run correct that
 ** scale: k = (their measured seconds) / (their expected seconds), which also
-** absorbs a machine busier than the probe saw. Time left = the larger of (k x the
+** absorbs a machine busier than the probe saw. An item that stopped early (it
+** diverged, or met its stop criterion) is expected only the iterations it ran:
+** else four rank-5 sMNIST items diverging in their first steps made k tiny and
+** the ETA said 50 min for 2 h of work. Time left = the larger of (k x the
 ** expected seconds of everything not finished, running items' elapsed time
 ** deducted) / training ranks, and the longest single item still to run.
 */
 #include "run_int.h"
 
+#include <math.h>
+
 struct rl_run_eta {
     double *expected;             /* per cube item: seconds on a free core; 0 unless queued */
+    double *train;                /* per cube item: the training iterations' part of expected */
+    long *iterations;             /* per cube item: train.iterations */
     double queued;                /* sum of expected over items not dispatched yet */
     double done_expected, done_s; /* items finished by this run: expected and measured */
 };
@@ -27,12 +34,17 @@ rl_code rl_run_eta_create(const rl_spec *spec, const size_t *queue, size_t n, rl
     rl_run_eta *e = rl_alloc(1, sizeof *e, st);
     rl_item *it = rl_alloc(1, sizeof *it, st);
     rl_code rc = e && it ? RL_OK : st->code;
-    if (!rc && !(e->expected = rl_alloc(rl_spec_nitems(spec), sizeof *e->expected, st)))
+    size_t nitems = rl_spec_nitems(spec);
+    if (!rc && (!(e->expected = rl_alloc(nitems, sizeof *e->expected, st)) ||
+                !(e->train = rl_alloc(nitems, sizeof *e->train, st)) ||
+                !(e->iterations = rl_alloc(nitems, sizeof *e->iterations, st))))
         rc = st->code;
     if (!rc) rc = rl_run_rates_measure(spec, queue, n, &rates, st);
     for (size_t i = 0; !rc && i < n; i++) {
         rl_spec_fill_item(spec, queue[i], it); /* O(1) memory for big sweeps */
         e->expected[queue[i]] = rl_run_rates_item_seconds(rates, &it->params);
+        e->train[queue[i]] = rl_run_rates_train_seconds(rates, &it->params);
+        e->iterations[queue[i]] = it->params.train.iterations;
         e->queued += e->expected[queue[i]];
     }
     rl_run_rates_destroy(&rates);
@@ -46,6 +58,8 @@ void rl_run_eta_destroy(rl_run_eta **e)
 {
     if (!e || !*e) return;
     rl_free((*e)->expected);
+    rl_free((*e)->train);
+    rl_free((*e)->iterations);
     rl_free(*e);
     *e = NULL;
 }
@@ -56,9 +70,13 @@ void rl_run_eta_dispatched(rl_run_eta *e, size_t item)
     if (e->queued < 0) e->queued = 0; /* rounding of the running sum */
 }
 
-void rl_run_eta_finished(rl_run_eta *e, size_t item, double seconds)
+void rl_run_eta_finished(rl_run_eta *e, size_t item, double seconds, double iterations)
 {
-    e->done_expected += e->expected[item];
+    /* Training cost scales with the iterations run; the measures' part (cost.c) is paid whole. */
+    double share = isfinite(iterations) && e->iterations[item] > 0
+                       ? fmin(1.0, iterations / (double)e->iterations[item])
+                       : 1.0;
+    e->done_expected += e->expected[item] - e->train[item] * (1 - share);
     e->done_s += seconds;
 }
 
