@@ -555,6 +555,18 @@ def mode_lost():
           "gain = 950" in st.stdout, "`richlazy status` lists the failed items with the reason")
 
 
+def free_cores(seconds=1.0):
+    """Cores left idle by everything else over `seconds` (from /proc/stat's idle time)."""
+    def idle_total():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return v[3] + v[4], sum(v)
+    i0, t0 = idle_total()
+    time.sleep(seconds)
+    i1, t1 = idle_total()
+    return os.cpu_count() * (i1 - i0) / max(1, t1 - t0)
+
+
 def mode_coordinator_cpu():
     spec = write_spec("cpu", {"seed": list(range(40))},
                       {"model.hidden": 8, "train": "{iterations: 100000}"})
@@ -572,8 +584,13 @@ def mode_coordinator_cpu():
             check(s["trained"] and (ds.worker == 0).sum() > 5,
                   f"P = 2 on {os.cpu_count()} cores: rank 0 trains too "
                   f"({int((ds.worker == 0).sum())} of 40 items)")
-        check(s["wall"] < 40 * 0.1 / 2 * 1.5,
-              f"... 2 items at a time: {s['wall']:.2f} s for 4 s of work (< 3 s)")
+        free = free_cores()
+        if free >= 1.8:
+            check(s["wall"] < 40 * 0.1 / 2 * 1.5,
+                  f"... 2 items at a time: {s['wall']:.2f} s for 4 s of work (< 3 s)")
+        else:  # a timing of two ranks needs two free cores; the checks above still ran
+            print(f"SKIP part: '2 items at a time' needs 2 free cores; {free:.1f} are "
+                  f"(another process holds the rest)")
 
 
 def mode_numerics():
