@@ -9,8 +9,8 @@
 ** seed, axes in order (dimension, paths, labels, canonical values), params
 ** sorted by path, and overrides in order with `when` and `set` sorted.
 ** The description is free text and not covered.
-** Values that are not plain words are quoted with escapes, so no value can
-** forge a line of the form.
+** Values that are not plain words are quoted with escapes (sbuf_add_value,
+** alloc.c), so no value can forge a line of the form.
 */
 #include "spec_int.h"
 
@@ -20,65 +20,6 @@
 #include <string.h>
 
 #define CANON_VERSION 1 /* bump if the form changes: hashes change with it */
-
-/* ---- growable text ---- */
-
-void sbuf_addf(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    if (b->failed) return;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = true;
-            return;
-        }
-        if (b->p && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        if (spec_grow((void **)&b->p, &b->cap, b->len + (size_t)n + 1, 1, NULL) != RL_OK) {
-            b->failed = true;
-            return;
-        }
-    }
-}
-
-static bool is_word(const char *s)
-{
-    if (!*s) return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '_' || *s == '.' || *s == '+' || *s == '-'))
-            return false;
-    return true;
-}
-
-void sbuf_add_value(sbuf *b, const char *text)
-{
-    if (is_word(text)) {
-        sbuf_addf(b, "%s", text);
-        return;
-    }
-    sbuf_addf(b, "\"");
-    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            sbuf_addf(b, "\\%c", *c);
-        else if (*c < 0x20 || *c == 0x7f)
-            sbuf_addf(b, "\\x%02x", *c);
-        else
-            sbuf_addf(b, "%c", *c);
-    }
-    sbuf_addf(b, "\"");
-}
-
-void sbuf_free(sbuf *b)
-{
-    rl_free(b->p);
-    memset(b, 0, sizeof *b);
-}
 
 /* ---- the canonical form ---- */
 

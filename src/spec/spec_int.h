@@ -5,6 +5,11 @@
 ** (item count, every item's cross-checks, ids) -> canon.c (canonical form and
 ** hash); values.c holds one checked parameter value, errors.c the
 ** "FILE:LINE:COLUMN: what; valid" messages and "did you mean".
+** Below them sit the helpers several files need: alloc.c (allocation and
+** growable text), paths.c (paths and aliases) and flatten.c (mappings of
+** paths, for parse.c and axes.c). No two files call each other, round any
+** circle (tests/arch/layers.py): a helper two files need goes in a file
+** below both.
 ** Invariants: (1) every value keeps the position of its YAML node, so a check
 ** long after parsing still points at the text; (2) the tree is freed once
 ** rl_spec_load_string returns, so nothing after it may hold a node pointer.
@@ -73,7 +78,7 @@ rl_code spec_unknown_param(rl_status *st, const char *file, sloc at, const char 
 /* The same for a key holding a mapping that names no section ({trian: {lr: 1}}). */
 rl_code spec_unknown_section(rl_status *st, const char *file, sloc at, const char *path);
 
-/* ---- growable text (canon.c) ---- */
+/* ---- growable text (alloc.c) ---- */
 
 typedef struct sbuf {
     char *p;
@@ -84,14 +89,7 @@ void sbuf_addf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void sbuf_add_value(sbuf *b, const char *text); /* bare if safe, else quoted with escapes */
 void sbuf_free(sbuf *b);
 
-/* ---- one checked parameter value (values.c) ---- */
-
-typedef struct pval {
-    const rl_key *key;
-    sloc at;     /* the value's node (or its key, for file-level defaults) */
-    char *canon; /* canonical text, rl_params_format's */
-    void *field; /* the field's bytes exactly as rl_params_set wrote them */
-} pval;
+/* ---- parameter paths and aliases (paths.c) ---- */
 
 /* Short names usable wherever a path is: task -> task.name, rank -> init.rank, ... */
 typedef struct spec_alias {
@@ -104,6 +102,16 @@ const rl_key *spec_resolve_path(const char *path);
 bool spec_is_section(const char *prefix);
 /* Position of key in the table (rl_params_keys), for per-key arrays. */
 size_t spec_key_index(const rl_key *key);
+
+/* ---- one checked parameter value (values.c) ---- */
+
+typedef struct pval {
+    const rl_key *key;
+    sloc at;     /* the value's node (or its key, for file-level defaults) */
+    char *canon; /* canonical text, rl_params_format's */
+    void *field; /* the field's bytes exactly as rl_params_set wrote them */
+} pval;
+
 /* Checks v against key's type and range (and the file for PATH) and fills out. */
 rl_code spec_value_make(const char *file, const rl_key *key, const node *v, pval *out,
                         rl_status *st);
@@ -179,7 +187,7 @@ typedef struct entries {
     size_t n, cap;
 } entries;
 /*
-** parse.c: collects the paths of map, descending into sections ({train: {lr: 1}}
+** flatten.c: collects the paths of map, descending into sections ({train: {lr: 1}}
 ** is train.lr); unknown paths and paths given twice are errors. Free out->e.
 */
 rl_code spec_flatten(const char *file, const node *map, entries *out, rl_status *st);
@@ -201,7 +209,7 @@ rl_code spec_canonicalize(rl_spec *s, rl_status *st);
 /* canon.c: the first 16 hex digits of SHA-256 over p's "path=value\n" lines. */
 void spec_item_id(const rl_params *p, char id[17]);
 
-/* Allocation helpers shared by the files (values.c). */
+/* Allocation helpers shared by the files (alloc.c). */
 char *spec_strdup(const char *s, rl_status *st);
 rl_code spec_grow(void **arr, size_t *cap, size_t need, size_t elem, rl_status *st);
 

@@ -1,7 +1,7 @@
 /*
-** values.c: one checked parameter value of a spec — path lookup with the
-** aliases, the table's type and range checks, the file check for PATH
-** values, and applying or comparing a value against an item (module: spec).
+** values.c: one checked parameter value of a spec — the table's type and
+** range checks, the file check for PATH values, and applying or comparing a
+** value against an item (module: spec). Paths and aliases are in paths.c.
 ** Why values are kept as field bytes: an item is resolved for every cell of
 ** the cube (up to SPEC_MAX_ITEMS) when the spec is checked, so applying a
 ** value must be a copy, not a re-parse. The canonical text is kept alongside
@@ -11,49 +11,12 @@
 */
 #include "spec_int.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static const spec_alias aliases[] = {
-    {"task", "task.name"},      {"rank", "init.rank"}, {"gain", "init.gain"},
-    {"hidden", "model.hidden"}, {"lr", "train.lr"},
-};
-
-const spec_alias *spec_aliases(size_t *count)
-{
-    *count = sizeof aliases / sizeof aliases[0];
-    return aliases;
-}
-
-const rl_key *spec_resolve_path(const char *path)
-{
-    const rl_key *key = rl_params_find(path);
-    for (size_t i = 0; !key && i < sizeof aliases / sizeof aliases[0]; i++)
-        if (strcmp(path, aliases[i].name) == 0) key = rl_params_find(aliases[i].path);
-    return key;
-}
-
-bool spec_is_section(const char *prefix)
-{
-    size_t n, len = strlen(prefix);
-    const rl_key *keys = rl_params_keys(&n);
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(keys[i].path, prefix, len) == 0 && keys[i].path[len] == '.') return true;
-    return false;
-}
-
-size_t spec_key_index(const rl_key *key)
-{
-    size_t n;
-    const rl_key *keys = rl_params_keys(&n);
-    assert(key >= keys && key < keys + n);
-    return (size_t)(key - keys);
-}
 
 static size_t field_size(rl_key_type type)
 {
@@ -204,29 +167,4 @@ bool spec_value_matches(const pval *v, const rl_params *p)
     }
     /* Bitwise: for reals this is canonical-text equality (see the header). */
     return memcmp(have, v->field, field_size(v->key->type)) == 0;
-}
-
-/* ---- allocation helpers ---- */
-
-char *spec_strdup(const char *s, rl_status *st)
-{
-    size_t n = strlen(s) + 1;
-    char *d = rl_alloc(n, 1, st);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
-rl_code spec_grow(void **arr, size_t *cap, size_t need, size_t elem, rl_status *st)
-{
-    if (need <= *cap) return RL_OK;
-    size_t cap2 = *cap ? *cap : 4;
-    while (cap2 < need)
-        cap2 = cap2 > SIZE_MAX / 2 ? need : 2 * cap2;
-    void *p = rl_alloc(cap2, elem, st);
-    if (!p) return st->code;
-    if (*arr) memcpy(p, *arr, *cap * elem);
-    rl_free(*arr);
-    *arr = p;
-    *cap = cap2;
-    return RL_OK;
 }
