@@ -32,6 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_set(&p, "task.labels", labels.path);
     fuzz_set(&p, "task.train_size", "1");
     fuzz_set(&p, "probe.trials", "1");
+    fuzz_set(&p, "probe.kernel_trials", "1"); /* <= probe.trials, a limit rl_task_create checks */
     rl_status st = RL_STATUS_INIT;
     rl_task *t = NULL;
     rl_code rc = rl_task_create(&p, &t, &st);
