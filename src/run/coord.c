@@ -81,8 +81,12 @@ static rl_code on_result(coord *c, int rank, rl_result *r, rl_status *st)
     c->item_seconds = c->item_seconds > 0
                           ? (1 - ITEM_SECONDS_NEW) * c->item_seconds + ITEM_SECONDS_NEW * took
                           : took;
-    if (c->eta)
+    /* A diverged item did a share of its work; a failed one says nothing of the cost; an item
+       stopped at its criterion counts whole, so the scale learns how early such items stop. */
+    if (c->eta && r->status == RL_ITEM_DIVERGED)
         rl_run_eta_finished(c->eta, s->item, took, r->measure[RL_MEASURE_iterations_trained]);
+    else if (c->eta && r->status == RL_ITEM_DONE)
+        rl_run_eta_finished(c->eta, s->item, took, NAN);
     RL_TRY(rl_store_add_result(c->store, r, st));
     c->uncommitted = true;
     c->unsnapped++;

@@ -8,10 +8,12 @@
 ** carries its expected seconds on a free core (cost.c: the work model at the
 ** speed of probes run at start), and the items finished by this run correct that
 ** scale: k = (their measured seconds) / (their expected seconds), which also
-** absorbs a machine busier than the probe saw. An item that stopped early (it
-** diverged, or met its stop criterion) is expected only the iterations it ran:
-** else four rank-5 sMNIST items diverging in their first steps made k tiny and
-** the ETA said 50 min for 2 h of work. Time left = the larger of (k x the
+** absorbs a machine busier than the probe saw. A diverged item is expected only
+** the iterations it ran: else four rank-5 sMNIST items diverging in their first
+** steps made k tiny and the ETA said 50 min for 2 h of work. Items stopped at
+** their criterion count whole (the coordinator's call): the items still queued
+** will stop about as early, which k then carries (an ETA of fig2 at N 300 that
+** expected every queued item at its cap said 1.8 h for ~35 min). Time left = the larger of (k x the
 ** expected seconds of everything not finished, running items' elapsed time
 ** deducted) / training ranks, and the longest single item still to run.
 */

@@ -137,8 +137,8 @@ void rl_run_eta_dispatched(rl_run_eta *e, size_t item);
 /* An outcome of item after `seconds` from dispatch: corrects the scale (done or not). */
 /*
 ** An item finished in `seconds` after `iterations` of its train.iterations (the measure
-** iterations_trained; NaN if unknown): a diverged item or one that met its stop criterion
-** early did that share of the work the cost model expected, and the scale learns from it so.
+** iterations_trained; NaN: count the item whole): a diverged item did that share of the work
+** the cost model expected, and the scale learns from it so.
 */
 void rl_run_eta_finished(rl_run_eta *e, size_t item, double seconds, double iterations);
 /* Measured over expected seconds of the items finished so far (1 before the first). */
