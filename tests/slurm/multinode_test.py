@@ -54,8 +54,9 @@ import sys
 import tempfile
 import time
 
-from sweeps import (ENV, FAILED, calibrate, check, check_equals_reference, item_seconds,
-                    need_xarray, write_spec)
+from sweeps import (ENV, FAILED, Failure, calibrate, check, check_equals_reference, continued,
+                    item_seconds, need_xarray, read, stopped_mid_item, tail, wait_until,
+                    write_spec)
 
 EXE = os.path.abspath(sys.argv[1])
 SUBMIT = os.path.join(os.path.abspath(sys.argv[2]), "submit.sh")
@@ -71,38 +72,9 @@ TOOLS = ("unshare", "nsenter", "setpriv", "ip", "hostname", "mount", "munged", "
          "slurmd", "sbatch", "scontrol", "squeue", "sinfo", "srun", "scancel")
 
 
-class Failure(Exception):
-    """The cluster or the job did not do what the test needs; the message says what."""
-
-
 def skip(reason):
     print(f"SKIP: {reason}", flush=True)
     sys.exit(77)
-
-
-def tail(p, n=25):
-    try:
-        with open(p, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
-    except OSError as e:
-        return f"({e})\n"
-
-
-def read(p):
-    try:
-        with open(p, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
-def wait_until(cond, timeout, every=0.2):
-    t0 = time.time()
-    while time.time() - t0 < timeout:
-        if cond():
-            return True
-        time.sleep(every)
-    return False
 
 
 def die_with_test():
@@ -412,16 +384,6 @@ def preconditions():
 
 
 # ---- the sweep ----
-
-def continued(segment):
-    m = re.search(r"(\d+) pending items continue from their checkpoints", segment)
-    return int(m[1]) if m else 0
-
-
-def stopped_mid_item(segment):
-    m = re.search(r"(\d+) running items save a checkpoint and stop", segment)
-    return int(m[1]) if m else 0
-
 
 def running(segment):
     """Items running in the last progress line of a segment of the log."""

@@ -31,26 +31,15 @@ import sys
 import tempfile
 import time
 
-from sweeps import (ENV, FAILED, calibrate, check, check_equals_reference, item_seconds,
-                    need_xarray, write_spec)
+from sweeps import (ENV, FAILED, Failure, calibrate, check, check_equals_reference, continued,
+                    item_seconds, need_xarray, read, stopped_mid_item, tail, wait_until,
+                    write_spec)
 
 EXE = os.path.abspath(sys.argv[1])
 SUBMIT = os.path.join(os.path.abspath(sys.argv[2]), "submit.sh")
 SBATCH = os.path.join(os.path.abspath(sys.argv[2]), "sweep.sbatch")
 ITEM_S = 6.0  # seconds of training per item
 SEEDS = 5  # x 2 tasks = 10 items: the first allocation outlasts SLURM's 30 s limit checks
-
-
-class Failure(Exception):
-    """The cluster or a job did not do what the test needs; the message says what."""
-
-
-def tail(p, n=25):
-    try:
-        with open(p, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
-    except OSError as e:
-        return f"({e})"
 
 
 def free_ports(n):
@@ -198,37 +187,10 @@ class Cluster:
             print(f"   stopped {name} (pid {p.pid}, exit {p.returncode})", flush=True)
 
 
-def wait_until(cond, timeout, every=0.2):
-    t0 = time.time()
-    while time.time() - t0 < timeout:
-        if cond():
-            return True
-        time.sleep(every)
-    return False
-
-
-def read(p):
-    try:
-        with open(p, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
 def after(text, marker):
     """The part of text after the first line containing marker ("" if none)."""
     i = text.find(marker)
     return text[i:] if i >= 0 else ""
-
-
-def continued(segment):
-    m = re.search(r"(\d+) pending items continue from their checkpoints", segment)
-    return int(m[1]) if m else 0
-
-
-def stopped_mid_item(segment):
-    m = re.search(r"(\d+) running items save a checkpoint and stop", segment)
-    return int(m[1]) if m else 0
 
 
 def submit(cl, args):

@@ -11,6 +11,7 @@ import re
 import resource
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 from cubecmp import differences  # noqa: E402
@@ -106,6 +107,45 @@ def cube_summary(path):
     import xarray
     with xarray.open_dataset(path) as ds:
         return ds.status.values.ravel().tolist(), ds.attempts.values.ravel().tolist()
+
+
+class Failure(Exception):
+    """The cluster or a job did not do what the test needs; the message says what."""
+
+
+def continued(segment):
+    m = re.search(r"(\d+) pending items continue from their checkpoints", segment)
+    return int(m[1]) if m else 0
+
+
+def read(p):
+    try:
+        with open(p, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def stopped_mid_item(segment):
+    m = re.search(r"(\d+) running items save a checkpoint and stop", segment)
+    return int(m[1]) if m else 0
+
+
+def tail(p, n=25):
+    try:
+        with open(p, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+    except OSError as e:
+        return f"({e})\n"
+
+
+def wait_until(cond, timeout, every=0.2):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if cond():
+            return True
+        time.sleep(every)
+    return False
 
 
 def check_equals_reference(ref, out, what, attempts_ok=None):
