@@ -44,7 +44,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from richlazy_analysis import open_sweep  # noqa: E402
-from richlazy_analysis.stats import bh_adjust, paired_effects, seed_trends, settings  # noqa: E402
+from richlazy_analysis.stats import LEARNED_SHARE, bh_adjust, paired_effects, seed_trends, settings  # noqa: E402
 from richlazy_analysis.sweep import axes, find_axis, rank_axis  # noqa: E402
 
 RANK_CLAIMS = [("weight_change", -1), ("rep_alignment", +1), ("kernel_alignment", +1)]
@@ -134,9 +134,6 @@ def keep_learned(ds):
 
 
 # ---- rows: each a claim with a seed-level test ----
-
-LEARNED_SHARE = 0.9  # a group is compared only when at least this share of its items learned
-
 
 def unlearned(ds, groups):
     """'' if every group (a dict of axis values) learned in >= LEARNED_SHARE of its finished items,

@@ -25,6 +25,7 @@ import numpy as np
 from scipy import stats
 
 from .dumps import eigenvalues, effective_rank
+from .stats import LEARNED_SHARE
 from .sweep import STATUS_NAMES, axes, rank_axis, values
 
 STATUS_COLORS = {"pending": "0.75", "done": "tab:green", "diverged": "tab:orange",
@@ -50,13 +51,20 @@ def label(ds, name):
     """The label of variable or axis `name` of a results file: its long_name, with units
     other than "1" in parentheses. Files of older richlazy called every axis "sweep axis"
     and gave measures their formula as long_name (today's files put it in `comment`):
-    those fall back to the name (spelled-out Greek letters as letters: kappa -> κ)."""
+    those fall back to the name (spelled-out Greek letters as letters: kappa -> κ). An axis
+    that sets several parameters (a zip) is named by itself and its parameters."""
     attrs = ds[name].attrs if name in ds.variables else {}
     text = str(attrs.get("long_name", ""))
     is_axis = name in ds.dims or name == "iteration"
     if (not text or text == "sweep axis" or len(text) > LONG_NAME_MAX or "\n" in text or
             (not is_axis and "comment" not in attrs)):
         text = _greek(name.replace("_", " "))
+    paths = str(attrs.get("parameters", "")).split()
+    if is_axis and len(paths) > 1:
+        # A zip axis with its own labels (structure: gaussian, dale, ...): its long_name joins
+        # the labels of every parameter it sets ("structure of W_h(0), balanced Dale matrix"),
+        # which reads as a description of the values; say what the axis is and what it sets.
+        text = f"{name} ({', '.join(paths)})"
     units = str(attrs.get("units", "1"))
     return text if units in ("", "1") or f"({units})" in text else f"{text} ({units})"
 
@@ -101,8 +109,11 @@ def _value_ticks(ax, positions, labels):
     """Axis values as tick labels, slanted when they would run into each other."""
     text = [str(v) for v in labels]
     ax.set_xticks(list(positions), text)
-    if sum(len(t) + 1 for t in text) > 24:
-        ax.tick_params(axis="x", labelrotation=30)
+    if sum(max(len(line) for line in t.split("\n")) + 1 for t in text) > 24:
+        # Slanted about their right end, so that each label ends under its own tick (slanted
+        # about their centres, multi-line labels run into their neighbours).
+        plt.setp(ax.get_xticklabels(), rotation=35, ha="right", rotation_mode="anchor",
+                 fontsize="small")
 
 
 def plot_vs(ds, measure, x=None, hue=None, ax=None, pool=("seed",)):
@@ -157,9 +168,22 @@ def plot_grid(ds, measures, x=None, col=None, hue=None, pool=("seed",), panel=(3
     return fig
 
 
+def _reached_counts(ds, axis, value):
+    """(items that reached the stop criterion, items finished) at `value` of `axis`, or None
+    for a sweep without a criterion (open_sweep's `reached` all False): the counts behind the
+    rule that a group is compared only when LEARNED_SHARE of it learned."""
+    if "reached" not in ds or not bool(ds["reached"].any()):
+        return None
+    sub = ds.sel({axis: value})
+    finished = int((sub["done"] | sub["diverged"] | sub["failed"]).sum())
+    return int(sub["reached"].sum()), finished
+
+
 def plot_vs_null(ds, measure, axis="structure", null="gaussian", ax=None, pool=("seed",)):
     """A box per value of `axis` (items as dots), the null first in grey with its median dashed;
-    beside each box its mean and 95% confidence interval; n under each value."""
+    beside each box its mean and 95% confidence interval; n under each value. In a sweep trained
+    to a criterion, a value where fewer than LEARNED_SHARE of the items reached it is hatched and
+    labelled "k/n learned" instead of "n = k": not compared (the rule of reproduction.py)."""
     da = ds[measure]
     _require_only(da, [axis, *pool])
     ax = ax if ax is not None else plt.figure().gca()
@@ -178,7 +202,16 @@ def plot_vs_null(ds, measure, axis="structure", null="gaussian", ax=None, pool=(
                     label="mean ± 95% CI" if k == 0 else None)
     if len(data[0]):
         ax.axhline(np.median(data[0]), color="0.4", ls="--", lw=1, label=f"{null} median")
-    _value_ticks(ax, range(len(order)), [f"{v}\nn = {len(d)}" for v, d in zip(order, data)])
+    ticks = []
+    for k, (v, d) in enumerate(zip(order, data)):
+        counts = _reached_counts(ds, axis, v)
+        if counts and counts[0] < LEARNED_SHARE * counts[1]:
+            # Below the comparison rule: drawn (the data), but hatched and named so.
+            boxes["boxes"][k].set(hatch="///", facecolor="none", edgecolor="0.5")
+            ticks.append(f"{v}: {counts[0]}/{counts[1]} learned")
+        else:
+            ticks.append(f"{v}, n = {len(d)}")
+    _value_ticks(ax, range(len(order)), ticks)
     ax.set_xlabel(label(ds, axis))
     ax.set_ylabel(label(ds, measure))
     ax.legend(fontsize="x-small")

@@ -65,6 +65,7 @@ def _flat_broadcast(a, b):
     return np.asarray(a.values, dtype=float).ravel(), np.asarray(b.values, dtype=float).ravel()
 
 
+LEARNED_SHARE = 0.9  # a group is compared only when at least this share of its finished items learned
 FLAT = 1e-12  # a measure constant to 12 significant digits has no trend (as richlazy report)
 
 
