@@ -29,6 +29,7 @@
 
 #include <assert.h>
 #include <cblas.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,11 @@ size_t rl_gemm_work_floats(int m, int k)
 {
     return (size_t)RL_GEMM_KC * NR +
            ((size_t)m + MR - 1) / MR * MR * (size_t)(k < RL_GEMM_KC ? k : RL_GEMM_KC);
+}
+
+int rl_gemm_k_split(rl_gemm_kernel kernel)
+{
+    return HAVE_AVX512_KERNEL && kernel == RL_GEMM_AVX512 ? RL_GEMM_KC : INT_MAX;
 }
 
 static void gemm_blas(bool trans_a, int m, int n, int k, float alpha, const float *a, int lda,
@@ -301,7 +307,8 @@ static void ahead_share(const ahead *h, int q)
 ** software prefetches of the next block (to L1 or L2, spread over the tiles or per panel, with
 ** or without 2 MB pages) changed nothing on Zen 4; this sequential pass streams at the memory's
 ** rate and the tiles then find the block in L2 (dW_h 91 -> 98 GFLOP/s). Only loads, no stores:
-** the bits cannot change.
+** the bits cannot change. rnn.c now calls its weight gradients a k block at a time (interleaved,
+** rl_gemm_k_split) and touches dW_h's blocks itself with rl_gemm_touch, the same pass.
 */
 enum {
     TOUCH_MIN_BYTES = 2 << 20, /* op(A) + B of the whole product, bytes: above L2 (1-2 MiB) */
@@ -318,6 +325,15 @@ static AVX512 void touch_rows(const float *base, size_t ld, int rows, int floats
             __m128 v = _mm_load_ss(base + (size_t)r * ld + f);
             __asm__ volatile("" ::"x"(v));
         }
+}
+
+/* gemm.h's rl_gemm_touch: touch_rows for one contiguous run of floats. */
+void rl_gemm_touch(const float *p, size_t floats)
+{
+    for (size_t f = 0; f < floats; f += 16) {
+        __m128 v = _mm_load_ss(p + f);
+        __asm__ volatile("" ::"x"(v));
+    }
 }
 
 /*
@@ -440,6 +456,12 @@ static AVX512 void gemm_avx512(bool trans_a, int m, int n, int k, float alpha, c
     }
 }
 
+#else
+void rl_gemm_touch(const float *p, size_t floats)
+{
+    (void)p;
+    (void)floats;
+}
 #endif
 
 /* Whether a product of n columns with `work` takes gemm_avx512's packed path. */

@@ -42,6 +42,17 @@ void rl_gemm_multiply(rl_gemm_kernel kernel, bool trans_a, int m, int n, int k, 
                       const float *a, int lda, const float *b, int ldb, float beta, float *c,
                       int ldc, float *work);
 
+/* Terms per call in which a product over k may be computed, call after call (terms p0..p0+kc-1
+** with beta for the first call and 1 after), with the bits of one call: RL_GEMM_KC for the
+** AVX-512 kernel, whose k blocks these are (the contract above); INT_MAX for OpenBLAS, which
+** promises no order (one call). rnn.c interleaves its weight gradients block by block. */
+int rl_gemm_k_split(rl_gemm_kernel kernel);
+
+/* Reads floats p[0..floats-1] once, in order (a load per 64 bytes, nothing else), so that the
+** products after it find them in cache: a product's tiles reach rows far apart in an order the
+** hardware prefetchers do not follow (see gemm.c's long-k note). Nothing without AVX-512. */
+void rl_gemm_touch(const float *p, size_t floats);
+
 /* Floats of `work` that rl_gemm_multiply may use for an m x k op(A) (a packed block
 ** of it and one packed panel of B); work = NULL is allowed and gives the same bits,
 ** only slower for wide C. */

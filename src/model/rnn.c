@@ -8,10 +8,12 @@
 **             forward copies W_h^T, W_x^T and w^T (8 x 8 register transposes: W_h^T
 **             ~10 us at N = 300, against ~70 for OpenBLAS's SSE somatcopy);
 **   backward  per step: g_t = dy_t w (scored steps), += (1-rho) g_{t+1} W_h, fused
-**             relu' and leak; each weight gradient is ONE GEMM over all steps
-**             (K = T*B), dW_x as its transpose x^T g so that the wide g is the
-**             kernel's B. Leading steps with dL/dy = 0 (sMNIST scores only the last)
-**             skip the readout GEMMs: -5% per sMNIST iteration, same bits.
+**             relu' (from a bit mask the forward keeps) and leak; then each weight
+**             gradient is a GEMM over all steps (K = T*B), dW_x as its transpose x^T g
+**             so that the wide g is the kernel's B, the three interleaved k block by
+**             k block so that g and r are read from memory once (weight_grads).
+**             Leading steps with dL/dy = 0 (sMNIST scores only the last) skip the
+**             readout GEMMs: -5% per sMNIST iteration, same bits.
 ** The thin products (K or C n_in or n_out wide) once ran over all steps at once and
 ** on OpenBLAS: at N = 1024 they wrote and reread 52 MB arrays and took 9% of an
 ** iteration; per step they find r_t and g_t in L2 (large iteration +16%, 2af and
@@ -32,6 +34,7 @@
 #include <cblas.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +50,7 @@ struct rl_rnn_work {
     float *pw, *px, *po;       /* B panels of W_h^T or W_h, W_x^T, w (wide N only) */
     rl_gemm_kernel kernel;     /* chosen once, at creation */
     float *g;                  /* T*B*N: g_t = dL/da_t (BPTT) */
+    uint16_t *on;              /* T*ceil(B*N/16): [r_t > 0], 16 per word (AVX-512 sweeps) */
     float *y;                  /* T*B*n_out: y_t */
     float *dy;                 /* T*B*n_out: dL/dy_t */
 };
@@ -112,6 +116,12 @@ static size_t pack_floats(const rl_rnn *net, int steps, int batch)
     return most;
 }
 
+/* Words of rl_rnn_work.on per step: one bit per element of r_t (B x N of them). */
+static size_t on_words(const rl_rnn_work *w)
+{
+    return ((size_t)w->batch * (size_t)w->n_hidden + 15) / 16;
+}
+
 rl_code rl_rnn_work_create(const rl_rnn *net, int steps, int batch, rl_rnn_work **out,
                            rl_status *st)
 {
@@ -144,6 +154,7 @@ rl_code rl_rnn_work_create(const rl_rnn *net, int steps, int batch, rl_rnn_work 
         !(w->po = rl_alloc(rl_gemm_panels_floats(w->kernel, net->n_out, net->n_hidden),
                            sizeof(float), st)) ||
         !(w->g = rl_alloc(rows, n * sizeof(float), st)) ||
+        !(w->on = rl_alloc((size_t)steps, on_words(w) * sizeof(uint16_t), st)) ||
         !(w->y = rl_alloc(rows, (size_t)net->n_out * sizeof(float), st)) ||
         !(w->dy = rl_alloc(rows, (size_t)net->n_out * sizeof(float), st))) {
         rl_rnn_work_destroy(&w);
@@ -172,6 +183,7 @@ void rl_rnn_work_destroy(rl_rnn_work **w)
     rl_free((*w)->px);
     rl_free((*w)->po);
     rl_free((*w)->g);
+    rl_free((*w)->on);
     rl_free((*w)->y);
     rl_free((*w)->dy);
     rl_free(*w);
@@ -263,66 +275,93 @@ static void relu_leak_back(float *restrict g, const float *restrict r, const flo
 ** compiled for baseline x86-64, where they ran 4 lanes wide: ~1.5% of a 2af iteration). The
 ** same bits: relu as max(0, v), which keeps NaN and -0 as v < 0 ? 0 : v does; rho a and its
 ** sum as separate rounded operations, as the C above (ISO C: no contraction into an FMA).
+** The forward keeps relu'(a_t) = [r_t > 0] as one bit per element (`on`, 16 per word), so
+** that BPTT reads 1/32 of r_t: rereading r_t came from memory (T B N floats written a whole
+** forward earlier) and took ~1.3% of an sMNIST iteration. The last vector of n % 16 lanes
+** is masked (its `on` bits past n are 0).
 */
-static AVX512 void leak_relu_avx512(float *restrict r, float *restrict a, size_t n, float rho,
-                                    int first)
+/* One vector of leak_relu_avx512 at r + i (k: its lanes; unmasked loads and stores for whole
+** vectors, which GCC keeps as such when k is a constant 0xFFFF). */
+static inline __attribute__((always_inline)) AVX512 void
+leak_relu_vec(float *restrict r, float *restrict a, uint16_t *restrict on, size_t i, __mmask16 k,
+              float rho, int first)
 {
-    const __m512 zero = _mm512_setzero_ps(), vrho = _mm512_set1_ps(rho);
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512 v = _mm512_loadu_ps(r + i);
-        if (rho != 0.0f) {
-            if (!first) v = _mm512_add_ps(v, _mm512_mul_ps(vrho, _mm512_loadu_ps(a + i)));
-            _mm512_storeu_ps(a + i, v);
+    const __m512 zero = _mm512_setzero_ps();
+    __m512 v = k == 0xFFFF ? _mm512_loadu_ps(r + i) : _mm512_maskz_loadu_ps(k, r + i);
+    if (rho != 0.0f) {
+        if (!first) {
+            __m512 old = k == 0xFFFF ? _mm512_loadu_ps(a + i) : _mm512_maskz_loadu_ps(k, a + i);
+            v = _mm512_add_ps(v, _mm512_mul_ps(_mm512_set1_ps(rho), old));
         }
-        _mm512_storeu_ps(r + i, _mm512_max_ps(zero, v)); /* max(0, NaN) = NaN: second operand */
+        _mm512_mask_storeu_ps(a + i, k, v);
     }
-    if (i < n) leak_relu(r + i, rho != 0.0f ? a + i : a, n - i, rho, first);
+    v = _mm512_max_ps(zero, v); /* max(0, NaN) = NaN: the second operand */
+    _mm512_mask_storeu_ps(r + i, k, v);
+    on[i / 16] = (uint16_t)_mm512_mask_cmp_ps_mask(k, v, zero, _CMP_GT_OQ);
 }
 
-static AVX512 void relu_leak_back_avx512(float *restrict g, const float *restrict r,
+static AVX512 void leak_relu_avx512(float *restrict r, float *restrict a, uint16_t *restrict on,
+                                    size_t n, float rho, int first)
+{
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        leak_relu_vec(r, a, on, i, 0xFFFF, rho, first);
+    if (i < n) leak_relu_vec(r, a, on, i, (__mmask16)(0xFFFFu >> (16 - (n - i))), rho, first);
+}
+
+/* One vector of relu_leak_back_avx512 at g + i (k: its lanes, as in leak_relu_vec). */
+static inline __attribute__((always_inline)) AVX512 void
+relu_leak_back_vec(float *restrict g, const uint16_t *restrict on, const float *restrict next,
+                   size_t i, __mmask16 k, float rho, bool leak)
+{
+    __m512 v = _mm512_maskz_loadu_ps(on[i / 16], g + i);
+    if (leak) {
+        __m512 nx = k == 0xFFFF ? _mm512_loadu_ps(next + i) : _mm512_maskz_loadu_ps(k, next + i);
+        v = _mm512_add_ps(v, _mm512_mul_ps(_mm512_set1_ps(rho), nx));
+    }
+    _mm512_mask_storeu_ps(g + i, k, v);
+}
+
+static AVX512 void relu_leak_back_avx512(float *restrict g, const uint16_t *restrict on,
                                          const float *restrict next, size_t n, float rho)
 {
-    const __m512 zero = _mm512_setzero_ps(), vrho = _mm512_set1_ps(rho);
     const bool leak = rho != 0.0f && next;
     size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __mmask16 on = _mm512_cmp_ps_mask(_mm512_loadu_ps(r + i), zero, _CMP_GT_OQ);
-        __m512 v = _mm512_maskz_mov_ps(on, _mm512_loadu_ps(g + i));
-        if (leak) v = _mm512_add_ps(v, _mm512_mul_ps(vrho, _mm512_loadu_ps(next + i)));
-        _mm512_storeu_ps(g + i, v);
-    }
-    if (i < n) relu_leak_back(g + i, r + i, next ? next + i : NULL, n - i, rho);
+    for (; i + 16 <= n; i += 16)
+        relu_leak_back_vec(g, on, next, i, 0xFFFF, rho, leak);
+    if (i < n)
+        relu_leak_back_vec(g, on, next, i, (__mmask16)(0xFFFFu >> (16 - (n - i))), rho, leak);
 }
 #define HAVE_AVX512_SWEEPS 1
 #else
 #define HAVE_AVX512_SWEEPS 0
 #endif
 
-/* The sweeps, 16 lanes wide where the workspace multiplies with the AVX-512 kernel. */
-static void step_forward(const rl_rnn_work *w, float *r, float *a, size_t n, float rho, int first)
+/* The sweeps of step t, 16 lanes wide where the workspace multiplies with the AVX-512 kernel. */
+static void step_forward(rl_rnn_work *w, int t, float rho)
 {
+    const size_t n = (size_t)w->batch * (size_t)w->n_hidden;
+    float *r = w->r + (size_t)t * n;
 #if HAVE_AVX512_SWEEPS
     if (w->kernel == RL_GEMM_AVX512) {
-        leak_relu_avx512(r, a, n, rho, first);
+        leak_relu_avx512(r, w->a, w->on + (size_t)t * on_words(w), n, rho, t == 0);
         return;
     }
 #endif
-    (void)w;
-    leak_relu(r, a, n, rho, first);
+    leak_relu(r, w->a, n, rho, t == 0);
 }
 
-static void step_backward(const rl_rnn_work *w, float *g, const float *r, const float *next,
-                          size_t n, float rho)
+/* g = g_t, next = g_{t+1} (NULL at the last step). */
+static void step_backward(const rl_rnn_work *w, int t, float *g, const float *next, float rho)
 {
+    const size_t n = (size_t)w->batch * (size_t)w->n_hidden;
 #if HAVE_AVX512_SWEEPS
     if (w->kernel == RL_GEMM_AVX512) {
-        relu_leak_back_avx512(g, r, next, n, rho);
+        relu_leak_back_avx512(g, w->on + (size_t)t * on_words(w), next, n, rho);
         return;
     }
 #endif
-    (void)w;
-    relu_leak_back(g, r, next, n, rho);
+    relu_leak_back(g, w->r + (size_t)t * n, next, n, rho);
 }
 
 /* ---- forward ---- */
@@ -350,7 +389,7 @@ void rl_rnn_forward(const rl_rnn *net, const float *x, rl_rnn_work *w)
         if (t > 0)
             rl_gemm_multiply_panels(w->kernel, false, b, n, n, c, rt - blk, n, w->wt, n, w->pw,
                                     1.0f, rt, n, w->pack);
-        step_forward(w, rt, w->a, blk, net->rho, t == 0);
+        step_forward(w, t, net->rho);
         /* Eq. 2: y_t = r_t w^T. */
         rl_gemm_multiply_abt(w->kernel, b, n_out, n, 1.0f, rt, n, net->w_out, n, 0.0f,
                              w->y + (size_t)t * b * n_out, n_out);
@@ -370,6 +409,63 @@ static int first_scored_step(const float *dy, int steps, size_t per_step)
         for (size_t i = 0; i < per_step; i++)
             if (dy[(size_t)t * per_step + i] != 0.0f) return t;
     return steps;
+}
+
+/* ---- weight gradients ---- */
+
+/* One weight gradient C[m x n] = alpha A^T B (A: k x m, ld lda; B: k x n, ld ldb; ldc = n),
+** a product over rows of the stored steps (term q reads g's or r's row at + q). */
+typedef struct grad_product {
+    int m, n, k;
+    float alpha;
+    const float *a;
+    int lda;
+    const float *b;
+    int ldb;
+    float *c;
+    int at;     /* the row of g (of r, for the products that read only r: plus B) of term 0 */
+    bool touch; /* read each block's rows of A and B in order before multiplying (see below) */
+    int done;   /* terms computed so far */
+} grad_product;
+
+/* Operand bytes (g and r) beyond which dW_h's blocks are touched first: above L2 (1-2 MiB). */
+enum { TOUCH_MIN_BYTES = 2 << 20 };
+
+/*
+** The weight gradients in one pass over g and r, k block by k block (rl_gemm_k_split terms per
+** call), always the block that starts at the lowest row next. Each product alone read all of
+** g or r (6.7 MB each for sMNIST) from memory, the thin ones (dW_x: 28 rows of C, dw: 10) at
+** 25-50 GFLOP/s; interleaved, a block of g and r is fetched once and serves all three while in
+** L2. dW_h pairs g_{t+1} with r_t: its `at` is its g row, dw's is its r row + B, so that at a
+** given row all three read the same rows of g and r. The bits: those of one call per product
+** (rl_gemm_k_split), in any interleaving, since each C element's sum is the kernel's own.
+** The first product to reach a row fetches it from memory, in its tiles' order (8 or 48 floats
+** of each of 128 rows 1.2 KB apart), which left the hardware prefetchers behind: dW_h (`touch`)
+** reads its block's rows once in order first (rl_gemm_touch), +2-3% per sMNIST iteration.
+** Software prefetches of the next block, spread over the tiles, gained nothing: dW_h's C (360
+** KB) and two blocks of g and r (300 KB each) overfill Zen 4's 1 MiB L2.
+*/
+static void weight_grads(rl_gemm_kernel kernel, grad_product *prods, size_t count, float *work)
+{
+    const int split = rl_gemm_k_split(kernel);
+    for (size_t i = 0; i < count; i++)
+        if (prods[i].k <= 0) memset(prods[i].c, 0, (size_t)prods[i].m * prods[i].n * sizeof(float));
+    for (;;) {
+        grad_product *p = NULL;
+        for (size_t i = 0; i < count; i++)
+            if (prods[i].done < prods[i].k && (!p || prods[i].at + prods[i].done < p->at + p->done))
+                p = &prods[i];
+        if (!p) return;
+        int kc = p->k - p->done < split ? p->k - p->done : split;
+        if (p->touch) {
+            rl_gemm_touch(p->a + (size_t)p->done * p->lda, (size_t)kc * p->lda);
+            rl_gemm_touch(p->b + (size_t)p->done * p->ldb, (size_t)kc * p->ldb);
+        }
+        rl_gemm_multiply(kernel, true, p->m, p->n, kc, p->alpha, p->a + (size_t)p->done * p->lda,
+                         p->lda, p->b + (size_t)p->done * p->ldb, p->ldb,
+                         p->done == 0 ? 0.0f : 1.0f, p->c, p->n, work);
+        p->done += kc;
+    }
 }
 
 void rl_rnn_backward(const rl_rnn *net, const float *x, rl_rnn_work *w, float *grad)
@@ -398,23 +494,20 @@ void rl_rnn_backward(const rl_rnn *net, const float *x, rl_rnn_work *w, float *g
                                     t >= t0 ? 1.0f : 0.0f, gt, n, w->pack);
         else if (t < t0)
             memset(gt, 0, blk * sizeof *gt);
-        step_backward(w, gt, w->r + (size_t)t * blk, next, blk, net->rho);
+        step_backward(w, t, gt, next, net->rho);
     }
 
-    /* dW_h = (1-rho) sum_t g_t^T r_{t-1}: t = 0 drops out (r_{-1} = 0), so K = (T-1) B. */
-    if (steps > 1)
-        rl_gemm_multiply(w->kernel, true, n, n, rows - b, c, w->g + blk, n, w->r, n, 0.0f, gw_h, n,
-                         w->pack);
-    else
-        memset(gw_h, 0, (size_t)n * n * sizeof *gw_h);
-    /* dW_x = (1-rho) sum_t g_t^T x_t (K = T B), computed as its transpose x^T g: then the
-    ** wide operand g is the kernel's B (read once, in panels) rather than n_in-column C. */
-    rl_gemm_multiply(w->kernel, true, n_in, n, rows, c, x, n_in, w->g, n, 0.0f, w->gxt, n, w->pack);
+    /* dW_h = (1-rho) sum_t g_t^T r_{t-1}: t = 0 drops out (r_{-1} = 0), so K = (T-1) B.
+    ** dW_x = (1-rho) sum_t g_t^T x_t (K = T B), computed as its transpose x^T g: then the
+    ** wide operand g is the kernel's B (read once, in panels) rather than n_in-column C.
+    ** dw = sum_t dy_t^T r_t over the scored steps (K = scored rows). */
+    const bool beyond_l2 = 2 * (size_t)rows * blk / b * sizeof(float) > TOUCH_MIN_BYTES;
+    grad_product prods[] = {
+        {n, n, rows - b, c, w->g + blk, n, w->r, n, gw_h, b, beyond_l2, 0},
+        {n_in, n, rows, c, x, n_in, w->g, n, w->gxt, 0, false, 0},
+        {n_out, n, scored, 1.0f, w->dy + t0 * dy_blk, n_out, w->r + t0 * blk, n, gw_out,
+         (t0 + 1) * b, false, 0},
+    };
+    weight_grads(w->kernel, prods, sizeof prods / sizeof prods[0], w->pack);
     rl_gemm_transpose(w->kernel, n_in, n, w->gxt, n, gw_x, n_in);
-    /* dw = sum_t dy_t^T r_t over the scored steps (K = scored rows). */
-    if (scored > 0)
-        rl_gemm_multiply(w->kernel, true, n_out, n, scored, 1.0f, w->dy + t0 * dy_blk, n_out,
-                         w->r + t0 * blk, n, 0.0f, gw_out, n, w->pack);
-    else
-        memset(gw_out, 0, (size_t)n_out * n * sizeof *gw_out);
 }

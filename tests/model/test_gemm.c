@@ -11,14 +11,16 @@
 ** (eps = FLT_EPSILON; any order of k FMAs meets it). Determinism: bitwise equal
 ** on repeated calls and with or without the packing workspace; for the own
 ** kernel also for a sub-block of rows and columns computed on its own (tiling
-** does not change the bits; OpenBLAS's do change, reported). beta = 0 must not
-** read C (C filled with NaN).
+** does not change the bits; OpenBLAS's do change, reported), and for a product computed
+** rl_gemm_k_split terms per call (how rnn.c interleaves its weight gradients). beta = 0 must
+** not read C (C filled with NaN).
 */
 #include "gemm.h"
 #include "richlazy/core.h"
 #include "rltest.h"
 
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -179,6 +181,48 @@ static void test_bitwise(rl_gemm_kernel kern, bool trans, float *work)
     rl_free(c1);
     rl_free(c2);
     rl_free(cs);
+}
+
+/* A product over k in calls of rl_gemm_k_split terms (beta in the first, 1 after) gives the bits
+** of one call: long k in place, a last call of k <= SMALL_K (the small-k path), wide C (packed),
+** op(A) = A and A^T, beta 0 and not. OpenBLAS splits nothing (one call, INT_MAX). */
+static void test_k_split(rl_gemm_kernel kern)
+{
+    static const int SHAPES[][4] = {
+        {1, 33, 300, 700}, {0, 31, 300, 389}, {1, 20, 48, 3 * 128 + 5}, {0, 17, 520, 300}};
+    const int split = rl_gemm_k_split(kern);
+    RL_TEST(split == (kern == RL_GEMM_BLAS ? INT_MAX : RL_GEMM_KC), "%s: k split every %d terms",
+            rl_gemm_kernel_name(kern), split);
+    if (kern == RL_GEMM_BLAS) return;
+    rl_status st = RL_STATUS_INIT;
+    for (size_t s = 0; s < sizeof SHAPES / sizeof SHAPES[0]; s++) {
+        const bool trans = SHAPES[s][0];
+        const int m = SHAPES[s][1], n = SHAPES[s][2], k = SHAPES[s][3], lda = trans ? m : k;
+        const float beta = s % 2 ? -1.3f : 0.0f;
+        uint64_t seed = 91 + s;
+        float *a = random_floats((size_t)m * k, &seed), *b = random_floats((size_t)k * n, &seed);
+        float *c1 = random_floats((size_t)m * n, &seed), *c2 = random_floats((size_t)m * n, &seed);
+        float *work = rl_alloc(rl_gemm_work_floats(m, k), sizeof *work, &st);
+        if (!a || !b || !c1 || !c2 || !work) {
+            RL_TEST(0, "test_gemm: out of memory");
+            return;
+        }
+        memcpy(c2, c1, (size_t)m * n * sizeof *c1);
+        rl_gemm_multiply(kern, trans, m, n, k, 0.6f, a, lda, b, n, beta, c1, n, work);
+        for (int p0 = 0; p0 < k; p0 += split) {
+            int kc = k - p0 < split ? k - p0 : split;
+            rl_gemm_multiply(kern, trans, m, n, kc, 0.6f, trans ? a + (size_t)p0 * lda : a + p0,
+                             lda, b + (size_t)p0 * n, n, p0 == 0 ? beta : 1.0f, c2, n, work);
+        }
+        RL_TEST(memcmp(c1, c2, (size_t)m * n * sizeof *c1) == 0,
+                "%s, op(A) = %s, %d x %d x %d, beta %g: in calls of %d terms, the bits of one call",
+                rl_gemm_kernel_name(kern), trans ? "A^T" : "A", m, n, k, (double)beta, split);
+        rl_free(a);
+        rl_free(b);
+        rl_free(c1);
+        rl_free(c2);
+        rl_free(work);
+    }
 }
 
 /* B packed once into panels (rl_gemm_pack_panels) gives the bits of packing it per call, for the
@@ -401,6 +445,7 @@ int main(void)
         test_transpose(kernels[i]);
         test_abt(kernels[i]);
         if (kernels[i] != RL_GEMM_BLAS) test_small_k(kernels[i]);
+        test_k_split(kernels[i]);
         for (int trans = 0; trans < 2; trans++) {
             test_accuracy(kernels[i], trans, work);
             test_bitwise(kernels[i], trans, work);
