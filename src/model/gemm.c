@@ -311,29 +311,25 @@ static void ahead_share(const ahead *h, int q)
 ** rl_gemm_k_split) and touches dW_h's blocks itself with rl_gemm_touch, the same pass.
 */
 enum {
-    TOUCH_MIN_BYTES = 2 << 20, /* op(A) + B of the whole product, bytes: above L2 (1-2 MiB) */
-    TOUCH_MIN_MN = 128,        /* m and n: below, few tiles share a block and the extra pass cost
-                               ** more than it saved (dW_x 28 x 300 x 5600: -7%) */
+    TOUCH_MIN_MN = 128, /* m and n: below, few tiles share a block and the extra pass cost more
+                        ** than it saved (dW_x 28 x 300 x 5600: -7%); bytes: gemm.h */
 };
 
-/* One load per 64 bytes of rows r = 0..rows-1 (ld floats apart, `floats` long), kept by an
-** empty asm (no dependency between the loads). */
-static AVX512 void touch_rows(const float *base, size_t ld, int rows, int floats)
-{
-    for (int r = 0; r < rows; r++)
-        for (int f = 0; f < floats; f += 16) {
-            __m128 v = _mm_load_ss(base + (size_t)r * ld + f);
-            __asm__ volatile("" ::"x"(v));
-        }
-}
-
-/* gemm.h's rl_gemm_touch: touch_rows for one contiguous run of floats. */
+/* gemm.h's rl_gemm_touch: one load per 64 bytes, kept by an empty asm (no dependency between
+** the loads). */
 void rl_gemm_touch(const float *p, size_t floats)
 {
     for (size_t f = 0; f < floats; f += 16) {
         __m128 v = _mm_load_ss(p + f);
         __asm__ volatile("" ::"x"(v));
     }
+}
+
+/* rl_gemm_touch for rows r = 0..rows-1, ld floats apart, `floats` long. */
+static void touch_rows(const float *base, size_t ld, int rows, int floats)
+{
+    for (int r = 0; r < rows; r++)
+        rl_gemm_touch(base + (size_t)r * ld, (size_t)floats);
 }
 
 /*
@@ -406,7 +402,7 @@ static AVX512 void gemm_avx512(bool trans_a, int m, int n, int k, float alpha, c
     const bool packed = work && n >= PACK_A_MIN_N;
     const int mode = packed ? TILE_PACKED : trans_a ? TILE_AT : TILE_A;
     const bool touch = !packed && k > RL_GEMM_KC && m >= TOUCH_MIN_MN && n >= TOUCH_MIN_MN &&
-                       ((size_t)m + (size_t)n) * (size_t)k * sizeof *a > TOUCH_MIN_BYTES;
+                       ((size_t)m + (size_t)n) * (size_t)k * sizeof *a > RL_GEMM_TOUCH_MIN_BYTES;
     const int panels_n = (n + NR - 1) / NR, tiles_m = (m + MR - 1) / MR;
     float *bpack = work, *apack = packed ? work + (size_t)RL_GEMM_KC * NR : NULL;
     tile_args t = {0,     0,   packed ? MR : (size_t)lda, packed ? NR : (size_t)ldb, (size_t)ldc, 0,

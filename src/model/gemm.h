@@ -53,6 +53,10 @@ int rl_gemm_k_split(rl_gemm_kernel kernel);
 ** hardware prefetchers do not follow (see gemm.c's long-k note). Nothing without AVX-512. */
 void rl_gemm_touch(const float *p, size_t floats);
 
+/* Operand bytes of a whole product (op(A) and B) above which touching its k blocks first pays:
+** beyond L2 (1-2 MiB), where the tiles' own order would fetch them from memory. */
+enum { RL_GEMM_TOUCH_MIN_BYTES = 2 << 20 };
+
 /* Floats of `work` that rl_gemm_multiply may use for an m x k op(A) (a packed block
 ** of it and one packed panel of B); work = NULL is allowed and gives the same bits,
 ** only slower for wide C. */

@@ -428,9 +428,6 @@ typedef struct grad_product {
     int done;   /* terms computed so far */
 } grad_product;
 
-/* Operand bytes (g and r) beyond which dW_h's blocks are touched first: above L2 (1-2 MiB). */
-enum { TOUCH_MIN_BYTES = 2 << 20 };
-
 /*
 ** The weight gradients in one pass over g and r, k block by k block (rl_gemm_k_split terms per
 ** call), always the block that starts at the lowest row next. Each product alone read all of
@@ -501,7 +498,7 @@ void rl_rnn_backward(const rl_rnn *net, const float *x, rl_rnn_work *w, float *g
     ** dW_x = (1-rho) sum_t g_t^T x_t (K = T B), computed as its transpose x^T g: then the
     ** wide operand g is the kernel's B (read once, in panels) rather than n_in-column C.
     ** dw = sum_t dy_t^T r_t over the scored steps (K = scored rows). */
-    const bool beyond_l2 = 2 * (size_t)rows * blk / b * sizeof(float) > TOUCH_MIN_BYTES;
+    const bool beyond_l2 = 2 * (size_t)rows * blk / b * sizeof(float) > RL_GEMM_TOUCH_MIN_BYTES;
     grad_product prods[] = {
         {n, n, rows - b, c, w->g + blk, n, w->r, n, gw_h, b, beyond_l2, 0},
         {n_in, n, rows, c, x, n_in, w->g, n, w->gxt, 0, false, 0},
