@@ -27,7 +27,7 @@ for s in "${sweeps[@]}"; do
   echo "== $s -> $out"
   case "$(basename "$s")" in
     fig3c_quick.yaml | fig3c_spectral_quick.yaml) scripts/fig3c_teacher.sh quick ;;
-    fig3c.yaml) scripts/fig3c_teacher.sh paper ;;
+    fig3c.yaml | fig3c_spectral.yaml) scripts/fig3c_teacher.sh paper ;;
   esac
   scripts/mpirun.sh -n "$(nproc)" build/src/cli/richlazy run "$s" -o "$out" --progress-every 60
 done
