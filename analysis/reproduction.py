@@ -9,7 +9,8 @@ so every test runs over seeds, not items.
       lazy learning, so only items that learned enter the tests. Learned = reached the
       sweep's stop criterion (`criterion_reached`, train.stop_loss/stop_accuracy) where
       the sweep set one, else probe accuracy >= LEARNED_ACCURACY of the task (regression:
-      final loss below half the initial loss). Each file states how many learned per
+      final loss below half the initial loss): richlazy_analysis.stats.learned_mask, which
+      the figures use too. Each file states how many learned per
       group. W_h(0)'s effective rank describes the initialisation and is kept for all.
   rank sweeps (Fig. 1, appendix controls, Thm 1): per seed, Spearman rho of the measure
       against the initial rank; then the seeds' rhos: mean, 95% percentile-bootstrap
@@ -36,7 +37,6 @@ every item (which overstates n) is kept as a secondary column. Run with /usr/bin
 """
 import math
 import os
-import re
 import sys
 
 import numpy as np
@@ -44,7 +44,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from richlazy_analysis import open_sweep  # noqa: E402
-from richlazy_analysis.stats import LEARNED_SHARE, bh_adjust, paired_effects, seed_trends, settings  # noqa: E402
+from richlazy_analysis.stats import (LEARNED_SHARE, bh_adjust, learned_mask,  # noqa: E402
+                                     paired_effects, seed_trends, settings)
 from richlazy_analysis.sweep import axes, find_axis, rank_axis  # noqa: E402
 
 RANK_CLAIMS = [("weight_change", -1), ("rep_alignment", +1), ("kernel_alignment", +1)]
@@ -53,11 +54,6 @@ STRUCTURE_CLAIMS = [("eff_rank_eig", -1), ("weight_change", +1), ("rep_alignment
 ALIGNED_CLAIMS = [("kernel_alignment", +1), ("rep_alignment", +1), ("weight_change", -1)]
 KERNEL_CURVE_MEASURES = ["kernel_task_alignment", "kernel_task_alignment_change",
                          "kernel_eff_rank", "kernel_eff_rank_change"]
-# Probe accuracy that counts as learned when a sweep set no stop criterion: well above
-# chance (0.5 for the two-choice tasks, 0.1 for the ten classes of sMNIST) and below the
-# ceiling of the noisy tasks (about 0.88 on 2AF and CXT, whose zero-coherence trials
-# cannot be solved).
-LEARNED_ACCURACY = {"2af": 0.7, "dms": 0.7, "cxt": 0.7, "smnist": 0.5}
 # Measures that describe W_h(0) and need no training: kept whether or not an item learned.
 INITIAL = ("eff_rank_eig", "eff_rank_sv", "spectral_radius", "initial_loss",
            "kernel_task_alignment_init", "kernel_eff_rank_init")
@@ -80,29 +76,6 @@ def setting_label(row, columns):
 
 # ---- which items learned ----
 
-def _spec_task(ds):
-    """The task of a sweep without a task axis, from its canonical spec (default 2af)."""
-    found = re.search(r"^param task\.name = (\S+)$", ds.attrs.get("spec_canonical", ""), re.M)
-    return found.group(1) if found else "2af"
-
-
-def learned_mask(ds):
-    """(mask over the sweep axes, how it was decided) — see the module doc."""
-    if "criterion_reached" in ds and bool(np.isfinite(ds["criterion_reached"]).any()):
-        return ds["reached"], "reached the stop criterion"
-    if "final_accuracy" in ds and bool(np.isfinite(ds["final_accuracy"]).any()):
-        task = find_axis(ds, "task.name", required=False)
-        if task:
-            need = ds[task].copy(data=[LEARNED_ACCURACY.get(str(t), 0.7)
-                                       for t in ds[task].values])
-        else:
-            need = LEARNED_ACCURACY.get(_spec_task(ds), 0.7)
-        return ds["done"] & (ds["final_accuracy"] >= need), "probe accuracy >= " + (
-            ", ".join(f"{k} {v}" for k, v in LEARNED_ACCURACY.items()))
-    return (ds["done"] & (ds["final_loss"] < 0.5 * ds["initial_loss"]),
-            "final loss < half the initial loss")
-
-
 def keep_learned(ds):
     """ds with every training measure NaN where the item did not learn; the check's lines."""
     mask, rule = learned_mask(ds)
@@ -119,8 +92,8 @@ def keep_learned(ds):
         count = mask.sum("seed").to_series()
         total = ds["finished"].sum("seed").to_series()
         short = [f"{', '.join(map(str, k if isinstance(k, tuple) else (k,)))} {count[k]}/{total[k]}"
-                 for k in count.index if count[k] < 0.9 * total[k]]
-        lines.append("groups where fewer than 90% learned: " + ("; ".join(short) or "none"))
+                 for k in count.index if count[k] < LEARNED_SHARE * total[k]]
+        lines.append(f"groups where fewer than {LEARNED_SHARE:.0%} learned: " + ("; ".join(short) or "none"))
     if rule.startswith("reached"):  # at matched loss: show how closely
         task = find_axis(ds, "task.name", required=False)
         parts = []

@@ -15,7 +15,8 @@ entries=(fig1:fig1_lowrank_quick fig1:fig1_smnist_quick fig2:fig2_quick fig2:fig
          fig3:fig3_quick fig3:fig3c_quick fig3:fig3c_spectral_quick theorem1:theorem1_quick
          fig1:kernel_curve_quick fig1:fig1_lowrank fig1:fig1_gain15 fig1:fig1_matched
          fig1:fig1_unpaired fig1:fig1_smnist fig2:fig2_em:norm=frobenius
-         fig2:fig2_em:norm=spectral fig2:fig2:norm=frobenius fig2:fig2:norm=spectral fig3:fig3c)
+         fig2:fig2_em:norm=spectral fig2:fig2:norm=frobenius fig2:fig2:norm=spectral fig3:fig3c
+         fig3:fig3c_spectral)
 known=$(printf '%s\n' "${entries[@]}" | cut -d: -f2 | sort -u)
 for want in "$@"; do
   grep -qx "$want" <<<"$known" ||

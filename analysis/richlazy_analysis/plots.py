@@ -25,7 +25,7 @@ import numpy as np
 from scipy import stats
 
 from .dumps import eigenvalues, effective_rank
-from .stats import LEARNED_SHARE
+from .stats import LEARNED_SHARE, learned_counts, learned_mask
 from .sweep import STATUS_NAMES, axes, rank_axis, values
 
 STATUS_COLORS = {"pending": "0.75", "done": "tab:green", "diverged": "tab:orange",
@@ -168,22 +168,18 @@ def plot_grid(ds, measures, x=None, col=None, hue=None, pool=("seed",), panel=(3
     return fig
 
 
-def _reached_counts(ds, axis, value):
-    """(items that reached the stop criterion, items finished) at `value` of `axis`, or None
-    for a sweep without a criterion (open_sweep's `reached` all False): the counts behind the
-    rule that a group is compared only when LEARNED_SHARE of it learned."""
-    if "reached" not in ds or not bool(ds["reached"].any()):
-        return None
-    sub = ds.sel({axis: value})
-    finished = int((sub["done"] | sub["diverged"] | sub["failed"]).sum())
-    return int(sub["reached"].sum()), finished
+def _unlearned(ds, group):
+    """"k/n learned" when fewer than LEARNED_SHARE of `group`'s finished items learned (the rule
+    of reproduction.py and stats.learned_mask: such a group is not compared), else ''."""
+    learned, finished = learned_counts(ds, group)
+    return f"{learned}/{finished} learned" if finished and learned < LEARNED_SHARE * finished else ""
 
 
 def plot_vs_null(ds, measure, axis="structure", null="gaussian", ax=None, pool=("seed",)):
     """A box per value of `axis` (items as dots), the null first in grey with its median dashed;
-    beside each box its mean and 95% confidence interval; n under each value. In a sweep trained
-    to a criterion, a value where fewer than LEARNED_SHARE of the items reached it is hatched and
-    labelled "k/n learned" instead of "n = k": not compared (the rule of reproduction.py)."""
+    beside each box its mean and 95% confidence interval; n under each value. A value where fewer
+    than LEARNED_SHARE of the finished items learned (stats.learned_mask: the stop criterion, or
+    the probe accuracy) is hatched and labelled "k/n learned" instead of "n = k": not compared."""
     da = ds[measure]
     _require_only(da, [axis, *pool])
     ax = ax if ax is not None else plt.figure().gca()
@@ -204,17 +200,49 @@ def plot_vs_null(ds, measure, axis="structure", null="gaussian", ax=None, pool=(
         ax.axhline(np.median(data[0]), color="0.4", ls="--", lw=1, label=f"{null} median")
     ticks = []
     for k, (v, d) in enumerate(zip(order, data)):
-        counts = _reached_counts(ds, axis, v)
-        if counts and counts[0] < LEARNED_SHARE * counts[1]:
+        short = _unlearned(ds, {axis: v})
+        if short:
             # Below the comparison rule: drawn (the data), but hatched and named so.
             boxes["boxes"][k].set(hatch="///", facecolor="none", edgecolor="0.5")
-            ticks.append(f"{v}: {counts[0]}/{counts[1]} learned")
+            ticks.append(f"{v}: {short}")
         else:
             ticks.append(f"{v}, n = {len(d)}")
     _value_ticks(ax, range(len(order)), ticks)
     ax.set_xlabel(label(ds, axis))
     ax.set_ylabel(label(ds, measure))
     ax.legend(fontsize="x-small")
+    return ax
+
+
+def plot_paired(ds, measure, axis, value, base, x=None, ax=None, seed_axis="seed"):
+    """`value` minus `base` of `axis` within each seed (the paired design), at each value of `x`
+    (default: the rank axis), over the seeds where both items learned (stats.learned_mask, as
+    the reproduction tables): seeds as grey dots, their mean with its 95% confidence interval
+    (Student's t over seeds) in red. At an x where either group is below the comparison rule
+    (fewer than LEARNED_SHARE of its finished items learned) no mean is drawn and the value is
+    labelled with what did not learn, e.g. "5\naligned 0/10 learned". Returns ax."""
+    x = x or rank_axis(ds)
+    _require_only(ds[measure], [axis, x, seed_axis])
+    ax = ax if ax is not None else plt.figure().gca()
+    xs, ticks = values(ds, x), []
+    learned, _ = learned_mask(ds)
+    both = learned.sel({axis: value}) & learned.sel({axis: base})
+    diff = (ds[measure].sel({axis: value}) - ds[measure].sel({axis: base})).where(both)
+    for i, v in enumerate(xs):
+        d = np.asarray(diff.sel({x: v}).values, float).ravel()
+        d = d[np.isfinite(d)]
+        ax.plot(i + np.linspace(-0.15, 0.15, d.size), d, ".", color="0.6")
+        short = [f"{g} {s}" for g in (value, base) if (s := _unlearned(ds, {axis: g, x: v}))]
+        if short:
+            ticks.append("\n".join([str(v), *short]))
+            continue
+        mean, half, _ = mean_ci(d)
+        ax.errorbar(i, mean, yerr=half, fmt="o", color="C3", capsize=3)
+        ticks.append(f"{v}\nn = {d.size}")
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xticks(range(len(xs)), ticks, fontsize="small")
+    ax.set_xlabel(label(ds, x))
+    ax.set_title(f"{label(ds, measure)}: {value} − {base}", fontsize=9)
     return ax
 
 

@@ -18,13 +18,14 @@ p-values for multiple comparisons (Benjamini-Hochberg).
 """
 import itertools
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import scipy.stats
 import xarray as xr
 
-from .sweep import axes, measures as all_measures, rank_axis, values
+from .sweep import axes, find_axis, measures as all_measures, rank_axis, values
 
 
 def settings(ds, over):
@@ -66,6 +67,47 @@ def _flat_broadcast(a, b):
 
 
 LEARNED_SHARE = 0.9  # a group is compared only when at least this share of its finished items learned
+# Probe accuracy that counts as learned when a sweep set no stop criterion: well above
+# chance (0.5 for the two-choice tasks, 0.1 for the ten classes of sMNIST) and below the
+# ceiling of the noisy tasks (about 0.88 on 2AF and CXT, whose zero-coherence trials
+# cannot be solved).
+LEARNED_ACCURACY = {"2af": 0.7, "dms": 0.7, "cxt": 0.7, "smnist": 0.5}
+
+
+def _spec_task(ds):
+    """The task of a sweep without a task axis, from its canonical spec (default 2af)."""
+    found = re.search(r"^param task\.name = (\S+)$", ds.attrs.get("spec_canonical", ""), re.M)
+    return found.group(1) if found else "2af"
+
+
+def learned_mask(ds):
+    """(mask over the sweep axes, how it was decided) on an open_sweep Dataset: which items
+    learned, the one rule of the reproduction tables and the figures. Learned = reached the
+    sweep's stop criterion where it set one (train.stop_loss/stop_accuracy), else probe
+    accuracy >= LEARNED_ACCURACY of the task, else (regression) final loss below half the
+    initial loss. A measure of a network that did not learn says nothing about rich or lazy
+    learning."""
+    if "criterion_reached" in ds and bool(np.isfinite(ds["criterion_reached"]).any()):
+        return ds["reached"], "reached the stop criterion"
+    if "final_accuracy" in ds and bool(np.isfinite(ds["final_accuracy"]).any()):
+        task = find_axis(ds, "task.name", required=False)
+        if task:
+            need = ds[task].copy(data=[LEARNED_ACCURACY.get(str(t), 0.7)
+                                       for t in ds[task].values])
+        else:
+            need = LEARNED_ACCURACY.get(_spec_task(ds), 0.7)
+        return ds["done"] & (ds["final_accuracy"] >= need), "probe accuracy >= " + (
+            ", ".join(f"{k} {v}" for k, v in LEARNED_ACCURACY.items()))
+    return (ds["done"] & (ds["final_loss"] < 0.5 * ds["initial_loss"]),
+            "final loss < half the initial loss")
+
+
+def learned_counts(ds, group):
+    """(items that learned, items finished: done, diverged or failed) in `group`, a dict of axis
+    values: a group is compared only when learned >= LEARNED_SHARE * finished."""
+    mask, _ = learned_mask(ds)  # before selecting: the task axis sets the accuracy needed
+    sub = ds.sel(group)
+    return int(mask.sel(group).sum()), int((sub["done"] | sub["diverged"] | sub["failed"]).sum())
 FLAT = 1e-12  # a measure constant to 12 significant digits has no trend (as richlazy report)
 
 

@@ -168,30 +168,6 @@ def mode_stats():
     effects_exact()
     effects_sampled()
     seed_level()
-    unlearned_groups_drawn()
-
-
-def unlearned_groups_drawn():
-    """plot_vs_null names, and hatches, a structure below the 90% rule instead of an 'n = k'."""
-    import matplotlib
-    matplotlib.use("Agg")
-    from richlazy_analysis import plots
-    dims, coords = ("structure", "seed"), {"structure": ["gaussian", "dale", "chain"],
-                                            "seed": list(range(10))}
-    ds = synthetic_cube(np.random.default_rng(3).normal(size=(3, 10)), dims, coords)
-    reached = np.ones((3, 10), bool)
-    reached[1, :2] = False  # dale: 8 of 10 reached the criterion (< 90%)
-    reached[2, :1] = False  # chain: 9 of 10 (= 90%: compared)
-    for name, mask in (("done", np.ones((3, 10), bool)), ("reached", reached),
-                       ("diverged", np.zeros((3, 10), bool)), ("failed", np.zeros((3, 10), bool))):
-        ds[name] = (dims, mask)
-    ds["m"] = ds["m"].where(ds["reached"])
-    ax = plots.plot_vs_null(ds, "m")
-    ticks = [t.get_text() for t in ax.get_xticklabels()]
-    check(ticks == ["gaussian, n = 10", "dale: 8/10 learned", "chain, n = 9"],
-          f"groups below 90% learned are labelled so, the others with n: {ticks}")
-    hatched = [bool(b.get_hatch()) for b in ax.patches if hasattr(b, "get_hatch")][:3]
-    check(hatched == [False, True, False], f"only the group below the rule is hatched: {hatched}")
 
 
 def seed_level():
