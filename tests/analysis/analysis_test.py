@@ -32,6 +32,8 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from checks import FAILED, check  # noqa: E402
 EXE, REPO, MODE = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), sys.argv[3]
 HERE = os.path.join(REPO, "tests", "analysis")
 sys.path.insert(0, os.path.join(REPO, "analysis"))
@@ -46,7 +48,6 @@ ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", HDF5_USE_FILE_LOCKING="FALSE",
            PYDEVD_DISABLE_FILE_VALIDATION="1", RICHLAZY_BIN=EXE)
 ENV.pop("RICHLAZY_FAKE_RUNNER", None)  # real training only
 WORK = tempfile.mkdtemp(prefix="rl_analysis_")
-FAILED = []
 NOTEBOOK_PNGS = {
     "fig1": ["fig1_measures_vs_rank", "fig1_kernel_curves"],
     "fig2": ["fig2_eff_rank", "fig2_measures_vs_null", "fig2_spectra"],
@@ -54,13 +55,6 @@ NOTEBOOK_PNGS = {
     "theorem1": ["theorem1_measures_vs_rank"],
     "sweep_health": ["health_status", "health_loss_curves", "health_wall_time"],
 }
-
-
-def check(ok, what):
-    print(("ok  : " if ok else "FAIL: ") + what, flush=True)
-    if not ok:
-        FAILED.append(what)
-    return ok
 
 
 def path(name):

@@ -13,6 +13,8 @@ both items learned. Exit 0 = all checks passed, 1 = a check failed.
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from checks import FAILED, check  # noqa: E402
 REPO = os.path.abspath(sys.argv[1])
 sys.path.insert(0, os.path.join(REPO, "analysis"))
 os.environ["MPLBACKEND"] = "Agg"  # headless
@@ -24,14 +26,6 @@ import xarray as xr  # noqa: E402
 
 from richlazy_analysis import plots, stats  # noqa: E402
 
-FAILED = []
-
-
-def check(ok, what):
-    print(("ok  : " if ok else "FAIL: ") + what, flush=True)
-    if not ok:
-        FAILED.append(what)
-    return ok
 
 
 def cube(dims, coords, m, status=None, **variables):

@@ -15,10 +15,11 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from checks import FAILED, check  # noqa: E402
 REPO = os.path.abspath(sys.argv[1])
 CHECKER = os.path.join(REPO, "analysis", "check_quotes.py")
 WORK = tempfile.mkdtemp(prefix="rl_quotes_")
-FAILED = []
 
 TABLES = """\
 Family: 7 tested rows (of 8 claim rows; the others could not be tested) over 3 files, \
@@ -88,12 +89,6 @@ It holds on DMS (q 0.04): no name here, so the section's.
 
 Only the method here: q 0.002.
 """
-
-
-def check(ok, what):
-    print(("ok  : " if ok else "FAIL: ") + what, flush=True)
-    if not ok:
-        FAILED.append(what)
 
 
 def write(name, text):

@@ -52,6 +52,7 @@ if shutil.which("mpirun") is None:
     print("SKIP: mpirun not found")
     sys.exit(77)
 sys.path.insert(0, os.path.join(HERE, "..", "common"))
+from checks import FAILED, check  # noqa: E402
 from cubecmp import differences  # noqa: E402
 
 ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", HDF5_USE_FILE_LOCKING="FALSE")
@@ -61,14 +62,6 @@ FAKE = dict(ENV, RICHLAZY_FAKE_RUNNER="1")
 REAL = {k: v for k, v in ENV.items() if k != "RICHLAZY_FAKE_RUNNER"}
 WORK = tempfile.mkdtemp(prefix="rl_engine_")
 RNG = random.Random(20241128)  # fixed seed: the same kill moments every run
-FAILED = []
-
-
-def check(ok, what):
-    print(("ok  : " if ok else "FAIL: ") + what, flush=True)
-    if not ok:
-        FAILED.append(what)
-    return ok
 
 
 def path(name):

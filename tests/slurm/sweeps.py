@@ -14,20 +14,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from checks import FAILED, check  # noqa: E402,F401  (re-exported to the SLURM tests)
 from cubecmp import differences  # noqa: E402
 
-FAILED = []
 ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", HDF5_USE_FILE_LOCKING="FALSE")
 if os.geteuid() == 0:  # Open MPI refuses root unless told (toolchain.md)
     ENV.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
 ENV.pop("RICHLAZY_FAKE_RUNNER", None)  # real training only: the fake runner writes no checkpoints
-
-
-def check(ok, what):
-    print(("ok  : " if ok else "FAIL: ") + what, flush=True)
-    if not ok:
-        FAILED.append(what)
-    return ok
 
 
 def need_xarray():

@@ -49,6 +49,7 @@ except ImportError:
     print("SKIP: xarray not installed for /usr/bin/python3")
     sys.exit(77)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from checks import FAILED, check  # noqa: E402
 from cubecmp import differences  # noqa: E402
 
 ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", HDF5_USE_FILE_LOCKING="FALSE")
@@ -57,15 +58,7 @@ if os.geteuid() == 0:
 ENV.pop("RICHLAZY_FAKE_RUNNER", None)
 FAKE = dict(ENV, RICHLAZY_FAKE_RUNNER="1")
 WORK = tempfile.mkdtemp(prefix="rl_full_")
-FAILED = []
 NOSPACE = "No space left on device"
-
-
-def check(ok, what):
-    print(("ok  : " if ok else "FAIL: ") + what, flush=True)
-    if not ok:
-        FAILED.append(what)
-    return ok
 
 
 def write_spec(name, seeds, iterations, real=False, extra_gain=False):

@@ -41,6 +41,7 @@ if shutil.which("mpirun") is None:
     print("SKIP: mpirun not found")
     sys.exit(77)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from checks import FAILED, check  # noqa: E402
 from cubecmp import differences  # noqa: E402
 
 ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", HDF5_USE_FILE_LOCKING="FALSE",
@@ -48,16 +49,8 @@ ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", HDF5_USE_FILE_LOCKING="FALSE",
 if os.geteuid() == 0:
     ENV.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
 WORK = tempfile.mkdtemp(prefix="rl_rebuild_")
-FAILED = []
 OLDER = ["iterations_trained", "criterion_reached", "kernel_alignment_curve",
          "kernel_task_alignment_curve", "kernel_eff_rank_curve"]
-
-
-def check(ok, what):
-    print(("ok  : " if ok else "FAIL: ") + what, flush=True)
-    if not ok:
-        FAILED.append(what)
-    return ok
 
 
 def path(*names):
