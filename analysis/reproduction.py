@@ -44,8 +44,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from richlazy_analysis import open_sweep  # noqa: E402
-from richlazy_analysis.stats import (LEARNED_SHARE, bh_adjust, learned_mask,  # noqa: E402
-                                     paired_effects, seed_trends, settings)
+from richlazy_analysis.stats import (LEARNED_SHARE, below_learned_share, bh_adjust,  # noqa: E402
+                                     learned_mask, paired_effects, seed_trends, settings)
 from richlazy_analysis.sweep import axes, find_axis, rank_axis  # noqa: E402
 
 RANK_CLAIMS = [("weight_change", -1), ("rep_alignment", +1), ("kernel_alignment", +1)]
@@ -92,7 +92,7 @@ def keep_learned(ds):
         count = mask.sum("seed").to_series()
         total = ds["finished"].sum("seed").to_series()
         short = [f"{', '.join(map(str, k if isinstance(k, tuple) else (k,)))} {count[k]}/{total[k]}"
-                 for k in count.index if count[k] < LEARNED_SHARE * total[k]]
+                 for k in count.index if below_learned_share(count[k], total[k])]
         lines.append(f"groups where fewer than {LEARNED_SHARE:.0%} learned: " + ("; ".join(short) or "none"))
     if rule.startswith("reached"):  # at matched loss: show how closely
         task = find_axis(ds, "task.name", required=False)
@@ -114,7 +114,7 @@ def unlearned(ds, groups):
     notes = []
     for g in groups:
         learned, finished = int(ds["learned"].sel(g).sum()), int(ds["finished"].sel(g).sum())
-        if finished and learned < LEARNED_SHARE * finished:
+        if below_learned_share(learned, finished):
             notes.append(f"{'/'.join(str(v) for v in g.values())} learned {learned}/{finished}")
     return "; ".join(notes)
 

@@ -25,7 +25,7 @@ import numpy as np
 from scipy import stats
 
 from .dumps import eigenvalues, effective_rank
-from .stats import LEARNED_SHARE, learned_counts, learned_mask
+from .stats import below_learned_share, learned_counts, learned_mask
 from .sweep import STATUS_NAMES, axes, rank_axis, values
 
 STATUS_COLORS = {"pending": "0.75", "done": "tab:green", "diverged": "tab:orange",
@@ -172,7 +172,7 @@ def _unlearned(ds, group):
     """"k/n learned" when fewer than LEARNED_SHARE of `group`'s finished items learned (the rule
     of reproduction.py and stats.learned_mask: such a group is not compared), else ''."""
     learned, finished = learned_counts(ds, group)
-    return f"{learned}/{finished} learned" if finished and learned < LEARNED_SHARE * finished else ""
+    return f"{learned}/{finished} learned" if below_learned_share(learned, finished) else ""
 
 
 def plot_vs_null(ds, measure, axis="structure", null="gaussian", ax=None, pool=("seed",)):

@@ -102,6 +102,12 @@ def learned_mask(ds):
             "final loss < half the initial loss")
 
 
+def below_learned_share(learned, finished):
+    """Whether a group with `learned` of `finished` items learned is below the comparison rule
+    (fewer than LEARNED_SHARE): the one test behind every "not compared" and "k/n learned"."""
+    return finished > 0 and learned < LEARNED_SHARE * finished
+
+
 def learned_counts(ds, group):
     """(items that learned, items finished: done, diverged or failed) in `group`, a dict of axis
     values: a group is compared only when learned >= LEARNED_SHARE * finished."""
