@@ -281,37 +281,66 @@ def sign_verdict(r, level=Q_LEVEL):
 
 
 def item_spread(a, b, measures):
-    """Median and largest relative difference per item between two runs of one sweep."""
+    """Median and largest relative difference per item between two runs of one sweep (items
+    matched by their coordinates, so the runs may order their axes differently)."""
     out = []
     for m in measures:
-        x, y = a[m].values.ravel(), b[m].values.ravel()
-        ok = np.isfinite(x) & np.isfinite(y) & (x != 0)
-        rel = np.abs(y[ok] - x[ok]) / np.abs(x[ok])
-        out.append(f"{m} {np.median(rel):.1%} (max {np.max(rel):.0%})" if ok.any() else f"{m} –")
+        rel = (abs(b[m] - a[m]) / abs(a[m])).values.ravel()
+        rel = rel[np.isfinite(rel)]
+        out.append(f"{m} {np.median(rel):.1%} (max {np.max(rel):.0%})" if rel.size else f"{m} –")
     return "; ".join(out)
 
 
-def robustness(directory):
-    """Pairs NAME_own.nc / NAME_blas.nc in directory/robustness: the same sweep, two arithmetics."""
+def robustness_pairs(directory):
+    """(name, own path, OpenBLAS path) for each robustness/NAME_blas.nc: its own-kernel twin is
+    robustness/NAME_own.nc, or else the main run NAME.nc (scripts/robustness.sh)."""
     sub = os.path.join(directory, "robustness")
-    if not os.path.isdir(sub):
+    for blas in sorted(f for f in os.listdir(sub) if f.endswith("_blas.nc")):
+        base = blas[:-len("_blas.nc")]
+        for own in (os.path.join(sub, base + "_own.nc"), os.path.join(directory, base + ".nc")):
+            if os.path.exists(own):
+                yield base, own, os.path.join(sub, blas)
+                break
+
+
+def common_items(own, blas):
+    """Both runs cut to the items of the OpenBLAS run, and to its whole seeds (a twin run stopped
+    part-way compares over the seeds it finished); the lines that say so."""
+    own = own.sel({a: blas[a].values for a in axes(blas)})
+    finished = blas["done"] | blas["diverged"] | blas["failed"]
+    whole = finished.all([a for a in axes(blas) if a != "seed"])
+    seeds = blas["seed"].values[whole.values].tolist()
+    lines = [f"{os.path.basename(own.encoding.get('source', '')) or 'own'}: "
+             f"richlazy {own.attrs.get('richlazy_git_commit', '?')}, {own.attrs.get('numerics', '?')}; "
+             f"OpenBLAS twin: richlazy {blas.attrs.get('richlazy_git_commit', '?')}, "
+             f"{blas.attrs.get('numerics', '?')}"]
+    if len(seeds) < blas["seed"].size:
+        lines.append(f"in progress: {int(finished.sum())} of {int(finished.size)} items finished; "
+                     f"compared over the {len(seeds)} whole seeds {seeds}")
+    if own.attrs.get("richlazy_git_commit") != blas.attrs.get("richlazy_git_commit"):
+        lines.append("**the two runs are by different builds**: the difference is not the "
+                     "arithmetic alone")
+    return own.sel(seed=seeds), blas.sel(seed=seeds), lines
+
+
+def robustness(directory):
+    """Pairs of one sweep run with two arithmetics (robustness_pairs): item spread and each row's
+    verdict under both."""
+    if not os.path.isdir(os.path.join(directory, "robustness")):
         return []
     lines = ["## Robustness to arithmetic", "",
              "Each sweep run twice by the same build: its own GEMM kernel and `RICHLAZY_GEMM=blas` "
              "(OpenBLAS). Verdicts here from each row's own Wilcoxon p < 0.05 (no correction); "
              "item spread = median (largest) relative difference per item between the two runs.", ""]
-    for own in sorted(f for f in os.listdir(sub) if f.endswith("_own.nc")):
-        base = own[:-len("_own.nc")]
-        other = os.path.join(sub, base + "_blas.nc")
-        if not os.path.exists(other):
-            continue
+    for base, own_path, blas_path in robustness_pairs(directory):
+        own, blas, head = common_items(open_sweep(own_path), open_sweep(blas_path))
         runs = []
-        for path in (os.path.join(sub, own), other):
-            ds, _ = keep_learned(open_sweep(path))
+        for ds in (own, blas):
+            ds, _ = keep_learned(ds)
             runs.append((ds, rows_for(base, ds)))
         (da, ra), (db, rb) = runs
-        lines += [f"### {base}", "", "item spread: " + item_spread(
-            da, db, ["weight_change", "rep_alignment", "kernel_alignment", "final_loss"]), "",
+        lines += [f"### {base}", "", "  \n".join(head + ["item spread: " + item_spread(
+            da, db, ["weight_change", "rep_alignment", "kernel_alignment", "final_loss"])]), "",
                   "| setting | measure | expected | own kernel: mean [95% CI], p | OpenBLAS: mean "
                   "[95% CI], p | same verdict |", "|---|---|---|---|---|---|"]
         for x, y in zip(ra, rb):

@@ -7,12 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-# OpenBLAS 0.3.21 does not recognise some recent CPUs and falls back to slow generic kernels;
-# choose the AVX2 kernels where the CPU has them, unless the user chose already.
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
-  export OPENBLAS_CORETYPE=Haswell
-  echo "reproduce: OPENBLAS_CORETYPE unset; using Haswell kernels (the CPU has AVX2 and FMA)"
-fi
+. scripts/openblas_coretype.sh
 sweeps=("$@")
 if [ ${#sweeps[@]} -eq 0 ]; then
   sweeps=(sweeps/fig1_lowrank_quick.yaml sweeps/fig1_smnist_quick.yaml sweeps/fig2_quick.yaml

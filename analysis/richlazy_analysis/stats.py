@@ -114,6 +114,8 @@ def learned_counts(ds, group):
     mask, _ = learned_mask(ds)  # before selecting: the task axis sets the accuracy needed
     sub = ds.sel(group)
     return int(mask.sel(group).sum()), int((sub["done"] | sub["diverged"] | sub["failed"]).sum())
+
+
 FLAT = 1e-12  # a measure constant to 12 significant digits has no trend (as richlazy report)
 
 
