@@ -1,5 +1,5 @@
 #!/bin/bash
-# submit.sh: submits jobscripts/sweep.sbatch for one sweep with the usual choices filled in,
+# submit.sh — submits jobscripts/sweep.sbatch for one sweep with the usual choices filled in,
 # and prints the sbatch command it ran (README "Running on a SLURM cluster").
 #
 #   jobscripts/submit.sh [-N NODES] [-n TASKS_PER_NODE] [-t TIME] [-w WARN_SECONDS]
@@ -18,6 +18,7 @@
 # with the diff): exit 2 with its message, as the job would fail after its wait in the queue.
 # The log is OUT.nc.slurm-JOBID.log (appended to across requeues). The job runs the binary
 # found as $RICHLAZY, else `richlazy` on PATH, else this checkout's build/src/cli/richlazy.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,7 +35,7 @@ die() {
     echo "submit.sh: $*" >&2
     exit 2
 }
-while getopts "N:n:t:w:p:A:s:dh" opt; do
+while getopts "N:n:t:w:p:A:s:d" opt; do
     case $opt in
     N) nodes=$OPTARG ;;
     n) tasks=$OPTARG ;;

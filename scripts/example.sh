@@ -3,6 +3,7 @@
 # example sweep sweeps/quick.yaml on every local core through mpirun, ending with
 # results/quick.nc and a short summary. Rerunning resumes (finished items are kept).
 # Usage: scripts/example.sh [SPEC] [OUT.nc]
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 set -euo pipefail
 cd "$(dirname "$0")/.."
 spec="${1:-sweeps/quick.yaml}"

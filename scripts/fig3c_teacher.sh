@@ -7,6 +7,7 @@
 # `richlazy plan` needs init.file to exist; this script regenerates them (training is
 # deterministic for a given OpenBLAS kernel, README "Determinism").
 # Usage: scripts/fig3c_teacher.sh [quick|paper] [--force]   (default quick; skips an existing file)
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-quick}
@@ -21,9 +22,7 @@ fi
 rl=${RICHLAZY:-build/src/cli/richlazy}
 dump=$(mktemp -d)/teacher.nc
 trap 'rm -rf "$(dirname "$dump")"' EXIT
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
-  export OPENBLAS_CORETYPE=Haswell # as reproduce.sh: OpenBLAS 0.3.21 misdetects recent CPUs
-fi
+. scripts/openblas_coretype.sh
 OPENBLAS_NUM_THREADS=1 "$rl" train "$spec" --item 0 --dump "$dump" |
   grep -E '^(status|final_loss|final_accuracy|wall_seconds):'
 /usr/bin/python3 - "$dump" "$out" <<'PY'

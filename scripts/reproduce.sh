@@ -4,11 +4,16 @@
 # (analysis/results/tables.md). Each sweep resumes if interrupted; rerunning skips what is done.
 # Fig. 3C's sweeps need a teacher network: scripts/fig3c_teacher.sh makes it first if absent.
 # Usage: scripts/reproduce.sh [SWEEP.yaml ...]   (default: every quick reproduction sweep)
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 set -euo pipefail
+sweeps=()
+for s in "$@"; do  # the caller's paths, before the cd below (specs name their files from the root)
+  [ -f "$s" ] || { echo "reproduce.sh: $s: no such spec" >&2; exit 2; }
+  sweeps+=("$(realpath "$s")")
+done
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 . scripts/openblas_coretype.sh
-sweeps=("$@")
 if [ ${#sweeps[@]} -eq 0 ]; then
   sweeps=(sweeps/fig1_lowrank_quick.yaml sweeps/fig1_smnist_quick.yaml sweeps/fig2_quick.yaml
           sweeps/fig2_em_quick.yaml sweeps/fig3_quick.yaml sweeps/fig3c_quick.yaml

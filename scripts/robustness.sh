@@ -10,26 +10,28 @@
 # analysis/results/NAME.nc: that run is then the own-kernel one, and must be by the same build
 # (reproduction.py prints both builds). Resumes like any run; rerunning skips what is done.
 # Usage: scripts/robustness.sh own|blas SPEC.yaml [RICHLAZY]   (default build/src/cli/richlazy)
+#   RICHLAZY_RANKS=N: ranks (default: every local core); RICHLAZY_RESULTS_DIR=DIR: DIR/robustness/
 set -euo pipefail
-cd "$(dirname "$0")/.."
-if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
-  sed -n '2,12s/^# \{0,1\}//p' "$0"
-  exit 0
-fi
+usage() { sed -n '2,14s/^# \{0,1\}//p' "$0"; }
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then usage; exit 0; fi
 if [ $# -lt 2 ] || [ $# -gt 3 ] || { [ "$1" != own ] && [ "$1" != blas ]; }; then
-  sed -n '2,12s/^# \{0,1\}//p' "$0" >&2
-  exit 2
+  usage >&2; exit 2
 fi
-arith=$1 spec=$2 bin=${3:-build/src/cli/richlazy}
+arith=$1
+[ -f "$2" ] || { echo "robustness.sh: $2: no such spec" >&2; exit 2; }
+spec=$(realpath "$2")
+bin=$(realpath -m "${3:-$(dirname "$0")/../build/src/cli/richlazy}")
+results=$(realpath -m "${RICHLAZY_RESULTS_DIR:-$(dirname "$0")/../analysis/results}")
+cd "$(dirname "$0")/.."
 [ -x "$bin" ] || { echo "robustness.sh: $bin: no richlazy binary (scripts/setup.sh builds one)" >&2; exit 2; }
 . scripts/openblas_coretype.sh
 name=$(basename "${spec%.yaml}")
 name=${name%_twin}
-out="analysis/results/robustness/${name}_${arith}.nc"
-mkdir -p analysis/results/robustness
+out="$results/robustness/${name}_${arith}.nc"
+mkdir -p "$results/robustness"
 case "$name" in
-  fig3c_quick | fig3c_spectral_quick) scripts/fig3c_teacher.sh quick ;;
-  fig3c | fig3c_spectral) scripts/fig3c_teacher.sh paper ;;
+  fig3c_quick | fig3c_spectral_quick) RICHLAZY=$bin scripts/fig3c_teacher.sh quick ;;
+  fig3c | fig3c_spectral) RICHLAZY=$bin scripts/fig3c_teacher.sh paper ;;
 esac
 if [ "$arith" = blas ]; then export RICHLAZY_GEMM=blas; else unset RICHLAZY_GEMM; fi
 echo "robustness.sh: $spec with the $arith arithmetic -> $out"

@@ -5,6 +5,7 @@
 #   --tests      what the test suites need, and warnings as errors (-Dwerror=true) in ./build
 #   --notebooks  Jupyter Notebook, to open analysis/*.ipynb interactively
 # Without apt (a cluster): README "Building without root" has the module/meson recipe.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tests=0 notebooks=0

@@ -8,6 +8,7 @@
 #               trains real items: minutes under ASan) and the coordinator's CPU-share test
 #               (suite perf: a timing, meaningless under ASan).
 # Ends with one line "N passed, N failed" summed over both builds.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests || { echo "0 passed, 1 failed"; exit 1; }

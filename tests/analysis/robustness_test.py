@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""robustness_test.py REPO: how reproduction.py pairs a sweep's two arithmetics.
+"""robustness_test.py REPO [RICHLAZY]: how a sweep's two arithmetics are run and paired.
 
 REPRODUCTION.md's "Robustness to arithmetic" compares a sweep run with richlazy's GEMM kernel and
 with OpenBLAS (scripts/robustness.sh). The OpenBLAS run may be a twin spec: a subset of the
@@ -7,9 +7,12 @@ items, its axes in another order (seed first, so that a run stopped part-way hol
 paired with the main results file. On synthetic open_sweep-like cubes with known answers: which
 files pair (robustness_pairs), both runs cut to the twin's items and whole seeds (common_items),
 the item spread matched by coordinates, not by position, the rows of identical runs identical,
-and a pair by different builds flagged. Exit 0 = all checks passed, 1 = a check failed.
+and a pair by different builds flagged. With RICHLAZY (suite analysis): scripts/robustness.sh end
+to end on sweeps/smoke.yaml from another directory (its usage errors, both arithmetics recorded in
+the files, reproduction.py's section on them). Exit 0 = all checks passed, 1 = a check failed.
 """
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -84,6 +87,15 @@ def cut_to_twin():
     check("23 of 24 items finished" in text and "5 whole seeds" in text,
           f"the lines say the twin is in progress and over which seeds: {text!r}")
     check("different builds" not in text, "same build: not flagged")
+    none = twin_of(own, pending_seed=5)
+    status = none["status"].values
+    status[:, 0, 0] = 0
+    none["status"] = (none["status"].dims, status)
+    for name, code in (("done", 1), ("diverged", 2), ("failed", 3)):
+        none[name] = none["status"] == code
+    a, b, lines = reproduction.common_items(own, none)
+    check(a["seed"].size == 0 == b["seed"].size and "the 0 whole seeds" in "\n".join(lines),
+          f"no whole seed yet: nothing compared ({lines})")
     whole = reproduction.common_items(own, twin_of(own))[2]
     check(not any("in progress" in x for x in whole), f"a finished twin is not 'in progress': {whole}")
 
@@ -126,11 +138,55 @@ def other_build_flagged():
     check(any("different builds" in x for x in lines), f"different builds flagged: {lines}")
 
 
+def script(exe):
+    """scripts/robustness.sh: usage errors exit 2 and write nothing; own and blas runs of the smoke
+    sweep, started from another directory with a relative spec path, land in
+    RICHLAZY_RESULTS_DIR/robustness/ with their arithmetic recorded; reproduction.py pairs them."""
+    from richlazy_analysis import open_sweep
+    tool = os.path.join(REPO, "scripts", "robustness.sh")
+    # OPENBLAS_CORETYPE as the machine has it (empty: the script leaves OpenBLAS to detect).
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", RICHLAZY_RANKS="2",
+               OPENBLAS_CORETYPE=os.environ.get("OPENBLAS_CORETYPE", ""))
+    env.pop("RICHLAZY_GEMM", None)
+    with tempfile.TemporaryDirectory() as d:
+        env["RICHLAZY_RESULTS_DIR"] = os.path.join(d, "results")
+        spec = os.path.relpath(os.path.join(REPO, "sweeps", "smoke.yaml"), d)
+        for args, why in (([], "no arguments"), (["fast", spec], "an unknown arithmetic"),
+                          (["blas", "nosuch.yaml"], "a missing spec")):
+            done = subprocess.run([tool, *args, exe], env=env, cwd=d, capture_output=True,
+                                  text=True, timeout=60)
+            check(done.returncode == 2 and done.stderr.strip(),
+                  f"{why}: exit 2 with a message (exit {done.returncode})")
+        check(not os.path.exists(env["RICHLAZY_RESULTS_DIR"]), "usage errors write nothing")
+        helped = subprocess.run([tool, "--help"], capture_output=True, text=True, timeout=60)
+        check(helped.returncode == 0 and "Usage:" in helped.stdout, "--help: usage, exit 0")
+        for arith in ("own", "blas"):
+            done = subprocess.run([tool, arith, spec, exe], env=env, cwd=d, capture_output=True,
+                                  text=True, timeout=300)
+            check(done.returncode == 0, f"{arith} run of smoke.yaml (exit {done.returncode}"
+                  f"{': ' + done.stderr.strip()[-300:] if done.returncode else ''})")
+        sub = os.path.join(env["RICHLAZY_RESULTS_DIR"], "robustness")
+        got = sorted(f for f in os.listdir(sub) if f.endswith(".nc"))
+        check(got == ["smoke_blas.nc", "smoke_own.nc"], f"files named NAME_ARITH.nc: {got}")
+        if got != ["smoke_blas.nc", "smoke_own.nc"]:
+            return
+        blas = open_sweep(os.path.join(sub, "smoke_blas.nc")).attrs.get("numerics", "")
+        own = open_sweep(os.path.join(sub, "smoke_own.nc")).attrs.get("numerics", "")
+        check(blas.startswith("gemm openblas"), f"the blas run used OpenBLAS: {blas!r}")
+        check(own and "RICHLAZY_GEMM" not in own, f"the own run recorded its kernel: {own!r}")
+        lines = reproduction.robustness(env["RICHLAZY_RESULTS_DIR"])
+        text = "\n".join(lines)
+        check("### smoke" in text and "item spread: weight_change" in text and
+              "| kernel_alignment |" in text, f"reproduction.py pairs them: {text[-400:]!r}")
+
+
 if __name__ == "__main__":
     pairs()
     cut_to_twin()
     spread_by_coordinates()
     same_rows()
     other_build_flagged()
+    if len(sys.argv) > 2:
+        script(os.path.abspath(sys.argv[2]))
     print(f"robustness_test: {'FAILED' if FAILED else 'all checks passed'}")
     sys.exit(1 if FAILED else 0)

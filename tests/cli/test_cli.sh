@@ -31,6 +31,14 @@ for c in plan train run status report params; do
   check "richlazy $c --no-such-option exits 2" status_is 2 "$rl" $c --no-such-option
 done
 check "richlazy help frobnicate exits 2" status_is 2 "$rl" help frobnicate
+# The scripts users run (README, REPRODUCTION.md) answer --help and -h with their header, do nothing
+# else; mpirun.sh hands its arguments to mpirun, version.sh is meson's, openblas_coretype.sh sourced.
+for s in scripts/*.sh jobscripts/submit.sh; do
+  case $s in */mpirun.sh | */version.sh | */openblas_coretype.sh) continue ;; esac
+  n=$(basename "$s")
+  check "$n --help exits 0 and says what it is" bash -c "'$s' --help | head -1 | grep -q '^$n — '"
+  check "$n -h is its --help" bash -c "[ \"\$('$s' -h)\" = \"\$('$s' --help)\" ]"
+done
 check "a misspelled subcommand gets a suggestion" bash -c "'$rl' plna 2>&1 | grep -q \"did you mean 'plan'\""
 check "a misspelled option gets a suggestion (plan --lsit)" bash -c \
   "'$rl' plan --lsit sweeps/quick.yaml 2>&1 | grep -q \"unknown option '--lsit'; did you mean '--list'\""
