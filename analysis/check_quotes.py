@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""check_quotes.py [-v] [REPRODUCTION.md] [tables.md]: each quoted BH q against tables.md.
+"""check_quotes.py [-v] [--fix] [REPRODUCTION.md] [tables.md]: each quoted BH q against tables.md.
 
 Why: REPRODUCTION.md quotes Benjamini-Hochberg q values ("q 0.005", "q <= 0.01", "(q 0.04,
 opposite)") from analysis/results/tables.md, which analysis/reproduction.py writes. The BH
@@ -45,6 +45,13 @@ nearest value, exit 1; else "check_quotes: N quotes checked against M sweeps, K 
 (M: the sweeps the checked quotes were held against), exit 0. -v/--verbose also lists each
 quote with the row it matched or why it is unchecked. Bad usage or an unreadable or malformed
 file: one line "FILE: what; what is valid", exit 2. -h/--help: this text.
+
+--fix rewrites, in REPRODUCTION.md, each stale quote that a new sweep merely nudged: the value
+that fails is replaced by the nearest (bounds: the smallest or largest) q of its sweeps, at the
+quote's decimals, when both lie on the same side of the family's level (the verdict the quote
+supports is unchanged) and the new value is within FIX_SHARE of the old. One line per fix,
+FILE:LINE:COLUMN: old -> new (the row), then the usual check of what is left: a quote whose
+verdict side changed, or that moved further, stays stale for a person to read.
 """
 import os
 import re
@@ -60,6 +67,7 @@ QUOTE = re.compile(r"(?<!\w)q\s*(?P<op>≤|≥|<=|>=|<|>|=|≈)?\s*"
 OPS = {"≤": "<=", "≥": ">=", "=": "", "≈": "", None: ""}
 SWEEP_NAME = re.compile(r"(?:sweeps/|analysis/results/)?([\w-]+)(?:\.yaml|\.nc)?")
 UNTESTED = "–"
+FIX_SHARE = Decimal("0.25")  # --fix: the largest relative move it makes without a person
 
 
 class Bad(Exception):
@@ -255,10 +263,33 @@ def describe(row):
     return f"{printed} {sweep} '{setting}' {measure}"
 
 
-def check(md_path, tables_path, verbose=False):
+def fixed(op, quoted, near, level):
+    """The quote's new number when --fix may write it (a nudge that keeps the side of the
+    level), else None."""
+    new = near.quantize(Decimal(1).scaleb(quoted.as_tuple().exponent), ROUND_HALF_UP)
+    if new == 0 or quoted == 0 or (new < level) != (quoted < level) or \
+            abs(new - quoted) > FIX_SHARE * quoted or not holds(op, near, new):
+        return None
+    return new
+
+
+def rewrite(md_path, lines, fixes):
+    """Writes md_path with each (line, column, old text, new text) replaced, right to left."""
+    for n, col, old, new in sorted(fixes, key=lambda f: (f[0], -f[1])):
+        line = lines[n - 1]
+        assert line[col - 1:col - 1 + len(old)] == old, (n, col, old)
+        lines[n - 1] = line[:col - 1] + new + line[col - 1 + len(old):]
+    try:
+        with open(md_path, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+    except OSError as e:
+        raise Bad(f"{md_path}: cannot write ({e.strerror}); give a writable file") from None
+
+
+def check(md_path, tables_path, verbose=False, fix=False):
     sweeps, level, running = parse_tables(tables_path)
     lines = read(md_path)
-    stale, checked, unchecked, used = [], 0, 0, set()
+    stale, checked, unchecked, used, fixes = [], 0, 0, set(), []
     for n, col, text, op, quoted, names, source, span in quotes(lines, set(sweeps) | running):
         where = f"{md_path}:{n}:{col}: {text}"
         tested = [s for s in names if s in sweeps]
@@ -298,8 +329,16 @@ def check(md_path, tables_path, verbose=False):
         else:
             near, what, label = max(rows, key=lambda r: r[0]), f"{op} {quoted}", "largest"
         what = what.replace("<=", "≤").replace(">=", "≥")
+        new = fixed(op, quoted, near[0], level) if fix and "e" not in text.lower() else None
+        if new is not None:  # the quote's text ends with its number (QUOTE)
+            text_new = re.sub(r"\d+(?:\.\d+)?$", str(new), text)
+            fixes.append((n, col, text, text_new))
+            print(f"{where} -> {text_new} ({describe(near)})")
+            continue
         stale.append(f"{where} quoted, but no row of {of} has a BH q {what} "
                      f"({label}: {describe(near)}); update the quote")
+    if fixes:
+        rewrite(md_path, lines, fixes)
     for line in stale:
         print(line)
     if stale:
@@ -310,7 +349,7 @@ def check(md_path, tables_path, verbose=False):
 
 
 def main(argv):
-    verbose = False
+    verbose = fix = False
     paths = []
     for a in argv:
         if a in ("-h", "--help"):
@@ -318,15 +357,17 @@ def main(argv):
             return 0
         if a in ("-v", "--verbose"):
             verbose = True
+        elif a == "--fix":
+            fix = True
         elif a.startswith("-"):
-            raise Bad(f"{a}: unknown option; valid: -h/--help, -v/--verbose, "
+            raise Bad(f"{a}: unknown option; valid: -h/--help, -v/--verbose, --fix, "
                       "[REPRODUCTION.md] [tables.md]")
         else:
             paths.append(a)
     if len(paths) > 2:
         raise Bad(f"{paths[2]}: a third file; valid: [REPRODUCTION.md] [tables.md]")
     md_path, tables_path = paths + [os.path.relpath(d) for d in DEFAULTS[len(paths):]]
-    return check(md_path, tables_path, verbose)
+    return check(md_path, tables_path, verbose, fix)
 
 
 if __name__ == "__main__":

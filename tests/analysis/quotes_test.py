@@ -224,8 +224,22 @@ def main():
           f"an unknown option: exit 2 ({err!r})")
     rc, out, err = run(doc, tables, doc)
     check(rc == 2 and "a third file" in err, "three files: exit 2")
+    # --fix: a nudge that keeps the side of the level is rewritten; a quote whose verdict side
+    # changed, or that moved too far, is left stale for a person
+    rc, out, err = quote_case("`alpha` moved: q 0.006, q ≤ 0.004; `gamma`: q 0.5; `alpha` "
+                              "(q 0.06, opposite).", TABLES, "--fix")
+    case = os.path.join(WORK, "case.md")
+    with open(case, encoding="utf-8") as f:
+        text = f.read()
+    check("`alpha` moved: q 0.005, q ≤ 0.005; `gamma`: q 0.5; `alpha` (q 0.06, opposite)." in text,
+          f"--fix rewrote the two nudged quotes only: {text.splitlines()[11]!r}")
+    check(rc == 1 and out.count(" -> ") == 2 and "q 0.006 -> q 0.005 (0.005 alpha 'task=2af'" in out
+          and out.count("update the quote") == 2 and "q 0.5 quoted" in out
+          and "q 0.06 quoted" in out, f"--fix names each fix, the rest stay stale ({out!r})")
+    rc, out, err = run(case, write("case_tables.md", TABLES))
+    check(rc == 1 and out.count("update the quote") == 2, "after --fix only the two left fail")
     rc, out, err = run("--help")
-    check(rc == 0 and out.startswith("check_quotes.py [-v] [REPRODUCTION.md] [tables.md]"),
+    check(rc == 0 and out.startswith("check_quotes.py [-v] [--fix] [REPRODUCTION.md] [tables.md]"),
           "--help prints the usage, exit 0")
     try:
         rc = subprocess.run([CHECKER, "-h"], capture_output=True, timeout=60).returncode
