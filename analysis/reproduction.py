@@ -46,7 +46,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from richlazy_analysis import open_sweep  # noqa: E402
 from richlazy_analysis.stats import (LEARNED_SHARE, below_learned_share, bh_adjust,  # noqa: E402
                                      learned_mask, paired_effects, seed_trends, settings)
-from richlazy_analysis.sweep import axes, find_axis, rank_axis  # noqa: E402
+from richlazy_analysis.sweep import axes, find_axis, finished, rank_axis  # noqa: E402
 
 RANK_CLAIMS = [("weight_change", -1), ("rep_alignment", +1), ("kernel_alignment", +1)]
 STRUCTURE_CLAIMS = [("eff_rank_eig", -1), ("weight_change", +1), ("rep_alignment", -1),
@@ -85,7 +85,7 @@ def keep_learned(ds):
                 var.dtype.kind == "f":
             ds[name] = var.where(mask)
     ds["learned"] = mask
-    ds["finished"] = ds["done"] | ds["diverged"] | ds["failed"]
+    ds["finished"] = finished(ds)
     group_axes = [a for a in axes(ds) if a != "seed"]
     lines = [f"learned ({rule}): {int(mask.sum())} of {int(ds['finished'].sum())} finished items"]
     if group_axes:  # the denominator unlearned() uses: finished items (done, diverged, failed)
@@ -113,9 +113,9 @@ def unlearned(ds, groups):
     else a note naming the groups that did not."""
     notes = []
     for g in groups:
-        learned, finished = int(ds["learned"].sel(g).sum()), int(ds["finished"].sel(g).sum())
-        if below_learned_share(learned, finished):
-            notes.append(f"{'/'.join(str(v) for v in g.values())} learned {learned}/{finished}")
+        learned, ended = int(ds["learned"].sel(g).sum()), int(ds["finished"].sel(g).sum())
+        if below_learned_share(learned, ended):
+            notes.append(f"{'/'.join(str(v) for v in g.values())} learned {learned}/{ended}")
     return "; ".join(notes)
 
 
@@ -307,15 +307,15 @@ def common_items(own, blas):
     """Both runs cut to the items of the OpenBLAS run, and to its whole seeds (a twin run stopped
     part-way compares over the seeds it finished); the lines that say so."""
     own = own.sel({a: blas[a].values for a in axes(blas)})
-    finished = blas["done"] | blas["diverged"] | blas["failed"]
-    whole = finished.all([a for a in axes(blas) if a != "seed"])
+    ended = finished(blas)
+    whole = ended.all([a for a in axes(blas) if a != "seed"])
     seeds = blas["seed"].values[whole.values].tolist()
     lines = [f"{os.path.basename(own.encoding.get('source', '')) or 'own'}: "
              f"richlazy {own.attrs.get('richlazy_git_commit', '?')}, {own.attrs.get('numerics', '?')}; "
              f"OpenBLAS twin: richlazy {blas.attrs.get('richlazy_git_commit', '?')}, "
              f"{blas.attrs.get('numerics', '?')}"]
     if len(seeds) < blas["seed"].size:
-        lines.append(f"in progress: {int(finished.sum())} of {int(finished.size)} items finished; "
+        lines.append(f"in progress: {int(ended.sum())} of {int(ended.size)} items finished; "
                      f"compared over the {len(seeds)} whole seeds {seeds}")
     if own.attrs.get("richlazy_git_commit") != blas.attrs.get("richlazy_git_commit"):
         lines.append("**the two runs are by different builds**: the difference is not the "
@@ -368,7 +368,7 @@ def main(directory):
     files, running = [], []
     for f in names:
         ds = open_sweep(os.path.join(directory, f))
-        pending = int(ds["status"].size) - int((ds["done"] | ds["diverged"] | ds["failed"]).sum())
+        pending = int(ds["status"].size) - int(finished(ds).sum())
         if pending:  # a sweep in progress: its tests would change as it runs, and the family's q
             running.append(f"{f[:-3]} ({pending} of {int(ds['status'].size)} items pending)")
             continue

@@ -25,7 +25,7 @@ import pandas as pd
 import scipy.stats
 import xarray as xr
 
-from .sweep import axes, find_axis, measures as all_measures, rank_axis, values
+from .sweep import axes, find_axis, finished, measures as all_measures, rank_axis, values
 
 
 def settings(ds, over):
@@ -112,8 +112,7 @@ def learned_counts(ds, group):
     """(items that learned, items finished: done, diverged or failed) in `group`, a dict of axis
     values: a group is compared only when learned >= LEARNED_SHARE * finished."""
     mask, _ = learned_mask(ds)  # before selecting: the task axis sets the accuracy needed
-    sub = ds.sel(group)
-    return int(mask.sel(group).sum()), int((sub["done"] | sub["diverged"] | sub["failed"]).sum())
+    return int(mask.sel(group).sum()), int(finished(ds.sel(group)).sum())
 
 
 FLAT = 1e-12  # a measure constant to 12 significant digits has no trend (as richlazy report)

@@ -101,6 +101,12 @@ def decode_status(status):
                         attrs={"long_name": "outcome of the item's training"})
 
 
+def finished(ds):
+    """Items that ran to an end, done, diverged or failed (not pending): the denominator of every
+    "k of n learned" and what a sweep in progress lacks."""
+    return ds["done"] | ds["diverged"] | ds["failed"]
+
+
 def _mask_measures(ds, keep_diverged, finished):
     """Measures NaN unless `finished` (diverged items keep `keep_diverged`)."""
     for name in measures(ds):
