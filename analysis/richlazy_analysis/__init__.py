@@ -16,15 +16,15 @@ from .plots import (label, mean_ci, plot_curve, plot_grid, plot_loss_curves, plo
 from .stats import (LEARNED_SHARE, bh_adjust, bootstrap_interval, bootstrap_mean_interval,
                     cohen_d, effect_sizes, holm_adjust, learned_counts, learned_mask,
                     paired_effects, seed_trends, spearman_trends, welch_interval, wilcoxon_p)
-from .sweep import (STATUS_NAMES, axes, curves, failures, find_axis, items, measures,
+from .sweep import (STATUS_NAMES, axes, curves, failures, find_axis, finished, items, measures,
                     open_sweep, rank_axis, results_path, status_counts, values)
 
 __all__ = [
-    "STATUS_NAMES", "axes", "curves", "failures", "find_axis", "items", "measures", "open_sweep",
-    "rank_axis", "results_path", "status_counts", "values",
+    "STATUS_NAMES", "axes", "curves", "failures", "find_axis", "finished", "items", "measures",
+    "open_sweep", "rank_axis", "results_path", "status_counts", "values",
     "LEARNED_SHARE", "bh_adjust", "bootstrap_interval", "bootstrap_mean_interval", "cohen_d",
-    "effect_sizes", "holm_adjust", "learned_counts", "learned_mask", "paired_effects", "seed_trends", "spearman_trends", "welch_interval",
-    "wilcoxon_p",
+    "effect_sizes", "holm_adjust", "learned_counts", "learned_mask", "paired_effects",
+    "seed_trends", "spearman_trends", "welch_interval", "wilcoxon_p",
     "label", "mean_ci", "plot_curve", "plot_grid", "plot_loss_curves", "plot_paired", "plot_spectra",
     "plot_spectrum", "plot_status", "plot_vs", "plot_vs_null", "plot_wall_time", "save_figure",
     "effective_rank", "eigenvalues", "find_richlazy", "open_dump", "write_dumps",
