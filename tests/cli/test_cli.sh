@@ -149,6 +149,16 @@ check "... per axis value (a 'reached' column)" grep -qE '^by axis value .* reac
 mkdir -p "$tmp/copied" && cp "$tmp/crit.nc" "$tmp/copied/"
 check "plan -o on a results file without its journal says run rebuilds it (as run does)" bash -c \
   "'$rl' plan '$tmp/crit.yaml' -o '$tmp/copied/crit.nc' | grep -q 'has no journal: run rebuilds it'"
+check "plan -o on a finished sweep: nothing left to run" bash -c \
+  "'$rl' plan '$tmp/crit.yaml' -o '$tmp/crit.nc' | grep -q '^cost: nothing left to run (the 2 items are finished; '"
+# Extending by a value put first moves every index: the item left is the new one (it has the
+# criterion, the finished one has none), found by id; by index it would be the finished one.
+printf 'name: ext\naxes:\n  train.stop_loss: [0]\nparams:\n  model.hidden: 8\n  train: {iterations: 20}\n  probe: {trials: 16, kernel_trials: 2}\n' > "$tmp/ext.yaml"
+OPENBLAS_NUM_THREADS=1 "$rl" run "$tmp/ext.yaml" -o "$tmp/ext.nc" > /dev/null 2>&1
+sed 's/\[0\]/[0.5, 0]/' "$tmp/ext.yaml" > "$tmp/ext2.yaml"
+"$rl" plan "$tmp/ext2.yaml" -o "$tmp/ext.nc" > "$tmp/ext2.plan"
+check "plan -o on a sweep it extends: the cost of the items left, by id (the indices moved)" bash -c \
+  "grep -qE '^cost: at most .* of one core for the 1 item left \(of 2: .* in all; largest item .*\); ~.* on [0-9]+ cores\$' '$tmp/ext2.plan' && grep -q '^  (1 item stops at its criterion' '$tmp/ext2.plan'"
 check "report compares only the items that reached it" bash -c \
   "'$rl' report '$tmp/crit.nc' | grep -q 'statistics: done items that reached the criterion only'"
 printf 'name: lr\naxes:\n  lr: [0.003, 0.01]\nparams:\n  model.hidden: 8\n  train: {iterations: 20}\n  probe: {trials: 16, kernel_trials: 2}\n' > "$tmp/lr.yaml"
