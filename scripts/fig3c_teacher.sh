@@ -7,10 +7,21 @@
 # `richlazy plan` needs init.file to exist; this script regenerates them (training is
 # deterministic for a given OpenBLAS kernel, README "Determinism").
 # Usage: scripts/fig3c_teacher.sh [quick|paper] [--force]   (default quick; skips an existing file)
+#        scripts/fig3c_teacher.sh --for SPEC.yaml   the teacher SPEC needs, if any (reproduce.sh,
+#        robustness.sh: a `_twin` spec needs its main sweep's)
 case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-quick}
+if [ "$size" = --for ]; then
+  name=$(basename "${2:?--for needs a spec}" .yaml)
+  case "${name%_twin}" in
+    fig3c_quick | fig3c_spectral_quick) size=quick ;;
+    fig3c | fig3c_spectral) size=paper ;;
+    *) exit 0 ;;
+  esac
+  set -- "$size"
+fi
 case "$size" in
   quick) spec=sweeps/fig3c_teacher_quick.yaml out=analysis/results/fig3c_teacher_quick.npy ;;
   paper) spec=sweeps/fig3c_teacher.yaml out=analysis/results/fig3c_teacher.npy ;;

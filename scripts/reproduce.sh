@@ -25,10 +25,7 @@ mkdir -p analysis/results
 for s in "${sweeps[@]}"; do
   out="analysis/results/$(basename "${s%.yaml}").nc"
   echo "== $s -> $out"
-  case "$(basename "$s")" in
-    fig3c_quick.yaml | fig3c_spectral_quick.yaml) scripts/fig3c_teacher.sh quick ;;
-    fig3c.yaml | fig3c_spectral.yaml) scripts/fig3c_teacher.sh paper ;;
-  esac
+  scripts/fig3c_teacher.sh --for "$s"
   scripts/mpirun.sh -n "$(nproc)" build/src/cli/richlazy run "$s" -o "$out" --progress-every 60
 done
 /usr/bin/python3 analysis/reproduction.py analysis/results > analysis/results/tables.md

@@ -29,10 +29,7 @@ name=$(basename "${spec%.yaml}")
 name=${name%_twin}
 out="$results/robustness/${name}_${arith}.nc"
 mkdir -p "$results/robustness"
-case "$name" in
-  fig3c_quick | fig3c_spectral_quick) RICHLAZY=$bin scripts/fig3c_teacher.sh quick ;;
-  fig3c | fig3c_spectral) RICHLAZY=$bin scripts/fig3c_teacher.sh paper ;;
-esac
+RICHLAZY=$bin scripts/fig3c_teacher.sh --for "$spec"
 if [ "$arith" = blas ]; then export RICHLAZY_GEMM=blas; else unset RICHLAZY_GEMM; fi
 echo "robustness.sh: $spec with the $arith arithmetic -> $out"
 # -x: ranks on other nodes get the choice too (local ranks inherit the environment anyway).
